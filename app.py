@@ -1,0 +1,14 @@
+"""recipe-dash: the dashboard's router. Pages follow the recipe's order."""
+
+import streamlit as st
+
+st.set_page_config(page_title="recipe-dash", page_icon="🍳", layout="wide")
+navigation = st.navigation(
+    {
+        "1 · Data": [
+            st.Page("pages/load.py", title="Load", icon="📂", default=True),
+            st.Page("pages/browse.py", title="Browse", icon="🔎"),
+        ],
+    }
+)
+navigation.run()

@@ -1,0 +1,84 @@
+"""Load: pick a dataset from the server or upload one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from pages._widgets import forget_loaded, select_dataset, store, user_errors
+from recipe_dash import workspace
+from recipe_dash.errors import DataError
+from recipe_dash.io import check_allowed, save_upload
+from recipe_dash.io.tabular import TABLE_EXTENSIONS, detect_label_column, read_columns
+from recipe_dash.settings import SAMPLE_DATA, get_settings
+
+st.title("Load a dataset")
+st.write(
+    "Images: a folder (or .zip) with one subfolder per class, optionally inside `train/`, `test/`, `val/`. "
+    "Tables: CSV or Parquet with a label column and an optional `split` column."
+)
+
+
+def choose_label_column(path: Path, key: str) -> str | None:
+    """For tables, offer every column, preselecting the detected label column."""
+    if path.suffix.lower() not in TABLE_EXTENSIONS:
+        return None
+    columns = read_columns(path)
+    detected = detect_label_column(columns)
+    index = columns.index(detected) if detected else None
+    return st.selectbox("Label column", columns, index=index, key=key, placeholder="Choose the label column")
+
+
+def open_and_show(path: Path, label_column: str | None) -> None:
+    dataset_id, dataset = workspace.open_dataset(store(), path, label_column=label_column)
+    forget_loaded(dataset_id)
+    select_dataset(dataset_id)
+    st.success(
+        f"Loaded **{dataset.name}**: {dataset.n_samples:,} samples, {len(dataset.class_names)} classes, "
+        f"splits: {', '.join(dataset.splits)}."
+    )
+    for note in dataset.load_notes:
+        st.warning(note)
+    st.page_link("pages/browse.py", label="Browse it", icon="🔎")
+
+
+server_tab, upload_tab, recent_tab = st.tabs(["Server path", "Upload", "Recent"])
+
+with server_tab, user_errors():
+    typed = st.text_input("Path on the server", value=str(SAMPLE_DATA / "digits"), key="server_path")
+    roots = ", ".join(f"`{root}`" for root in get_settings().data_roots)
+    st.caption(f"Allowed folders: {roots}")
+    if typed.strip():
+        path = check_allowed(typed.strip())
+        if not path.exists():
+            raise DataError(f"'{typed}' does not exist on the server.")
+        label_column = choose_label_column(path, key="server_label")
+        if st.button("Load", type="primary", key="load_server"):
+            open_and_show(path, label_column)
+
+with upload_tab, user_errors():
+    upload = st.file_uploader(
+        "A .zip of class folders, or a CSV/Parquet table",
+        type=["zip", "csv", "tsv", "txt", "parquet", "pq"],
+        max_upload_size=get_settings().max_upload_mb,
+    )
+    if upload is not None:
+        saved = save_upload(upload.name, upload.getvalue())
+        label_column = choose_label_column(saved, key="upload_label")
+        if st.button("Load upload", type="primary", key="load_upload"):
+            open_and_show(saved, label_column)
+
+with recent_tab, user_errors():
+    records = store().datasets()
+    if not records:
+        st.info("Nothing loaded yet.")
+    else:
+        chosen = st.selectbox(
+            "Datasets loaded before",
+            records,
+            format_func=lambda r: f"{r.name} · {r.kind} · {r.n_samples:,} samples · {r.source}",
+        )
+        if st.button("Open", key="open_recent"):
+            select_dataset(chosen.id)
+            st.switch_page("pages/browse.py")

@@ -1,0 +1,92 @@
+"""The one dataset type every loader returns, so analyzers and pages never branch on file formats."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+Kind = Literal["image", "table"]
+DEFAULT_SPLIT = "train"  # the split of samples in a dataset that has no split folders or column
+SAMPLE_COLUMNS = ("sample_id", "label", "split")
+
+
+def natural_key(text: str) -> tuple[object, ...]:
+    """Sort '2' before '10' and 'class_2' before 'class_10', as people expect class names."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
+
+
+def sorted_classes(labels: Iterable[object]) -> tuple[str, ...]:
+    return tuple(sorted({str(v) for v in labels if v is not None and not pd.isna(v)}, key=natural_key))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded dataset: who the samples are, their labels and splits; content is read on demand.
+
+    `samples` has one row per sample with `sample_id` (image: path relative to `root` with `/`;
+    table: 0-based data-row index in the file, as a string), `label` (string, missing as NA) and
+    `split`; image datasets add `path` (absolute) and `bytes`.
+    """
+
+    kind: Kind
+    name: str
+    source: Path  # what the user pointed at: folder, zip, CSV or Parquet file
+    root: Path  # image folder (extracted, for a zip) or the table file itself
+    samples: pd.DataFrame
+    class_names: tuple[str, ...]
+    label_column: str | None = None
+    # Things skipped or odd at load time, one sentence each (e.g. non-image files); never fatal.
+    load_notes: tuple[str, ...] = ()
+    read_options: dict[str, str] = field(default_factory=dict)  # table: encoding and delimiter used
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.samples)
+
+    @property
+    def sample_ids(self) -> pd.Series:
+        return self.samples["sample_id"]
+
+    @property
+    def labels(self) -> pd.Series:
+        return self.samples["label"]
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        return tuple(sorted(self.samples["split"].unique(), key=natural_key))
+
+    def class_counts(self) -> pd.DataFrame:
+        """Samples per (split, label), classes in natural order."""
+        counts = self.samples.groupby(["split", "label"]).size().rename("count").reset_index()
+        rank = counts["label"].map({name: i for i, name in enumerate(self.class_names)})
+        return counts.assign(rank=rank).sort_values(["split", "rank"]).drop(columns="rank").reset_index(drop=True)
+
+    def image_path(self, sample_id: str) -> Path:
+        """Absolute path of an image sample; raises KeyError for an unknown id."""
+        if self.kind != "image":
+            raise TypeError("image_path is for image datasets")
+        return self.root / sample_id
+
+    def open_image(self, sample_id: str):  # -> PIL.Image.Image
+        """Decode one image, refusing decompression bombs and files that are not images."""
+        from recipe_dash.io.images import open_image
+
+        return open_image(self.image_path(sample_id))
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The whole table, read once (columns as in the file, label included)."""
+        if self.kind != "table":
+            raise TypeError("table is for tabular datasets")
+        from recipe_dash.io.tabular import read_table
+
+        return read_table(self.root, **self.read_options)
+
+    def row(self, sample_id: str) -> pd.Series:
+        return self.table.iloc[int(sample_id)]

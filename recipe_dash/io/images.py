@@ -1,0 +1,118 @@
+"""Image folders (`root/<class>/...`, optionally `root/<split>/<class>/...`) listed without decoding."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from PIL import Image
+
+from recipe_dash.errors import DataError
+from recipe_dash.io.dataset import DEFAULT_SPLIT, Dataset, natural_key, sorted_classes
+from recipe_dash.settings import get_settings
+
+IMAGE_EXTENSIONS = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}
+)
+# Folder names read as splits, and the name each is known by.
+SPLIT_ALIASES = {"train": "train", "test": "test", "val": "val", "valid": "val", "validation": "val"}
+_IGNORED_NAMES = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
+def load_images(root: Path, *, source: Path | None = None, name: str | None = None) -> Dataset:
+    """List every image of a class-folder tree; decoding waits until a sample is looked at."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"'{root}' is not a folder. Point at a folder with one subfolder per class.")
+    folders = _subfolders(root)
+    split_folders = {f: SPLIT_ALIASES[f.name.lower()] for f in folders if f.name.lower() in SPLIT_ALIASES}
+    notes: list[str] = []
+    records: list[tuple[str, str, str, int]] = []
+    if split_folders:
+        for other in sorted(set(folders) - set(split_folders)):
+            notes.append(f"Skipped folder '{other.name}': not a split (expected {', '.join(SPLIT_ALIASES)}).")
+        for folder, split in sorted(split_folders.items()):
+            _collect(root, folder, split, records, notes)
+    else:
+        _collect(root, root, DEFAULT_SPLIT, records, notes)
+    if not records:
+        raise DataError(
+            f"No images found in '{root}'. Expected one subfolder per class, e.g. "
+            f"'{root.name}/cat/1.png', optionally under train/ and test/ folders."
+        )
+    samples = pd.DataFrame.from_records(records, columns=["sample_id", "label", "split", "bytes"])
+    samples = samples.sort_values("sample_id", key=lambda s: s.map(natural_key)).reset_index(drop=True)
+    samples.insert(3, "path", [str(root / sid) for sid in samples["sample_id"]])
+    samples = samples.astype({"sample_id": "string", "label": "string", "split": "string", "path": "string"})
+    empty = int((samples["bytes"] == 0).sum())
+    if empty:
+        notes.append(f"{empty} zero-byte image file(s) kept as samples; the corruption check lists them.")
+    return Dataset(
+        kind="image",
+        name=name or root.name,
+        source=Path(source or root),
+        root=root,
+        samples=samples,
+        class_names=sorted_classes(samples["label"]),
+        load_notes=tuple(notes),
+    )
+
+
+def open_image(path: Path) -> Image.Image:
+    """Decode one image file, with a clear error for bombs, non-images and broken files."""
+    limit = get_settings().max_image_pixels
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+            if width * height > limit:
+                raise DataError(
+                    f"'{path.name}' is {width}x{height} pixels, over the limit of {limit:,}; "
+                    "it is not decoded (raise RECIPE_DASH_MAX_IMAGE_PIXELS to allow it)."
+                )
+            img.load()
+            return img.copy()
+    except DataError:
+        raise
+    except Image.DecompressionBombError as err:
+        raise DataError(f"'{path.name}' is over the limit of pixels we decode ({err}); it is not decoded.") from None
+    except (OSError, SyntaxError, ValueError) as err:
+        raise DataError(f"'{path.name}' cannot be decoded as an image: {err}") from None
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    return sorted(
+        (Path(e.path) for e in os.scandir(folder) if e.is_dir(follow_symlinks=False) and e.name not in _IGNORED_NAMES),
+        key=lambda p: natural_key(p.name),
+    )
+
+
+def _collect(
+    root: Path, folder: Path, split: str, records: list[tuple[str, str, str, int]], notes: list[str]
+) -> None:
+    """Append (sample_id, label, split, bytes) for every image below each class folder of `folder`."""
+    class_folders = _subfolders(folder)
+    stray = [e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False) and e.name not in _IGNORED_NAMES]
+    if stray:
+        notes.append(f"Skipped {len(stray)} file(s) directly in '{folder.name}/' (not in a class folder).")
+    if not class_folders:
+        raise DataError(
+            f"'{folder}' has no class subfolders. Put each class's images in its own folder, "
+            f"e.g. '{folder.name}/cat/1.png' and '{folder.name}/dog/2.png'."
+        )
+    skipped: list[str] = []
+    for class_folder in class_folders:
+        for dirpath, dirnames, filenames in os.walk(class_folder):  # symlinks are not followed
+            dirnames[:] = [d for d in dirnames if d not in _IGNORED_NAMES]
+            for filename in filenames:
+                path = Path(dirpath) / filename
+                rel = path.relative_to(root).as_posix()
+                if filename in _IGNORED_NAMES or filename.startswith("._"):
+                    continue
+                if path.is_symlink() or path.suffix.lower() not in IMAGE_EXTENSIONS:
+                    skipped.append(rel)
+                    continue
+                records.append((rel, class_folder.name, split, path.stat().st_size))
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        notes.append(f"Skipped {len(skipped)} non-image file(s) or link(s) under '{folder.name}/': {shown}")

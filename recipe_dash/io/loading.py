@@ -1,0 +1,62 @@
+"""Pick the loader from what the path is, and keep server-side paths inside the allowed roots."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from recipe_dash.errors import DataError
+from recipe_dash.io.archive import extract_zip
+from recipe_dash.io.dataset import Dataset
+from recipe_dash.io.images import load_images
+from recipe_dash.io.tabular import TABLE_EXTENSIONS, load_table
+from recipe_dash.settings import get_settings
+
+
+def load_dataset(path: str | Path, *, label_column: str | None = None) -> Dataset:
+    """Load an image folder, a zip of one, or a CSV/Parquet table."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise DataError(f"'{path}' does not exist.")
+    if path.is_dir():
+        return load_images(path)
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return load_images(extract_zip(path), source=path, name=path.stem)
+    if suffix in TABLE_EXTENSIONS:
+        return load_table(path, label_column=label_column)
+    raise DataError(
+        f"'{path.name}' is not a supported dataset. Use a folder or .zip of class folders, "
+        "or a .csv/.tsv/.parquet table."
+    )
+
+
+def check_allowed(path: str | Path, roots: list[Path] | None = None) -> Path:
+    """Resolve a path typed into the dashboard and refuse it unless it lies under an allowed root."""
+    settings = get_settings()
+    roots = roots if roots is not None else [*settings.data_roots, settings.uploads_dir]
+    resolved = Path(path).expanduser().resolve()
+    for root in roots:
+        if resolved.is_relative_to(Path(root).expanduser().resolve()):
+            return resolved
+    allowed = ", ".join(str(r) for r in roots)
+    raise DataError(
+        f"'{path}' is outside the folders this server may read ({allowed}). "
+        "Ask the admin to add it to RECIPE_DASH_DATA_ROOTS, or upload the file."
+    )
+
+
+def save_upload(filename: str, content: bytes) -> Path:
+    """Store uploaded bytes under the uploads folder, named by content hash; never executed or unpickled."""
+    if not content:
+        raise DataError(f"'{filename}' is empty (0 bytes).")
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename).name).lstrip(".") or "upload"
+    folder = get_settings().uploads_dir / hashlib.sha256(content).hexdigest()[:24]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / safe_name
+    if not target.exists():
+        partial = target.with_name(target.name + ".partial")
+        partial.write_bytes(content)
+        partial.rename(target)
+    return target

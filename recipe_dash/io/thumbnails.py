@@ -1,0 +1,66 @@
+"""Small previews made on first view and cached on disk, so a gallery page costs the same at 100 or 100k images."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from recipe_dash.errors import DataError
+from recipe_dash.io.images import open_image
+from recipe_dash.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A preview file, or the reason there is none (the gallery shows the reason instead)."""
+
+    source: Path
+    path: Path | None
+    error: str | None = None
+
+
+def thumbnail(source: Path, *, size: int = 128, cache_dir: Path | None = None) -> Thumbnail:
+    """Return the cached preview of `source`, making it if the file is new or changed."""
+    cache_dir = cache_dir or get_settings().thumbnails_dir
+    try:
+        stat = source.stat()
+    except OSError as err:
+        return Thumbnail(source, None, f"cannot read: {err.strerror}")
+    key = hashlib.sha1(f"{source.resolve()}|{size}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
+    target = cache_dir / key[:2] / f"{key}.png"
+    failure = target.with_suffix(".err")
+    if target.exists():
+        return Thumbnail(source, target)
+    if failure.exists():
+        return Thumbnail(source, None, failure.read_text())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        image = open_image(source)
+    except DataError as err:
+        failure.write_text(str(err))
+        return Thumbnail(source, None, str(err))
+    preview = ImageOps.contain(_displayable(image), (size, size), Image.Resampling.LANCZOS)
+    partial = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
+    preview.save(partial, format="PNG")
+    partial.replace(target)
+    return Thumbnail(source, target)
+
+
+def thumbnails(sources: list[Path], *, size: int = 128, workers: int = 4) -> list[Thumbnail]:
+    """Previews for one gallery page, made in parallel (decoding releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda p: thumbnail(p, size=size), sources))
+
+
+def _displayable(image: Image.Image) -> Image.Image:
+    """Convert modes a browser cannot show (CMYK, 16-bit, palette) to RGB/RGBA/L."""
+    if image.mode in {"RGB", "RGBA", "L"}:
+        return image
+    if image.mode.startswith("I"):  # 16/32-bit integer: rescale to 8 bits
+        return image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    return image.convert("RGBA" if "A" in image.mode or "transparency" in image.info else "RGB")

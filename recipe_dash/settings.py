@@ -1,0 +1,62 @@
+"""Settings read from RECIPE_DASH_* environment variables, so a server is configured without code."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = PROJECT_ROOT / "sample_data"
+
+
+class Settings(BaseSettings):
+    """Where things live and how much untrusted input we accept."""
+
+    model_config = SettingsConfigDict(env_prefix="RECIPE_DASH_", frozen=True)
+
+    # Working folder: the SQLite store, extracted uploads, thumbnails and feature caches.
+    home: Path = Field(default_factory=lambda: Path.cwd() / ".recipe_dash")
+    # SQLAlchemy URL of the store; empty means a SQLite file in `home`.
+    db: str = ""
+    # Server-side paths the dashboard may open; the CLI opens any path its user can read.
+    # Given in the environment like PATH: folders separated by os.pathsep.
+    data_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path.cwd(), SAMPLE_DATA]
+    )
+    # Zip bombs: total bytes we are willing to extract and the worst compression ratio we accept.
+    max_extract_bytes: int = 20 * 1024**3
+    max_compression_ratio: float = 200.0
+    # Images with more pixels than this are reported, never decoded (Pillow's own default).
+    max_image_pixels: int = 89_478_485
+    # Largest upload taken through the browser, in megabytes.
+    max_upload_mb: int = 2048
+
+    @field_validator("data_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.split(os.pathsep) if part]
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.db or f"sqlite:///{self.home / 'recipe_dash.db'}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    @property
+    def thumbnails_dir(self) -> Path:
+        return self.home / "thumbnails"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear the cache after changing the environment."""
+    return Settings()

@@ -1,0 +1,126 @@
+"""Every page through streamlit's AppTest: loads, shows, and explains bad input without tracebacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from recipe_dash.settings import PROJECT_ROOT, get_settings
+from recipe_dash.store import open_store
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECIPE_DASH_DATA_ROOTS", str(tmp_path))
+    get_settings.cache_clear()
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def load_path(at: AppTest, path: Path) -> AppTest:
+    at.text_input(key="server_path").set_value(str(path)).run()
+    at.button(key="load_server").click().run()
+    assert not at.exception
+    return at
+
+
+def test_load_page_loads_a_folder_and_records_it(image_folder: Path) -> None:
+    at = load_path(start(), image_folder)
+    assert "10 samples, 2 classes" in at.success[0].value
+    assert [r.name for r in open_store().datasets()] == ["pets"]
+
+
+def test_browse_without_a_dataset_says_what_to_do() -> None:
+    at = start()
+    at.switch_page("pages/browse.py").run()
+    assert not at.exception
+    assert "Load a dataset first" in at.info[0].value
+
+
+def test_browse_shows_counts_chart_table_and_gallery(image_folder: Path) -> None:
+    at = load_path(start(), image_folder)
+    at.switch_page("pages/browse.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Samples": "10", "Classes": "2", "Splits": "2"}
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["sample_id", "label", "split", "bytes"] and len(table) == 10
+    assert len(at.get("image")) == 10  # one gallery image per sample on the first page
+    at.multiselect[0].set_value(["dog"]).run()
+    assert set(at.dataframe[0].value["label"]) == {"dog"}
+    assert len(at.get("image")) == 5
+
+
+def test_table_dataset_browse_has_columns_and_no_gallery(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("height,label,split\n1.5,a,train\n2.5,b,test\n3.5,a,train\n")
+    at = load_path(start(), table)
+    assert at.selectbox(key="server_label").value == "label"
+    at.switch_page("pages/browse.py").run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert list(shown.columns) == ["sample_id", "label", "split", "height"]
+    assert list(shown["height"]) == [1.5, 2.5, 3.5]
+    assert len(at.get("image")) == 0
+
+
+def test_table_without_label_column_lets_the_user_choose(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("height,diagnosis\n1,a\n2,b\n")
+    at = start()
+    at.text_input(key="server_path").set_value(str(table)).run()
+    assert at.selectbox(key="server_label").value is None
+    at.button(key="load_server").click().run()
+    assert "No label column" in at.error[0].value
+    at.selectbox(key="server_label").set_value("diagnosis").run()
+    at.button(key="load_server").click().run()
+    assert "2 samples, 2 classes" in at.success[0].value
+
+
+def empty_file(path: Path) -> Path:
+    path.touch()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing", "does not exist"),
+        (lambda d: Path("/etc"), "outside the folders"),
+        (lambda d: empty_file(d / "empty.csv"), "is empty"),
+    ],
+)
+def test_bad_paths_are_messages_not_tracebacks(tmp_path: Path, make, message: str) -> None:
+    at = start()
+    at.text_input(key="server_path").set_value(str(make(tmp_path))).run()
+    assert not at.exception
+    assert message in at.error[0].value
+
+
+def test_broken_images_show_a_reason_in_the_gallery(image_folder: Path) -> None:
+    (image_folder / "train" / "cat" / "zz.png").write_bytes(b"")
+    at = load_path(start(), image_folder)
+    at.switch_page("pages/browse.py").run()
+    assert not at.exception
+    assert any("Unreadable" in e.value for e in at.error)
+    assert any("zero-byte" in w.value for w in at.warning)
+
+
+def test_recent_tab_reopens_a_dataset(image_folder: Path, tmp_path: Path) -> None:
+    other = tmp_path / "t.csv"
+    other.write_text("f,label\n1,a\n2,b\n")
+    at = load_path(start(), image_folder)
+    load_path(at, other)
+    at.selectbox[-1].set_value(next(r for r in open_store().datasets() if r.name == "pets")).run()
+    at.button(key="open_recent").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Browse · pets"

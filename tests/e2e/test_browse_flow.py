@@ -1,0 +1,35 @@
+"""The main flow in a real browser: load the bundled sample, see the table and the gallery."""
+
+from __future__ import annotations
+
+import pytest
+
+from recipe_dash.settings import SAMPLE_DATA
+from tests.e2e.conftest import RESULTS
+
+pytestmark = pytest.mark.e2e
+
+
+def test_load_sample_then_browse_table_and_gallery(dashboard: str, page) -> None:
+    page.goto(dashboard)
+    path_box = page.get_by_label("Path on the server")
+    path_box.fill(str(SAMPLE_DATA / "digits"))
+    path_box.press("Enter")
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text("Loaded digits").wait_for()
+    page.get_by_role("link", name="Browse it").click()
+
+    page.get_by_role("heading", name="Browse · digits").wait_for()
+    table = page.get_by_test_id("stDataFrame")
+    table.locator("canvas").first.wait_for()
+    page.get_by_role("heading", name="Gallery").wait_for()
+    gallery = page.get_by_test_id("stImage")
+    gallery.nth(47).wait_for()  # a full first page of 48 thumbnails
+    assert gallery.count() == 48
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stImage] img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    page.get_by_test_id("stMetricValue").first.wait_for()
+    page.wait_for_timeout(1500)  # the table and the chart draw on canvases after their data arrives
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "browse-digits.png"), full_page=True)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recipe_dash.errors import DataError
+from recipe_dash.io import load_dataset
+from recipe_dash.io.tabular import read_columns
+
+ROWS = "a,b,label,split\n1,x,cat,train\n2,y,dog,train\n3,z,cat,test\n4,w,dog,Validation\n"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_csv_with_label_and_split(tmp_path: Path) -> None:
+    dataset = load_dataset(write(tmp_path / "t.csv", ROWS))
+    assert dataset.kind == "table" and dataset.label_column == "label"
+    assert list(dataset.sample_ids) == ["0", "1", "2", "3"]
+    assert list(dataset.samples["split"]) == ["train", "train", "test", "val"]
+    assert dataset.class_names == ("cat", "dog")
+    assert dataset.row("2")["b"] == "z"
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_delimiters_are_sniffed(tmp_path: Path, delimiter: str) -> None:
+    dataset = load_dataset(write(tmp_path / "t.csv", ROWS.replace(",", delimiter)))
+    assert list(dataset.table.columns) == ["a", "b", "label", "split"]
+
+
+def test_latin1_and_utf16_and_bom(tmp_path: Path) -> None:
+    text = "name,target\nJosé,ü\nZoë,ß\n"
+    for i, encoding in enumerate(["latin-1", "utf-16", "utf-8-sig"]):
+        dataset = load_dataset(write(tmp_path / f"t{i}.csv", text, encoding))
+        assert dataset.label_column == "target"
+        assert list(dataset.table["name"]) == ["José", "Zoë"]
+
+
+@pytest.mark.parametrize("column", ["Target", "class", "y"])
+def test_label_column_detection(tmp_path: Path, column: str) -> None:
+    dataset = load_dataset(write(tmp_path / "t.csv", f"f,{column}\n1,a\n2,b\n"))
+    assert dataset.label_column == column
+
+
+def test_missing_label_column_lists_columns(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", "height,weight,diagnosis\n1,2,a\n")
+    with pytest.raises(DataError, match="Columns: height, weight, diagnosis"):
+        load_dataset(path)
+    assert load_dataset(path, label_column="diagnosis").class_names == ("a",)
+    with pytest.raises(DataError, match="'nope' is not in"):
+        load_dataset(path, label_column="nope")
+
+
+def test_empty_and_header_only_and_binary(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="empty"):
+        load_dataset(write(tmp_path / "empty.csv", ""))
+    with pytest.raises(DataError, match="no rows"):
+        load_dataset(write(tmp_path / "header.csv", "a,label\n"))
+    binary = tmp_path / "x.csv"
+    binary.write_bytes(b"PK\x03\x04\x00\x00binary\x00stuff")
+    with pytest.raises(DataError, match="looks binary"):
+        load_dataset(binary)
+
+
+def test_one_class_loads_with_a_note(tmp_path: Path) -> None:
+    dataset = load_dataset(write(tmp_path / "t.csv", "f,label\n1,cat\n2,cat\n"))
+    assert any("one class ('cat')" in note for note in dataset.load_notes)
+
+
+def test_label_without_any_value_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no values"):
+        load_dataset(write(tmp_path / "t.csv", "f,label\n1,\n2,\n"))
+
+
+def test_parquet(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    dataset = load_dataset(tmp_path / "t.parquet")
+    assert dataset.label_column == "y" and dataset.class_names == ("0", "1")
+    assert read_columns(tmp_path / "t.parquet") == ["x", "y"]
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1garbage")
+    with pytest.raises(DataError, match="not a readable Parquet"):
+        load_dataset(tmp_path / "bad.parquet")
+
+
+def test_unsupported_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="not a supported dataset"):
+        load_dataset(write(tmp_path / "t.xlsx", "x"))
+    with pytest.raises(DataError, match="does not exist"):
+        load_dataset(tmp_path / "nothing")

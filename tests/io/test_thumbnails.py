@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from recipe_dash.io.thumbnails import thumbnail, thumbnails
+from tests.conftest import write_image
+
+
+def test_thumbnails_are_made_once_and_remade_when_the_file_changes(tmp_path: Path) -> None:
+    source = write_image(tmp_path / "a.png", 1, size=(400, 200), mode="RGB")
+    first = thumbnail(source, size=64)
+    assert first.path is not None and Image.open(first.path).size == (64, 32)
+    mtime = first.path.stat().st_mtime_ns
+    assert thumbnail(source, size=64).path == first.path
+    assert first.path.stat().st_mtime_ns == mtime
+    write_image(source, 2, size=(100, 100), mode="RGB")
+    assert thumbnail(source, size=64).path != first.path
+
+
+def test_unusual_modes_become_displayable(tmp_path: Path) -> None:
+    cmyk = tmp_path / "cmyk.jpg"
+    Image.new("CMYK", (20, 20), (0, 100, 0, 0)).save(cmyk)
+    deep = tmp_path / "deep.png"
+    Image.new("I;16", (20, 20), 40000).save(deep)
+    palette = tmp_path / "p.png"
+    Image.new("P", (20, 20)).save(palette, transparency=0)
+    for source in (cmyk, deep, palette):
+        made = thumbnail(source)
+        assert made.path is not None
+        assert Image.open(made.path).mode in {"RGB", "RGBA", "L"}
+    assert Image.open(thumbnail(deep).path).getpixel((0, 0)) == 40000 // 256
+
+
+def test_unreadable_files_give_a_reason_not_an_exception(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    made = thumbnails([broken, empty, tmp_path / "gone.png"])
+    assert [t.path for t in made] == [None, None, None]
+    assert all(t.error for t in made)
+    assert thumbnail(broken).error == made[0].error  # the failure is cached too

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from recipe_dash.errors import DataError, StoreError
+from recipe_dash.io import load_dataset
+from recipe_dash.store import Store
+from recipe_dash.workspace import open_dataset, reopen
+
+
+@pytest.fixture(params=["memory", "file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    url = "sqlite://" if request.param == "memory" else f"sqlite:///{tmp_path / 'sub' / 'x.db'}"
+    return Store(url)
+
+
+def test_record_is_upserted_per_source_and_label(store: Store, image_folder: Path) -> None:
+    dataset = load_dataset(image_folder)
+    first = store.record_dataset(dataset)
+    assert store.record_dataset(dataset) == first
+    record = store.dataset(first)
+    assert record is not None
+    assert (record.kind, record.n_samples, record.class_names, record.splits) == (
+        "image", 10, ["cat", "dog"], ["test", "train"])
+    assert [r.id for r in store.datasets()] == [first]
+
+
+def test_file_store_uses_wal_and_survives_reopen(tmp_path: Path, image_folder: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    dataset_id = Store(url).record_dataset(load_dataset(image_folder))
+    again = Store(url)  # migrations run again: a no-op on an up-to-date database
+    assert again.dataset(dataset_id) is not None
+    with again.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    assert "datasets" in inspect(again.engine).get_table_names()
+
+
+def test_failed_load_leaves_no_record(store: Store, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(DataError):
+        open_dataset(store, bad)
+    assert store.datasets() == []
+
+
+def test_reopen(store: Store, image_folder: Path) -> None:
+    dataset_id, dataset = open_dataset(store, image_folder)
+    assert list(reopen(store, dataset_id).sample_ids) == list(dataset.sample_ids)
+    with pytest.raises(DataError, match="not in the store"):
+        reopen(store, 999)
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:////proc/no-such-place/x.db", "postgresql+nosuchdriver://user:secret@127.0.0.1:1/db"]
+)
+def test_unusable_database_is_a_store_error_without_password(url: str) -> None:
+    with pytest.raises(StoreError, match="Cannot open the store") as caught:
+        Store(url)
+    assert "secret" not in str(caught.value)
