@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from recipe_dash.settings import get_settings
+from recipe_dash.store.jobs_model import JobRecord
 from recipe_dash.store.models import DatasetRecord
 from recipe_dash.store.store import Store
 
@@ -15,4 +16,4 @@ def open_store(url: str | None = None) -> Store:
     return Store(url or get_settings().db_url)
 
 
-__all__ = ["DatasetRecord", "Store", "open_store"]
+__all__ = ["DatasetRecord", "JobRecord", "Store", "open_store"]

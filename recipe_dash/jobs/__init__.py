@@ -1,0 +1,24 @@
+"""Background work: a job row in the store, a worker process that runs it, pages that poll it.
+
+A job kind is a function `f(context: JobContext) -> dict | None`, registered by name below
+(one line per kind) so workers import only what they run.
+"""
+
+from __future__ import annotations
+
+from recipe_dash.jobs.context import JobContext, JobStopped
+from recipe_dash.jobs.runner import (
+    JOB_KINDS,
+    create_job,
+    get_job,
+    list_jobs,
+    register_job_kind,
+    request_stop,
+    run_job,
+    submit,
+)
+
+__all__ = [
+    "JOB_KINDS", "JobContext", "JobStopped", "create_job", "get_job", "list_jobs", "register_job_kind",
+    "request_stop", "run_job", "submit",
+]
