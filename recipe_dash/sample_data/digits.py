@@ -133,7 +133,7 @@ def make_digits(root: Path, *, seed: int = 0) -> dict[str, Any]:
     pool = _make_pool(pixels, targets, splits, phash, kept, rng)
 
     b = _Builder()
-    _plant_near(b, pool, rng)
+    _plant_near(b, pool)
     _plant_exact(b, pool, rng)
     _plant_reencoded(b, pool)
     _plant_leakage(b, pool)
@@ -164,11 +164,12 @@ def make_digits(root: Path, *, seed: int = 0) -> dict[str, Any]:
             "n_source_images": len(pixels),
             "n_dropped": len(pixels) - len(deduped),
         },
-        phash_guarantees={
-            "planted_near_pair_max_distance": NEAR_MAX_PHASH,
-            "planted_near_pair_max_dhash_distance": NEAR_MAX_DHASH,
-            "unrelated_digit_pair_min_distance": UNRELATED_MIN_PHASH,
-            "note": "over decodable 8-bit digit images; constant images (the blank outliers) have degenerate hashes",
+        hash_guarantees={
+            "planted_near_pair_max_phash": NEAR_MAX_PHASH,
+            "planted_near_pair_max_dhash": NEAR_MAX_DHASH,
+            "unrelated_pair_min_phash": UNRELATED_MIN_PHASH,
+            "note": "imagehash 64-bit hashes; the unrelated-pair floor holds for every decodable non-constant "
+            "image (tests check it); the all-white and all-black outliers have degenerate, near-equal hashes",
         },
     )
 
@@ -195,7 +196,9 @@ def _stratified_split(kept: list[int], targets: np.ndarray, rng: np.random.Gener
     return splits
 
 
-def _downsample_rare(kept: list[int], targets: np.ndarray, splits: dict[int, str], rng: np.random.Generator) -> list[int]:
+def _downsample_rare(
+    kept: list[int], targets: np.ndarray, splits: dict[int, str], rng: np.random.Generator
+) -> list[int]:
     """Shrink the rare class to ~1/8 of the median other class, per split."""
     rare = int(RARE_CLASS)
     others = [sum(targets[i] == d for i in kept) for d in range(10) if d != rare]
@@ -208,8 +211,14 @@ def _downsample_rare(kept: list[int], targets: np.ndarray, splits: dict[int, str
     return [i for i in kept if targets[i] != rare or i in keep_rare]
 
 
-def _make_pool(pixels: np.ndarray, targets: np.ndarray, splits: dict[int, str], phash: np.ndarray,
-               kept: list[int], rng: np.random.Generator) -> _Pool:
+def _make_pool(
+    pixels: np.ndarray,
+    targets: np.ndarray,
+    splits: dict[int, str],
+    phash: np.ndarray,
+    kept: list[int],
+    rng: np.random.Generator,
+) -> _Pool:
     """Everything but the rare class is available to plants, in random order."""
     dist = im.hamming_matrix(phash[kept])
     isolated = {kept[k] for k in np.flatnonzero(dist.min(axis=1) >= ISOLATED_MIN_PHASH)}
@@ -232,7 +241,7 @@ def _other_class(label: str, rng: np.random.Generator) -> str:
 
 
 # --------------------------------------------------------------------------- plants
-def _plant_near(b: _Builder, pool: _Pool, rng: np.random.Generator) -> None:
+def _plant_near(b: _Builder, pool: _Pool) -> None:
     """Original + one perceptually degraded copy, same split and class."""
     for k in range(N_NEAR):
         deg = im.DEGRADATIONS[k % len(im.DEGRADATIONS)]
@@ -266,7 +275,8 @@ def _plant_reencoded(b: _Builder, pool: _Pool) -> None:
         split, label = pool.splits[src], pool.labels[src]
         members = [
             (b.add(split, label, im.png(pool.pixels[src])), "Original of a pixel-identical duplicate cluster."),
-            (b.add(split, label, enc.encoder(pool.pixels[src]), enc.ext), f"Same pixels as the original, {enc.detail}."),
+            (b.add(split, label, enc.encoder(pool.pixels[src]), enc.ext),
+             f"Same pixels as the original, {enc.detail}."),
         ]
         b.cluster(("duplicate",), f"g-pix-{k + 1}", members)
 
@@ -285,7 +295,7 @@ def _plant_leakage(b: _Builder, pool: _Pool) -> None:
         split, label = pool.splits[src], pool.labels[src]
         other = "test" if split == "train" else "train"
         members = [
-            (b.add(split, label, im.png(pool.pixels[src])), f"Original in {split}; a {how} sits in {other}."),
+            (b.add(split, label, im.png(pool.pixels[src])), f"Original in {split}; {how} in {other}."),
             (b.add(other, label, data, ext), f"{how.capitalize()} of a {split} image, placed in {other}."),
         ]
         kind = "duplicate" if exact else "near_duplicate"
@@ -306,7 +316,8 @@ def _plant_conflicts(b: _Builder, pool: _Pool, rng: np.random.Generator) -> None
         split, label = pool.splits[src], pool.labels[src]
         wrong = _other_class(label, rng)
         members = [
-            (b.add(split, label, im.png(pool.pixels[src])), f"Original filed under '{label}'; a {how} is filed under '{wrong}'."),
+            (b.add(split, label, im.png(pool.pixels[src])),
+             f"Original filed under '{label}'; {how} filed under '{wrong}'."),
             (b.add(split, wrong, data, ext), f"{how.capitalize()} of a '{label}' image, filed under '{wrong}'."),
         ]
         kind = "duplicate" if exact else "near_duplicate"
@@ -347,7 +358,8 @@ def _plant_flips(b: _Builder, pool: _Pool, rng: np.random.Generator) -> int:
         src = pool.take()
         true, given = pool.labels[src], _other_class(pool.labels[src], rng)
         file = b.add(pool.splits[src], given, im.png(pool.pixels[src]))
-        b.plant("label_noise", file, f"A '{true}' digit filed under class '{given}'.", true_label=true, given_label=given)
+        detail = f"A '{true}' digit filed under class '{given}'."
+        b.plant("label_noise", file, detail, true_label=true, given_label=given)
     return n_flip
 
 
