@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="recipe-dash", page_icon="🍳", layout="wide")
+st.set_page_config(page_title="recipe-dash", page_icon=":material/restaurant:", layout="wide")
 navigation = st.navigation(
     {
         "1 · Data": [
-            st.Page("pages/load.py", title="Load", icon="📂", default=True),
-            st.Page("pages/browse.py", title="Browse", icon="🔎"),
+            st.Page("pages/load.py", title="Load", icon=":material/folder_open:", default=True),
+            st.Page("pages/browse.py", title="Browse", icon=":material/table_view:"),
         ],
     }
 )

@@ -31,7 +31,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except RecipeDashError as err:
-        st.error(str(err), icon="⚠️")
+        st.error(str(err), icon=":material/error:")
 
 
 def select_dataset(dataset_id: int) -> None:
@@ -42,13 +42,13 @@ def current_dataset() -> Dataset | None:
     """The dataset this session looks at; tells the user what to do when there is none."""
     dataset_id = st.session_state.get(DATASET_KEY) or workspace.default_dataset_id(store())
     if dataset_id is None:
-        st.info("Load a dataset first.", icon="📂")
-        st.page_link("pages/load.py", label="Go to Load", icon="📂")
+        st.info("Load a dataset first.", icon=":material/folder_open:")
+        st.page_link("pages/load.py", label="Go to Load", icon=":material/folder_open:")
         return None
     try:
         dataset = _dataset(get_settings().db_url, dataset_id)
     except RecipeDashError as err:
-        st.error(str(err), icon="⚠️")
+        st.error(str(err), icon=":material/error:")
         return None
     st.session_state[DATASET_KEY] = dataset_id
     st.sidebar.caption(f"Dataset: **{dataset.name}** · {dataset.n_samples:,} samples")

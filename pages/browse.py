@@ -51,5 +51,5 @@ if dataset.kind == "image":
             if preview.path is not None:
                 st.image(str(preview.path), width="stretch")
             else:
-                st.error(f"Unreadable: {preview.error}", icon="🚫")
-            st.caption(f"**{row.label}** · {row.split}  \n`{row.sample_id}`")
+                st.error(f"Unreadable: {preview.error}", icon=":material/broken_image:")
+            st.caption(f"**{row.label}** · {row.split} · {row.sample_id.rsplit('/', 1)[-1]}", help=row.sample_id)

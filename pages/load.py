@@ -40,7 +40,7 @@ def open_and_show(path: Path, label_column: str | None) -> None:
     )
     for note in dataset.load_notes:
         st.warning(note)
-    st.page_link("pages/browse.py", label="Browse it", icon="🔎")
+    st.page_link("pages/browse.py", label="Browse it", icon=":material/table_view:")
 
 
 server_tab, upload_tab, recent_tab = st.tabs(["Server path", "Upload", "Recent"])

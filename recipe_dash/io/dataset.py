@@ -16,9 +16,12 @@ DEFAULT_SPLIT = "train"  # the split of samples in a dataset that has no split f
 SAMPLE_COLUMNS = ("sample_id", "label", "split")
 
 
-def natural_key(text: str) -> tuple[object, ...]:
-    """Sort '2' before '10' and 'class_2' before 'class_10', as people expect class names."""
-    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
+_DIGITS = re.compile(r"\d+")
+
+
+def natural_key(text: str) -> str:
+    """Sort '2' before '10' and 'class_2' before 'class_10', as people expect (digit runs zero-padded)."""
+    return _DIGITS.sub(lambda match: match.group().zfill(20), text.lower())
 
 
 def sorted_classes(labels: Iterable[object]) -> tuple[str, ...]:
