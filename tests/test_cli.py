@@ -55,3 +55,23 @@ def test_label_column_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_console_script_is_installed() -> None:
     result = subprocess.run([str(Path(sys.executable).parent / "recipe-dash"), "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "check-model" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["empty_csv", "unsafe_zip", "no_classes", "missing"])
+def test_every_bad_input_exits_2_with_one_line(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("must not start"))
+    path = tmp_path / {"empty_csv": "e.csv", "unsafe_zip": "u.zip", "no_classes": "flat", "missing": "nope"}[kind]
+    if kind == "empty_csv":
+        path.touch()
+    elif kind == "unsafe_zip":
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("../escape.png", b"x")
+    elif kind == "no_classes":
+        path.mkdir()
+        (path / "a.png").write_bytes(b"x")
+    result = runner.invoke(cli.app, ["app", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert not (tmp_path / "escape.png").exists()

@@ -34,3 +34,23 @@ def test_load_sample_then_browse_table_and_gallery(dashboard: str, page) -> None
     page.wait_for_timeout(1500)  # the table and the chart draw on canvases after their data arrives
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / "browse-digits.png"))
+
+
+def test_upload_a_table_choose_its_label_and_browse(dashboard: str, page, tmp_path) -> None:
+    table = tmp_path / "patients.csv"
+    source = (SAMPLE_DATA / "breast_cancer.csv").read_text()
+    table.write_text(source.replace("label", "diagnosis", 1))  # no auto-detectable label column
+    page.goto(dashboard)
+    page.get_by_role("tab", name="Upload").click()
+    page.locator("input[type=file]").set_input_files(str(table))
+    page.get_by_role("button", name="Load upload").click()
+    page.get_by_text("No label column found in 'patients.csv'").wait_for()
+    page.get_by_test_id("stSelectbox").filter(has_text="Label column").last.click()
+    page.keyboard.type("diagnosis")  # the option list is virtualized: filter it by typing
+    page.get_by_role("option", name="diagnosis", exact=True).click()
+    page.get_by_role("button", name="Load upload").click()
+    page.get_by_text("Loaded patients.csv").wait_for()
+    page.get_by_role("link", name="Browse it").click()
+    page.get_by_role("heading", name="Browse · patients.csv").wait_for()
+    page.get_by_test_id("stDataFrame").locator("canvas").first.wait_for()
+    assert page.get_by_role("heading", name="Gallery").count() == 0
