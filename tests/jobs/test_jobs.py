@@ -72,3 +72,19 @@ def test_list_jobs_filters(store: Store) -> None:
     second = jobs.create_job(store, "count", {"n": 1})
     assert [j.id for j in jobs.list_jobs(store, kind="count")] == [second, first]
     assert jobs.list_jobs(store, kind="other") == []
+
+
+def test_progress_text_has_counts_elapsed_and_eta() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from recipe_dash.jobs.progress import describe
+    from recipe_dash.store import JobRecord
+
+    start = datetime(2026, 1, 1, 12, 0, 0)  # naive, as SQLite returns it
+    job = JobRecord(status="running", done=250, total=1000, message="hashing", started_at=start)
+    shown = describe(job, now=start.replace(tzinfo=UTC) + timedelta(seconds=10))
+    assert shown.fraction == 0.25 and shown.active
+    assert shown.text == "250 / 1,000 · 10 s elapsed · about 30 s left · hashing"
+    job.status, job.done, job.finished_at, job.message = "done", 1000, start + timedelta(minutes=3), "done"
+    finished = describe(job, now=start.replace(tzinfo=UTC) + timedelta(hours=1))
+    assert finished.text == "1,000 / 1,000 · 3 min elapsed" and not finished.active

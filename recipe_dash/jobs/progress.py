@@ -1,0 +1,46 @@
+"""Turn a job row into what a progress bar shows: fraction, counts, elapsed and ETA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from recipe_dash.store import JobRecord
+from recipe_dash.store.jobs_model import ACTIVE
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    fraction: float  # 0..1 for the bar
+    text: str  # "1,200 / 5,000 · 12 s elapsed · about 40 s left · hashing"
+    active: bool
+
+
+def describe(job: JobRecord, *, now: datetime | None = None) -> JobProgress:
+    """Linear ETA from the rate so far: good enough for passes whose items cost about the same."""
+    now = now or datetime.now(UTC)
+    total = job.total or 0.0
+    fraction = min(max(job.done / total, 0.0), 1.0) if total > 0 else 0.0
+    parts = [f"{job.done:,.0f} / {total:,.0f}" if total > 0 else job.status]
+    if job.started_at is not None:
+        end = _aware(job.finished_at) if job.finished_at else now
+        seconds = max((end - _aware(job.started_at)).total_seconds(), 0.0)
+        parts.append(f"{_duration(seconds)} elapsed")
+        if job.status in ACTIVE and 0 < fraction < 1:
+            parts.append(f"about {_duration(seconds * (1 - fraction) / fraction)} left")
+    if job.message and job.message not in {job.status, "started"}:
+        parts.append(job.message)
+    return JobProgress(fraction, " · ".join(parts), job.status in ACTIVE)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; we store UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
