@@ -12,8 +12,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from recipe_dash.analysis import cli as analysis_cli
 from recipe_dash.errors import RecipeDashError
 from recipe_dash.settings import PROJECT_ROOT
+from recipe_dash.training import cli as training_cli
 
 app = typer.Typer(
     help="Walk a dataset and a model through Karpathy's recipe for training neural networks.",
@@ -77,9 +79,9 @@ def _later(name: str, issue: str, summary: str) -> None:
     app.command(name)(command)
 
 
-_later("analyze", "data inspection", "Run the data checks headless and write findings (coming next).")
-_later("check-model", "training workbench", "Check a PyTorch model for silent bugs (coming).")
-_later("train", "training workbench", "Train a baseline or your model and record its curves (coming).")
+app.command("analyze")(user_errors(analysis_cli.analyze))
+app.command("check-model")(user_errors(training_cli.check_model))
+app.command("train")(user_errors(training_cli.train))
 _later("tune", "tuning", "Random or Bayesian hyperparameter search (coming).")
 _later("report", "team review", "Export the findings report and a cleaned manifest (coming).")
 

@@ -22,3 +22,10 @@ __all__ = [
     "JOB_KINDS", "JobContext", "JobStopped", "create_job", "get_job", "list_jobs", "register_job_kind",
     "request_stop", "run_job", "submit",
 ]
+
+register_job_kind("train", "recipe_dash.training.worker:train_run")
+register_job_kind("model_checks", "recipe_dash.training.worker:model_checks")
+register_job_kind("baselines", "recipe_dash.training.worker:baselines")
+register_job_kind("lr_find", "recipe_dash.training.worker:lr_find")
+register_job_kind("signals", "recipe_dash.training.worker:signals")
+register_job_kind("analyze", "recipe_dash.analysis.jobs:run_analysis_job")

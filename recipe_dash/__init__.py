@@ -1,0 +1,36 @@
+"""recipe-dash: walk a dataset and a model through Karpathy's recipe for training neural networks.
+
+`recipe_dash.analyze(path)` runs the data checks and returns their findings; the dashboard
+(`recipe-dash app`) and the CLI (`recipe-dash analyze`) use the same engine.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def analyze(
+    path: str | Path,
+    *,
+    checks: list[str] | str | None = None,
+    label_column: str | None = None,
+    executor: Executor | str | None = None,
+) -> pd.DataFrame:
+    """Findings of the data checks on the dataset at `path`: sample_id, issue_type, score, group, detail.
+
+    `checks` are registry keys (default: all); `executor` is "process" (default), "dask" (a local
+    Dask cluster), "tcp://HOST:PORT" (a running Dask scheduler) or any concurrent.futures Executor.
+    """
+    from recipe_dash.analysis.run import findings_table, run_checks
+    from recipe_dash.io import load_dataset
+
+    dataset = load_dataset(path, label_column=label_column)
+    return findings_table(run_checks(dataset, checks=checks, executor=executor))
+
+
+__all__ = ["analyze"]

@@ -1,0 +1,102 @@
+"""Pairs of table rows that differ only by tiny numeric jitter, found with a k-d tree, not all pairs.
+
+Rows are compared on their content columns: numeric columns are centred and divided by a robust
+scale, and the distance is the root-mean-square of the scaled differences (so 0.01 means "1% of
+a typical spread per column"). Text columns and the pattern of missing cells must match exactly.
+A random orthonormal projection to a few dimensions never lengthens a difference, so a radius
+query there returns every true pair (and some extra, removed by the full check).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from recipe_dash.errors import DataError
+from recipe_dash.features.tables import numeric_view
+
+_PROJECTED_DIMS = 3  # a k-d tree stays fast in 3 dimensions; the full check removes the extra candidates
+_KEY_BUCKETS = 1 << 20
+_BUDGET_SAMPLE = 2000
+_MAX_CANDIDATES_PER_ROW = 50  # beyond this the threshold pairs up most of the table: refuse, say why
+_SCALE_SAMPLE = 100_000
+_SEED = 0
+
+
+def scaled_numeric(table: pd.DataFrame, positions: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(values, key) for the columns at `positions`: robust-scaled numeric columns (missing -> 0),
+    and a hash per row of everything that must match exactly (text columns, which numeric cells
+    are missing or infinite)."""
+    parsed = numeric_view(table)
+    numeric_positions = [p for p in positions if parsed[p] is not None]
+    values = np.zeros((len(table), len(numeric_positions)), dtype=np.float32)
+    missing = np.zeros((len(table), len(numeric_positions)), dtype=bool)
+    used = 0
+    for position in numeric_positions:
+        column = parsed[position].to_numpy(dtype=np.float64)  # type: ignore[union-attr]
+        finite = np.isfinite(column)
+        missing[:, used] = ~finite
+        centre, scale = _robust_centre_scale(column[finite])
+        if scale > 0.0:  # a constant column carries no distance
+            values[:, used] = np.where(finite, (column - centre) / scale, 0.0)
+            used += 1
+    exact = {f"text{p}": table.iloc[:, p] for p in positions if parsed[p] is None}
+    packed = np.packbits(missing, axis=1)
+    exact |= {f"missing{i}": pd.Series(packed[:, i], index=table.index) for i in range(packed.shape[1])}
+    if not exact:
+        return values[:, :used], np.zeros(len(table), dtype=np.uint64)
+    return values[:, :used], pd.util.hash_pandas_object(pd.DataFrame(exact), index=False).to_numpy()
+
+
+def near_rows(values: np.ndarray, key: np.ndarray, max_rms: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) of rows with equal `key` and RMS scaled difference <= max_rms, with that distance.
+
+    Raises DataError when the threshold is so wide for this data that most rows would pair up.
+    """
+    n_rows, n_dims = values.shape
+    empty = np.empty(0, dtype=np.int64)
+    if n_rows < 2 or n_dims == 0:
+        return empty, empty, np.empty(0)
+    radius = max_rms * np.sqrt(n_dims)  # RMS <= max_rms  <=>  Euclidean <= max_rms * sqrt(n_dims)
+    points = values.astype(np.float64)
+    if n_dims > _PROJECTED_DIMS:
+        basis, _ = np.linalg.qr(np.random.default_rng(_SEED).standard_normal((n_dims, _PROJECTED_DIMS)))
+        points = points @ basis
+    # rows whose exact-match keys differ are moved far apart along the first axis, so they never pair
+    width = float(points[:, 0].max() - points[:, 0].min()) + 4.0 * radius + 1.0
+    points[:, 0] += (key % np.uint64(_KEY_BUCKETS)).astype(np.float64) * width
+    tree = cKDTree(points, balanced_tree=False, compact_nodes=False)
+    _check_pair_budget(tree, radius, n_rows, n_dims)
+    pairs = tree.query_pairs(radius, output_type="ndarray")
+    left, right = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    keep = key[left] == key[right]
+    left, right = left[keep], right[keep]
+    distance = np.sqrt(((values[left] - values[right]) ** 2).mean(axis=1, dtype=np.float64))
+    keep = distance <= max_rms
+    return np.minimum(left, right)[keep], np.maximum(left, right)[keep], distance[keep]
+
+
+def _check_pair_budget(tree: cKDTree, radius: float, n_rows: int, n_dims: int) -> None:
+    """Estimate the candidate pairs from a sample before listing them all."""
+    sample = np.random.default_rng(_SEED).choice(n_rows, size=min(n_rows, _BUDGET_SAMPLE), replace=False)
+    neighbours = tree.query_ball_point(tree.data[sample], radius, return_length=True).mean() - 1.0
+    if neighbours * n_rows / 2 > _MAX_CANDIDATES_PER_ROW * n_rows + 1e6:
+        raise DataError(
+            f"The near-duplicate threshold {radius / np.sqrt(n_dims):.3g} is so wide for this table that a "
+            f"typical row has {neighbours:.0f} rows within it; lower the threshold (max_jitter)."
+        )
+
+
+def _robust_centre_scale(values: np.ndarray) -> tuple[float, float]:
+    """Median and interquartile range, else standard deviation, else 0 (a constant column).
+
+    Estimated on a fixed sample of large columns: the scale only has to be the same for every row.
+    """
+    if values.size == 0:
+        return 0.0, 0.0
+    if values.size > _SCALE_SAMPLE:
+        values = values[np.random.default_rng(_SEED).choice(values.size, _SCALE_SAMPLE, replace=False)]
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    spread = float(q3 - q1) or float(values.std())
+    return float(median), spread

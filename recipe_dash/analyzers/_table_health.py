@@ -1,0 +1,107 @@
+"""Table cells that do not hold what their column holds, and columns that cannot help a model."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from recipe_dash.analyzers.base import concat_findings, findings_frame
+from recipe_dash.features.tables import NUMERIC_SHARE, identifier_columns, numeric_share, numeric_view, sample_cells
+from recipe_dash.io.dataset import Dataset
+from recipe_dash.io.tabular import SPLIT_COLUMN
+
+_MANGLED = re.compile(r"^(?P<base>.+)\.(?P<n>\d+)$")  # pandas renames a repeated header 'x' to 'x.1'
+MIXED_SHARE = 0.1  # a text column whose numeric share lies in [MIXED_SHARE, NUMERIC_SHARE) mixes types
+
+
+def table_findings(dataset: Dataset, *, max_missing: float, isolated_missing: float) -> pd.DataFrame:
+    """Bad cells (one row each) and column problems (sample_id null, group 'column:NAME')."""
+    table = dataset.table
+    skip = {str(dataset.label_column), *identifier_columns(table)}
+    frames = [_duplicated_names(table)]
+    parsed = numeric_view(table)
+    for position, name in enumerate(table.columns):
+        if str(name) in skip or str(name).lower() == SPLIT_COLUMN:
+            continue
+        frames.append(_column_findings(str(name), table.iloc[:, position], parsed[position],
+                                       max_missing=max_missing, isolated_missing=isolated_missing))
+    return concat_findings(frames)
+
+
+def _column_findings(
+    name: str, column: pd.Series, numeric: pd.Series | None, *, max_missing: float, isolated_missing: float
+) -> pd.DataFrame:
+    """`numeric` is the column read as numbers (`features.tables.as_numeric`), None for text."""
+    n_rows = len(column)
+    missing = column.isna()
+    share_missing = float(missing.mean()) if n_rows else 0.0
+    if n_rows and missing.all():
+        return _column_issue(name, "empty_column", 1.0, f"{name} is empty in every row; drop it.")
+    problems = []
+    if share_missing > max_missing:
+        problems.append(_column_issue(name, "high_missing", share_missing,
+                                      f"{name} is empty in {share_missing:.1%} of rows; drop it or impute with care."))
+    filled = column[~missing]
+    if n_rows > 1 and not filled.empty and _constant(filled):
+        problems.append(_column_issue(name, "constant_column", 1.0,
+                                      f"{name} is '{filled.iloc[0]}' in every filled row; it cannot help a model."))
+    if numeric is None:
+        problems.append(_mixed(name, filled))
+        return concat_findings(problems)
+    rows = column.index.to_numpy()
+    if not pd.api.types.is_numeric_dtype(column):  # text that is mostly numbers: the rest are bad cells
+        bad = (~missing & numeric.isna()).to_numpy()
+        problems.append(_cells(name, rows[bad], 0.9, [f"Numeric cell '{name}' holds the text {v!r}." for v in column[bad]]))
+    infinite = np.isinf(numeric.to_numpy())
+    problems.append(_cells(name, rows[infinite], 0.9,
+                           [f"Numeric cell '{name}' holds {'-inf' if v < 0 else 'inf'} (infinite)." for v in numeric[infinite]]))
+    if 0 < share_missing <= isolated_missing:  # a few holes in a filled column look like damage, not design
+        holes = missing.to_numpy()
+        problems.append(_cells(name, rows[holes], 0.6, f"Numeric cell '{name}' is missing (empty, or a marker like 'n/a') in an otherwise filled column."))
+    return concat_findings(problems)
+
+
+def _constant(filled: pd.Series) -> bool:
+    """One distinct value (a comparison pass, much cheaper than counting distinct values)."""
+    if pd.api.types.is_numeric_dtype(filled):
+        return bool(filled.min() == filled.max())
+    return bool((filled == filled.iloc[0]).all())
+
+
+def _mixed(name: str, filled: pd.Series) -> pd.DataFrame:
+    if filled.empty or numeric_share(sample_cells(filled)) < MIXED_SHARE / 2:  # plain text: no need to parse it all
+        return findings_frame()
+    parsed = pd.to_numeric(filled.astype(object), errors="coerce")
+    n_numbers = int(parsed.notna().sum())
+    share = n_numbers / len(filled)
+    if not MIXED_SHARE <= share < NUMERIC_SHARE:
+        return findings_frame()
+    example = filled[parsed.isna()].iloc[0]
+    detail = (f"{name} mixes {n_numbers} numbers with {len(filled) - n_numbers} text values like {example!r}; "
+              "a model will read it as text. Split or clean it.")
+    return _column_issue(name, "mixed_types", 0.8, detail)
+
+
+def _duplicated_names(table: pd.DataFrame) -> pd.DataFrame:
+    names = [str(c) for c in table.columns]
+    repeated = {n for n in names if names.count(n) > 1}
+    for n in names:
+        match = _MANGLED.match(n)
+        if match and match["base"] in names:
+            repeated.add(match["base"])
+    return concat_findings([
+        _column_issue(n, "duplicated_column", 1.0, f"The header names column '{n}' more than once; rename the copies.")
+        for n in sorted(repeated)
+    ])
+
+
+def _column_issue(name: str, issue_type: str, score: float, detail: str) -> pd.DataFrame:
+    return findings_frame([None], issue_type, min(score, 1.0), f"column:{name}", detail)
+
+
+def _cells(name: str, rows: np.ndarray, score: float, detail: list[str] | str) -> pd.DataFrame:
+    if len(rows) == 0:
+        return findings_frame()
+    return findings_frame([str(r) for r in rows], "corrupt", score, f"column:{name}", detail)

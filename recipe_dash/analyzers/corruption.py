@@ -1,0 +1,129 @@
+"""Files and cells a loader would choke on or silently misread: find them before training does."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recipe_dash.analyzers._table_health import table_findings
+from recipe_dash.analyzers.base import Result, Verdict, concat_findings, findings_frame
+from recipe_dash.io.dataset import Dataset
+
+FORMAT_EXTENSIONS = {
+    "PNG": {".png"}, "JPEG": {".jpg", ".jpeg"}, "BMP": {".bmp"}, "GIF": {".gif"}, "TIFF": {".tif", ".tiff"},
+    "WEBP": {".webp"}, "PPM": {".ppm", ".pgm", ".pbm"},
+}
+USUAL_MODES = frozenset({"L", "RGB", "RGBA", "P"})  # anything else needs care when converting (CMYK, 16-bit...)
+MODE_NAMES = {"CMYK": "CMYK (4-channel print colours)", "I": "32-bit integer", "F": "32-bit float",
+              "1": "1-bit black and white", "LA": "grayscale with alpha", "PA": "palette with alpha"}
+HUGE_FACTOR = 64  # an image with this many times the median pixel count (and over HUGE_PIXELS) is flagged
+HUGE_PIXELS = 4096 * 4096
+_REASON_GROUPS = ("zero-byte", "not an image", "truncated", "damaged", "pixels, over the limit", "crashed", "header")
+
+
+def analyze(
+    dataset: Dataset,
+    features: pd.DataFrame,
+    *,
+    min_side: int = 8,
+    max_aspect: float = 4.0,
+    max_missing: float = 0.5,
+    isolated_missing: float = 0.05,
+) -> Result:
+    """Images: undecodable, truncated, bombs, wrong extension, unusual modes, extreme sizes.
+
+    Tables: cells that do not parse as their column's type, inf, isolated holes in a filled numeric
+    column (at most `isolated_missing` empty); and columns that are empty, mostly empty (above
+    `max_missing`), constant, mixed numbers and text, or named twice.
+    """
+    if dataset.kind == "image":
+        findings = _image_findings(features, min_side=min_side, max_aspect=max_aspect)
+        details = _image_details(features, findings)
+    else:
+        findings = table_findings(dataset, max_missing=max_missing, isolated_missing=isolated_missing)
+        details = {"columns": findings[findings["sample_id"].isna()][["issue_type", "group", "detail"]].to_dict("records"),
+                   "cells_by_column": findings[findings["sample_id"].notna()]["group"].value_counts().to_dict()}
+    per_sample = findings[findings["sample_id"].notna()]
+    n_bad, n_columns = per_sample["sample_id"].nunique(), int(findings["sample_id"].isna().sum())
+    details |= {"n_corrupt_samples": int(n_bad), "n_column_issues": n_columns}
+    verdict: Verdict = "fail" if n_bad else "warn" if n_columns else "pass"
+    return Result("corruption", verdict, _summary(dataset, n_bad, n_columns), findings, details)
+
+
+def _image_findings(features: pd.DataFrame, *, min_side: int, max_aspect: float) -> pd.DataFrame:
+    ids = features["sample_id"]
+    broken = features["decode_error"].notna()
+    frames = [findings_frame(ids[broken], "corrupt", 1.0, "decode", "Does not decode: " + features["decode_error"][broken] + ".")]
+    extension = ids.map(lambda s: PurePosixPath(s).suffix.lower())
+    expected = features["format"].map(lambda f: FORMAT_EXTENSIONS.get(f, set()) if isinstance(f, str) else set())
+    wrong = np.array([bool(e) and x not in e for x, e in zip(extension, expected, strict=True)])
+    frames.append(findings_frame(ids[wrong], "corrupt", 0.7, "extension",
+                                 "The content is " + features["format"][wrong] + " but the name ends in " + extension[wrong]
+                                 + "; tools that trust the extension will misread it."))
+    mode = features["mode"]
+    odd_mode = mode.notna() & ~mode.isin(USUAL_MODES) & ~broken
+    palette_alpha = (mode == "P") & features["transparency"].fillna(False) & ~broken
+    frames.append(findings_frame(ids[odd_mode], "corrupt", 0.6, "mode",
+                                 "Unusual mode " + mode[odd_mode].map(_mode_name) + " (" + mode[odd_mode]
+                                 + "); convert it explicitly before training."))
+    frames.append(findings_frame(ids[palette_alpha], "corrupt", 0.6, "mode",
+                                 "Palette image with transparency; converting to RGB paints the transparent area "
+                                 "with an arbitrary palette colour."))
+    frames.append(_size_findings(features, min_side=min_side, max_aspect=max_aspect))
+    return concat_findings(frames)
+
+
+def _mode_name(mode: str) -> str:
+    return "16-bit grayscale" if mode.startswith("I;16") else MODE_NAMES.get(mode, mode)
+
+
+def _size_findings(features: pd.DataFrame, *, min_side: int, max_aspect: float) -> pd.DataFrame:
+    """Images under `min_side`, stretched beyond `max_aspect` (and far from the typical shape), or
+    with far more pixels than the typical image (HUGE_FACTOR times, and over HUGE_PIXELS)."""
+    width = features["width"].astype("float64").to_numpy()
+    height = features["height"].astype("float64").to_numpy()
+    known = ~np.isnan(width) & ~np.isnan(height) & features["decode_error"].isna().to_numpy()
+    aspect = np.where(known, np.maximum(width, height) / np.maximum(np.minimum(width, height), 1), np.nan)
+    typical = float(np.nanmedian(aspect)) if known.any() else 1.0
+    pixels = width * height
+    typical_pixels = float(np.nanmedian(np.where(known, pixels, np.nan))) if known.any() else 0.0
+    tiny = known & (np.minimum(width, height) < min_side)
+    stretched = known & ~tiny & (aspect > max_aspect) & (aspect > 2 * typical)
+    huge = known & (pixels > HUGE_PIXELS) & (pixels > HUGE_FACTOR * typical_pixels)
+    ids = features["sample_id"]
+    sizes = pd.Series([f"{w:.0f}x{h:.0f}" for w, h in zip(width, height, strict=True)], index=features.index)
+    return concat_findings([
+        findings_frame(ids[tiny], "corrupt", 0.8, "size",
+                       "Tiny image (" + sizes[tiny] + f"), under {min_side} px on a side."),
+        findings_frame(ids[stretched], "corrupt", np.clip(aspect[stretched] / (4 * max_aspect), 0.5, 1.0), "size",
+                       "Extreme aspect ratio (" + sizes[stretched] + "); resizing to a square will distort it."),
+        findings_frame(ids[huge], "corrupt", 0.5, "size",
+                       "Huge image (" + sizes[huge] + f"), over {HUGE_FACTOR}x the typical pixel count; "
+                       "it dominates decoding time and memory."),
+    ])
+
+
+def _image_details(features: pd.DataFrame, findings: pd.DataFrame) -> dict[str, Any]:
+    errors = features["decode_error"].dropna()
+    reasons = {group: int(errors.str.contains(group, regex=False).sum()) for group in _REASON_GROUPS}
+    return {
+        "decode_errors": {k: v for k, v in reasons.items() if v},
+        "by_check": findings["group"].value_counts().to_dict(),
+        "modes": features["mode"].value_counts().to_dict(),
+        "formats": features["format"].value_counts().to_dict(),
+    }
+
+
+def _summary(dataset: Dataset, n_bad: int, n_columns: int) -> str:
+    unit = "images" if dataset.kind == "image" else "cells in rows"
+    if not n_bad and not n_columns:
+        return f"Every {'image decodes cleanly' if dataset.kind == 'image' else 'cell parses as its column type'}."
+    parts = []
+    if n_bad:
+        parts.append(f"{n_bad} {unit} are corrupt or unusual: fix or drop them before training")
+    if n_columns:
+        parts.append(f"{n_columns} column problem(s): drop or clean those columns")
+    return "; ".join(parts) + "."

@@ -1,0 +1,70 @@
+"""Feature rows kept as Parquet beside the store, keyed per file, so only new or changed files cost time."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+KEY_COLUMNS = ("sample_id", "size", "mtime_ns")  # a cached row is valid while size and mtime_ns match
+
+
+def folder_for(cache_dir: Path, kind: str, source: Path, *extra: str) -> Path:
+    """One cache folder per dataset source (and label column for tables)."""
+    key = hashlib.sha1("|".join([str(source.resolve()), *extra]).encode()).hexdigest()[:20]
+    return cache_dir / f"{kind}-{key}"
+
+
+class PartCache:
+    """Rows written in parts as they are computed (a cancelled pass keeps its work), compacted afterwards."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def parts(self) -> list[Path]:
+        return sorted(self.folder.glob("part-*.parquet")) if self.folder.is_dir() else []
+
+    def load(self, parts: list[Path]) -> pd.DataFrame | None:
+        """Rows of `parts`, the newest row per sample winning; None when nothing is cached."""
+        tables = [_read(p) for p in parts]
+        tables = [t for t in tables if t is not None]
+        if not tables:
+            return None
+        frame = pa.concat_tables(tables, promote_options="default").to_pandas(types_mapper=_pandas_type)
+        return frame.drop_duplicates("sample_id", keep="last").reset_index(drop=True)
+
+    def append(self, frame: pd.DataFrame) -> Path:
+        """Write rows as a new part atomically (temporary name, then rename)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"part-{time.time_ns():020d}-{os.getpid()}.parquet"
+        partial = target.with_suffix(".tmp")
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), partial)
+        partial.replace(target)
+        return target
+
+    def compact(self, frame: pd.DataFrame, replaced: list[Path]) -> None:
+        """Replace the parts read earlier by one part holding exactly `frame`."""
+        self.append(frame)
+        for part in replaced:
+            part.unlink(missing_ok=True)
+
+
+def _read(part: Path) -> pa.Table | None:
+    try:
+        return pq.read_table(part)
+    except (OSError, pa.ArrowInvalid):  # a part cut short by a crash is recomputed, not trusted
+        part.unlink(missing_ok=True)
+        return None
+
+
+def _pandas_type(arrow_type: pa.DataType) -> object:
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype()
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()
+    return None

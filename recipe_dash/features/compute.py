@@ -1,0 +1,222 @@
+"""One streaming pass over a dataset that every analyzer shares, cached so reruns cost almost nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import nullcontext
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recipe_dash.features.cache import KEY_COLUMNS, PartCache, folder_for
+from recipe_dash.features.executors import Workers, open_executor, wrap_executor
+from recipe_dash.features.images import CACHED_COLUMNS, image_features, pixel_hashes
+from recipe_dash.features.stream import chunked, run_chunks
+from recipe_dash.features.tables import row_hashes
+from recipe_dash.io.dataset import Dataset
+from recipe_dash.settings import get_settings
+
+Progress = Callable[[int, int, str], None]  # (done, total, message)
+IMAGE_COLUMNS = (
+    "sha256", "pixel_hash", "phash", "dhash", "width", "height", "mode", "format", "file_bytes", "brightness",
+    "contrast", "blur", "decode_error", "tiny", "mean_r", "mean_g", "mean_b", "transparency",
+)
+IMAGE_DTYPES = {
+    "sample_id": "string", "sha256": "string", "pixel_hash": "string", "phash": "Int64", "dhash": "Int64",
+    "width": "Int64", "height": "Int64", "mode": "string", "format": "string", "file_bytes": "Int64",
+    "brightness": "float64", "contrast": "float64", "blur": "float64", "decode_error": "string",
+    "tiny": "object", "mean_r": "float64", "mean_g": "float64", "mean_b": "float64", "transparency": "boolean",
+}
+FEATURES_VERSION = 3  # bump when a column is added or computed differently: old caches are then ignored
+_CACHE_DTYPES = IMAGE_DTYPES | {"fingerprint": "string", "exact_pixel_hash": "string", "size": "Int64",
+                                "mtime_ns": "Int64"}
+_FLUSH_ROWS = 4096  # rows buffered before a part is written (what a cancelled pass keeps)
+
+
+def compute_features(
+    dataset: Dataset,
+    *,
+    executor: Executor | Workers | None = None,
+    progress: Progress | None = None,
+    cache_dir: Path | None = None,
+) -> pd.DataFrame:
+    """One row per sample, in `dataset.samples` order, `sample_id` first (columns: see the package docstring).
+
+    Image files are decoded once each on `executor` (default: a local process pool; `Workers` from
+    `open_executor` can also replace a pool a crashing decoder broke); files whose size and
+    modification time match the cache are not read at all.
+    """
+    cache_dir = cache_dir or get_settings().home / "features"
+    if dataset.kind == "table":
+        return _table_features(dataset, cache_dir, progress)
+    if executor is None:
+        owned = open_executor("process")
+    else:
+        owned = nullcontext(executor if isinstance(executor, Workers) else wrap_executor(executor))
+    with owned as workers:
+        return _image_features(dataset, cache_dir, workers, progress)
+
+
+def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progress: Progress | None) -> pd.DataFrame:
+    samples = dataset.samples
+    keys = _file_keys(samples["sample_id"].tolist(), samples["path"].tolist())
+    cache = PartCache(folder_for(cache_dir, f"images-v{FEATURES_VERSION}", dataset.root))
+    parts = cache.parts()
+    cached = cache.load(parts)
+    fresh = cached.merge(keys[list(KEY_COLUMNS)], on=list(KEY_COLUMNS)) if cached is not None else None
+    todo = keys[~keys["sample_id"].isin(fresh["sample_id"])] if fresh is not None else keys
+    total, done_before = len(keys), len(keys) - len(todo)
+    if progress is not None:
+        progress(done_before, total, f"{done_before} of {total} images cached")
+    written, new_parts, crashed = _decode_missing(todo, cache, workers, progress, done_before, total)
+    merged = pd.concat([f for f in (fresh, *written) if f is not None and len(f)], ignore_index=True)
+    merged = merged.drop_duplicates("sample_id", keep="last").reset_index(drop=True)
+    hashed = _add_exact_pixel_hashes(merged, keys, workers)
+    if hashed or len(parts) + len(written) != 1 or (cached is not None and len(cached) != len(merged)):
+        cache.compact(merged, parts + new_parts)
+    merged = pd.concat([merged, *crashed], ignore_index=True)  # crashes are retried next time, never cached
+    merged["pixel_hash"] = _pixel_hash(merged)
+    ordered = merged.set_index("sample_id").reindex(samples["sample_id"].to_numpy()).reset_index(names="sample_id")
+    return ordered[["sample_id", *IMAGE_COLUMNS]].astype(IMAGE_DTYPES)
+
+
+def _decode_missing(
+    todo: pd.DataFrame, cache: PartCache, workers: Workers, progress: Progress | None, done_before: int, total: int
+) -> tuple[list[pd.DataFrame], list[Path], list[pd.DataFrame]]:
+    """Decode the files in `todo`, writing a part every few thousand rows (kept even if stopped).
+
+    Returns the frames written to the cache, their part files, and rows of files that crashed
+    their worker.
+    """
+    by_path = {path: (sid, size, mtime) for sid, path, size, mtime in todo.itertuples(index=False)}
+    buffer: list[pd.DataFrame] = []
+    written: list[pd.DataFrame] = []
+    new_parts: list[Path] = []
+    crashed: list[pd.DataFrame] = []
+    started = time.monotonic()
+
+    def rows(paths: list[str], columns: dict[str, list[Any]]) -> pd.DataFrame:
+        keys = [by_path[p] for p in paths]
+        frame = {"sample_id": [k[0] for k in keys], "size": [k[1] for k in keys], "mtime_ns": [k[2] for k in keys]}
+        frame |= {"exact_pixel_hash": [None] * len(paths)} | columns
+        # pd.array straight from Python ints: going through float64 would round 64-bit hashes
+        return pd.DataFrame({name: pd.array(values, dtype=_CACHE_DTYPES[name]) for name, values in frame.items()})
+
+    def flush() -> None:
+        if buffer:
+            frame = pd.concat(buffer, ignore_index=True)
+            new_parts.append(cache.append(frame))
+            written.append(frame)
+            buffer.clear()
+
+    def on_chunk(paths: list[str], columns: dict[str, list[Any]]) -> None:
+        buffer.append(rows(paths, columns))
+        if sum(len(b) for b in buffer) >= _FLUSH_ROWS:
+            flush()
+
+    def on_crash(path: str, reason: str) -> None:
+        crashed.append(rows([path], {name: [None] for name in CACHED_COLUMNS} | _crash_columns(path, reason)))
+
+    def report(done: int) -> None:
+        if progress is not None:
+            rate = done / max(time.monotonic() - started, 1e-9)
+            progress(done_before + done, total, f"{done_before + done} of {total} images ({rate:,.0f}/s)")
+
+    task = partial(image_features, max_pixels=get_settings().max_image_pixels)
+    try:
+        chunks = chunked(todo["path"].tolist(), workers.n_workers)
+        run_chunks(workers, chunks, task, on_chunk=on_chunk, on_crash=on_crash, progress=report)
+    finally:
+        flush()
+    return written, new_parts, crashed
+
+
+def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: Workers) -> bool:
+    """Decode again the few files whose fingerprint another file with different bytes shares.
+
+    Only they can be pixel-identical to another file; returns whether any hash was added.
+    """
+    fingerprint = merged["fingerprint"]
+    shared = fingerprint.notna() & fingerprint.duplicated(keep=False)
+    n_bytes = merged[shared].groupby("fingerprint")["sha256"].transform("nunique")
+    needed = merged.index[shared][n_bytes.to_numpy() > 1]
+    missing = needed[merged.loc[needed, "exact_pixel_hash"].isna().to_numpy()]
+    if missing.empty:
+        return False
+    path_of = dict(zip(keys["sample_id"], keys["path"], strict=True))
+    paths = [path_of[s] for s in merged.loc[missing, "sample_id"]]
+    found: dict[str, str | None] = {}
+    task = partial(pixel_hashes, max_pixels=get_settings().max_image_pixels)
+    run_chunks(workers, chunked(paths, workers.n_workers), task,
+               on_chunk=lambda chunk, hashes: found.update(zip(chunk, hashes, strict=True)),
+               on_crash=lambda path, _reason: found.update({path: None}))
+    merged.loc[missing, "exact_pixel_hash"] = pd.array([found[p] for p in paths], dtype="string")
+    return True
+
+
+def _pixel_hash(frame: pd.DataFrame) -> pd.Series:
+    """Equal for two images exactly when their decoded pixels (and size and mode) are equal.
+
+    A fingerprint no file with other bytes shares is already unique, so it stands in for the
+    exact hash ("f:" prefix); the rest carry their exact hash ("p:" prefix).
+    """
+    exact = frame["exact_pixel_hash"]
+    fingerprint = frame["fingerprint"]
+    needs_exact = fingerprint.notna() & fingerprint.duplicated(keep=False)
+    needs_exact &= frame.groupby("fingerprint")["sha256"].transform("nunique").fillna(1).to_numpy() > 1
+    return pd.Series(np.where(needs_exact, exact, "f:" + fingerprint), index=frame.index, dtype="string")
+
+
+def _file_keys(sample_ids: list[str], paths: list[str]) -> pd.DataFrame:
+    sizes, mtimes = [], []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+            sizes.append(stat.st_size)
+            mtimes.append(stat.st_mtime_ns)
+        except OSError:
+            sizes.append(-1)
+            mtimes.append(-1)
+    return pd.DataFrame({"sample_id": pd.array(sample_ids, dtype="string"), "path": paths,
+                         "size": pd.array(sizes, dtype="Int64"), "mtime_ns": pd.array(mtimes, dtype="Int64")})
+
+
+def _crash_columns(path: str, reason: str) -> dict[str, list[Any]]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return {"decode_error": [reason]}
+    return {"sha256": [hashlib.sha256(data).hexdigest()], "file_bytes": [len(data)], "decode_error": [reason]}
+
+
+def _table_features(dataset: Dataset, cache_dir: Path, progress: Progress | None) -> pd.DataFrame:
+    """`row_hash` per row; the table file is the cache key (a table changes as a whole)."""
+    stat = dataset.root.stat()
+    cache = PartCache(folder_for(cache_dir, f"table-v{FEATURES_VERSION}", dataset.root, str(dataset.label_column)))
+    parts = cache.parts()
+    cached = cache.load(parts)
+    n_rows = dataset.n_samples
+    valid = (
+        cached is not None and len(cached) == n_rows
+        and (cached["size"] == stat.st_size).all() and (cached["mtime_ns"] == stat.st_mtime_ns).all()
+    )
+    if valid:
+        frame = cached
+    else:
+        frame = pd.DataFrame({
+            "sample_id": dataset.samples["sample_id"].to_numpy(),
+            "size": np.full(n_rows, stat.st_size, dtype=np.int64),
+            "mtime_ns": np.full(n_rows, stat.st_mtime_ns, dtype=np.int64),
+            "row_hash": row_hashes(dataset),
+        })
+        cache.compact(frame, parts)
+    if progress is not None:
+        progress(n_rows, n_rows, f"{n_rows} rows hashed")
+    return frame[["sample_id", "row_hash"]].astype({"sample_id": "string", "row_hash": "int64"}).reset_index(drop=True)

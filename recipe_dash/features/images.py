@@ -1,0 +1,232 @@
+"""Everything the image checks need from one file, read and decoded exactly once.
+
+Runs inside executor workers (process pool or Dask), so it imports only Pillow, numpy and hashlib
+and returns plain columns that pickle cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+CACHED_COLUMNS = (
+    "sha256", "fingerprint", "phash", "dhash", "width", "height", "mode", "format", "file_bytes",
+    "brightness", "contrast", "blur", "decode_error", "tiny", "mean_r", "mean_g", "mean_b", "transparency",
+)
+TINY_SIDE = 16  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major
+WORK_SIDE = 64  # statistics are taken on the image box-reduced by an integer factor to a short side of 64-127 px
+_HASH_SIDE = 32  # perceptual hashes start from a 32x32 grayscale (as imagehash.phash does)
+_SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+
+
+def image_features(paths: list[str], *, max_pixels: int) -> dict[str, list[Any]]:
+    """Features of each file in `paths`, as columns in CACHED_COLUMNS order; never raises for bad files."""
+    columns: dict[str, list[Any]] = {name: [] for name in CACHED_COLUMNS}
+    for path in paths:
+        row = file_features(Path(path), max_pixels=max_pixels)
+        for name in CACHED_COLUMNS:
+            columns[name].append(row.get(name))
+    return columns
+
+
+def pixel_hashes(paths: list[str], *, max_pixels: int) -> list[str | None]:
+    """Exact hash of each file's decoded pixels (with size and mode); None when it does not decode.
+
+    Costs a full pass over the pixels, so the pass asks for it only where two files share a
+    fingerprint (see `recipe_dash.features.compute`).
+    """
+    hashes: list[str | None] = []
+    for path in paths:
+        try:
+            image = _open(Path(path).read_bytes())
+            if image.width * image.height > max_pixels:
+                hashes.append(None)
+                continue
+            image.load()
+        except (OSError, SyntaxError, ValueError, MemoryError):  # Pillow's errors for bad files
+            hashes.append(None)
+            continue
+        image = _canonical(image)
+        digest = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:".encode())
+        digest.update(np.ascontiguousarray(np.asarray(image)).data)
+        hashes.append("p:" + digest.hexdigest())
+    return hashes
+
+
+def file_features(path: Path, *, max_pixels: int) -> dict[str, Any]:
+    """One file's features; `decode_error` says why pixel features are missing."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return {"file_bytes": None, "decode_error": f"cannot read the file: {err.strerror or err}"}
+    row: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest(), "file_bytes": len(data)}
+    if not data:
+        return row | {"decode_error": "zero-byte file"}
+    try:
+        image = _open(data)
+    except UnidentifiedImageError:
+        kind = "text" if _looks_like_text(data) else "unrecognised bytes"
+        return row | {"decode_error": f"not an image: the content is {kind}"}
+    except (OSError, SyntaxError, ValueError) as err:
+        return row | {"decode_error": f"cannot read the image header: {err}"}
+    width, height = image.size
+    transparency = image.mode in _ALPHA_MODES or "transparency" in image.info
+    row |= {"width": width, "height": height, "mode": image.mode, "format": image.format, "transparency": transparency}
+    if width * height > max_pixels:
+        return row | {
+            "decode_error": f"{width}x{height} = {width * height:,} pixels, over the limit of {max_pixels:,} "
+            "(possible decompression bomb); not decoded"
+        }
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, MemoryError) as err:
+        reason = "truncated" if "truncated" in str(err).lower() else "damaged"
+        return row | {"decode_error": f"{reason}: {err}"}
+    return row | pixel_features(image)
+
+
+def pixel_features(image: Image.Image) -> dict[str, Any]:
+    """Perceptual hashes and statistics from one reduced copy of the picture (one pass over the pixels).
+
+    `fingerprint` hashes size, mode and what is computed here: pictures with equal pixels always
+    share it, so only files sharing one can be pixel-identical and need their exact pixel hash.
+    """
+    image = _canonical(image)
+    work = _work_copy(image)
+    gray = work if work.mode == "L" else work.convert("L")
+    values = np.asarray(gray).astype(np.float64)
+    small = gray.resize((_HASH_SIDE, _HASH_SIDE), Image.Resampling.BILINEAR)
+    mean, variance = _mean_variance(values)
+    means = _channel_means(work, mean / 255.0)
+    fingerprint = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:{means}:{variance}:".encode())
+    fingerprint.update(small.tobytes())
+    return {
+        "fingerprint": fingerprint.hexdigest(),
+        "phash": phash(small),
+        "dhash": dhash(small),
+        "brightness": mean / 255.0,
+        "contrast": variance**0.5 / 255.0,
+        "blur": _laplacian_variance(values),
+        "tiny": small.reduce(_HASH_SIDE // TINY_SIDE).tobytes(),
+        "mean_r": means[0],
+        "mean_g": means[1],
+        "mean_b": means[2],
+    }
+
+
+def phash(gray32: Image.Image) -> int:
+    """64-bit DCT hash of a 32x32 grayscale (imagehash.phash's recipe), as a signed int64 bit pattern."""
+    basis = _dct_basis(_HASH_SIDE)[:8]  # the 8 lowest frequencies
+    low = basis @ np.asarray(gray32).astype(np.float64) @ basis.T
+    middle = np.sort(low, axis=None)
+    return _pack(low > (middle[31] + middle[32]) / 2.0)  # the median of the 64 coefficients
+
+
+def dhash(gray32: Image.Image) -> int:
+    """64-bit gradient hash (imagehash.dhash's recipe, from the 32x32 grayscale), signed int64 bit pattern."""
+    pixels = np.asarray(gray32.resize((9, 8), Image.Resampling.BOX)).astype(np.int16)
+    return _pack(pixels[:, 1:] > pixels[:, :-1])
+
+
+def _open(data: bytes) -> Image.Image:
+    """Open without Pillow's own bomb check, so the header size of a huge image is still read."""
+    try:
+        return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        # Pillow refuses to even report the size past 2x its limit; ask the format plugins directly.
+        prefix = data[:16]
+        for format_id in Image.ID:
+            factory, accept = Image.OPEN[format_id]
+            if accept is None or accept(prefix):
+                try:
+                    return factory(io.BytesIO(data), None)  # type: ignore[no-any-return]
+                except (SyntaxError, OSError, ValueError, IndexError, TypeError):
+                    continue
+        raise
+
+
+def _canonical(image: Image.Image) -> Image.Image:
+    """Palette and bilevel images become the RGB(A)/L pictures they show; other modes stay."""
+    if image.mode in {"P", "PA"}:
+        transparent = image.mode == "PA" or "transparency" in image.info
+        return image.convert("RGBA" if transparent else "RGB")
+    if image.mode == "1":
+        return image.convert("L")
+    return image
+
+
+def _work_copy(image: Image.Image) -> Image.Image:
+    """L, RGB or RGBA copy reduced by an integer factor to a short side of WORK_SIDE..2*WORK_SIDE-1 px.
+
+    Big pictures are first sampled every few pixels (a box filter over all of them would cost a
+    fifth of decoding), then box-reduced by 2 or 3 against aliasing. A function of the decoded
+    pixels only, so equal pictures give equal copies.
+    """
+    if image.mode in _SIXTEEN_BIT or image.mode in {"I", "F"}:
+        image = _eight_bit(image)
+    elif image.mode not in {"L", "RGB", "RGBA"}:
+        image = image.convert("RGBA" if image.mode in _ALPHA_MODES else "RGB")
+    factor = min(image.size) // WORK_SIDE
+    if factor > 3:
+        step = factor // 2
+        image = image.resize((image.width // step, image.height // step), Image.Resampling.NEAREST)
+        factor = min(image.size) // WORK_SIDE
+    return image.reduce(factor) if factor > 1 else image
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16/32-bit grayscale rescaled to 8 bits (16-bit from its full range, else from 0..255)."""
+    values = np.asarray(image).astype(np.float64)
+    top = 65535.0 if image.mode in _SIXTEEN_BIT or values.max(initial=0) > 255 else 255.0
+    return Image.fromarray(np.clip(values / top * 255.0, 0, 255).astype(np.uint8), mode="L")
+
+
+def _channel_means(work: Image.Image, brightness: float) -> tuple[float, float, float]:
+    """Channel means, to 1/255 (Pillow's box reduction of the whole picture to one pixel)."""
+    if work.mode == "L":
+        return brightness, brightness, brightness
+    r, g, b = work.reduce((work.width, work.height)).getpixel((0, 0))[:3]
+    return r / 255.0, g / 255.0, b / 255.0
+
+
+def _laplacian_variance(gray: np.ndarray) -> float:
+    """Variance of the 4-neighbour Laplacian on the 0..255 scale; low means blurry."""
+    if gray.shape[0] < 3 or gray.shape[1] < 3:
+        return 0.0
+    centre = gray[1:-1, 1:-1] * 4.0
+    centre -= gray[:-2, 1:-1]
+    centre -= gray[2:, 1:-1]
+    centre -= gray[1:-1, :-2]
+    centre -= gray[1:-1, 2:]
+    return _mean_variance(centre)[1]
+
+
+def _mean_variance(values: np.ndarray) -> tuple[float, float]:
+    """Mean and variance in one pass of sums (numpy's var takes two)."""
+    flat = values.ravel()
+    mean = float(flat.sum()) / flat.size
+    return mean, max(float(np.dot(flat, flat)) / flat.size - mean * mean, 0.0)
+
+
+@lru_cache(maxsize=2)
+def _dct_basis(n: int) -> np.ndarray:
+    """Unnormalised DCT-II matrix, matching scipy.fftpack.dct(type=2) as imagehash uses it."""
+    k = np.arange(n)[:, None]
+    i = np.arange(n)[None, :]
+    return 2.0 * np.cos(np.pi * k * (2 * i + 1) / (2 * n))
+
+
+def _pack(bits: np.ndarray) -> int:
+    return int.from_bytes(np.packbits(bits.ravel()).tobytes(), "big", signed=True)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:512]
+    return bool(head) and all(32 <= b < 127 or b in (9, 10, 13) for b in head)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from recipe_dash.analyzers import imbalance
+from recipe_dash.io import load_dataset
+
+
+def _table(tmp_path: Path, counts: dict[str, int], test_counts: dict[str, int] | None = None) -> Path:
+    labels = [label for label, n in counts.items() for _ in range(n)]
+    splits = ["train"] * len(labels)
+    for label, n in (test_counts or {}).items():
+        labels += [label] * n
+        splits += ["test"] * n
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"x": range(len(labels)), "label": labels, "split": splits}).to_csv(path, index=False)
+    return path
+
+
+def test_a_rare_class_is_flagged_with_its_ratio_and_advice(tmp_path: Path) -> None:
+    result = imbalance.analyze(load_dataset(_table(tmp_path, {"a": 100, "b": 90, "c": 8})))
+    assert result.verdict == "fail"  # 8 vs a median of 95 is below the 1:10 line
+    assert result.findings["detail"].tolist() == ["Class 'c' has 8 samples vs a median of 95 for the other classes (about 1:11.9)."]
+    assert "class weights" not in result.summary and "macro-F1" in result.summary
+    overall = result.details["splits"]["all"]
+    assert overall["ratio"] == 100 / 8 and 0 < overall["normalized_entropy"] < 1
+
+
+def test_balanced_classes_pass_and_a_class_missing_from_a_split_fails(tmp_path: Path) -> None:
+    balanced = imbalance.analyze(load_dataset(_table(tmp_path, {"a": 50, "b": 45}, {"a": 10, "b": 10})))
+    assert (balanced.verdict, len(balanced.findings)) == ("pass", 0)
+    missing = imbalance.analyze(load_dataset(_table(tmp_path, {"a": 50, "b": 45}, {"a": 10})))
+    assert missing.verdict == "fail"
+    assert missing.findings["detail"].tolist() == ["Class 'b' has no samples in split 'test', so it is never evaluated there."]
+    counts = pd.DataFrame(missing.details["counts"])
+    assert counts.query("split == 'test' and label == 'b'")["count"].item() == 0
