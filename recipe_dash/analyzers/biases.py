@@ -1,0 +1,105 @@
+"""Find shortcuts: attributes that predict the label without being the thing to learn.
+
+One attribute at a time (every table column; image width, height, aspect ratio, format, file size,
+brightness and colour mode), the cross-validated balanced accuracy of predicting the label from it
+alone. A column that does it almost perfectly is a leak (it was derived from the label); a nuisance
+attribute of images, or an identifier column, that does clearly better than chance is a bias the
+model can learn instead of the content. Label rates per value of categorical attributes show where.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recipe_dash.analyzers.base import Result, Verdict, concat_findings, findings_frame
+from recipe_dash.features.tables import identifier_columns
+from recipe_dash.io.dataset import Dataset
+from recipe_dash.modeling import DEFAULT_LEAK_THRESHOLD, Attribute, image_attributes, predictive_power, table_attributes
+
+
+def analyze(
+    dataset: Dataset,
+    features: pd.DataFrame,
+    *,
+    n_folds: int = 5,
+    seed: int = 0,
+    leak_threshold: float = DEFAULT_LEAK_THRESHOLD,
+    bias_threshold: float = 0.25,
+) -> Result:
+    """Score each attribute alone; a balanced accuracy of at least `leak_threshold` is a leak.
+
+    Image properties and identifier columns whose skill (0 = chance, 1 = perfect) reaches
+    `bias_threshold` are biases. Table feature columns are expected to predict the label, so only
+    leaks are flagged among them.
+    """
+    attributes = table_attributes(dataset) if dataset.kind == "table" else image_attributes(features)
+    details: dict[str, Any] = {"leak_threshold": leak_threshold, "bias_threshold": bias_threshold,
+                               "label_rates": label_rates(attributes, dataset.labels)}
+    n_classes = dataset.labels.dropna().nunique()
+    if n_classes < 2:
+        reason = (f"the labels have {n_classes} class(es); a bias is an attribute that predicts the label, "
+                  "which needs at least two. Check the label column or folders.")
+        details["skipped"] = reason
+        return Result("biases", "pass", f"Biases not checked: {reason}", findings_frame(), details)
+    power = predictive_power(attributes, dataset.labels, n_folds=n_folds, seed=seed)
+    nuisance = set(power["attribute"]) if dataset.kind == "image" else set(identifier_columns(dataset.table))
+    is_leak = power["balanced_accuracy"] >= leak_threshold
+    is_bias = ~is_leak & (power["skill"] >= bias_threshold) & power["attribute"].isin(nuisance)
+    power["verdict"] = np.select([is_leak, is_bias], ["leak", "bias"], "ok")
+    details["predictive_power"] = power
+    findings = concat_findings([_findings(power[is_leak], leak=True), _findings(power[is_bias], leak=False)])
+    verdict: Verdict = "fail" if is_leak.any() else "warn" if is_bias.any() else "pass"
+    return Result("biases", verdict, _summary(power, is_leak, is_bias), findings, details)
+
+
+def label_rates(attributes: list[Attribute], labels: pd.Series) -> pd.DataFrame:
+    """Long table (attribute, value, label, count, share of the value's samples) for categorical attributes."""
+    known = labels.notna().to_numpy()
+    frames = []
+    for attr in (a for a in attributes if a.kind == "categorical" and not a.is_constant):
+        values = pd.Series(np.asarray(attr.categories, dtype=object)[attr.codes[known]], name="value")
+        counts = pd.crosstab(values, labels[known].to_numpy()).stack().rename("count").reset_index()
+        counts.columns = ["value", "label", "count"]
+        counts["share"] = counts["count"] / counts.groupby("value")["count"].transform("sum")
+        frames.append(counts.assign(attribute=attr.name))
+    if not frames:
+        return pd.DataFrame(columns=["attribute", "value", "label", "count", "share"])
+    return pd.concat(frames, ignore_index=True)[["attribute", "value", "label", "count", "share"]]
+
+
+def _findings(rows: pd.DataFrame, *, leak: bool) -> pd.DataFrame:
+    if leak:
+        details = [f"Column '{a}' alone predicts the label with balanced accuracy {b:.2f} (chance {c:.2f}): it leaks "
+                   "the label. Drop it from the model's inputs; it also hides label noise."
+                   for a, b, c in zip(rows["attribute"], rows["balanced_accuracy"], rows["chance"], strict=True)]
+    else:
+        details = [f"'{a}' alone predicts the label with balanced accuracy {b:.2f} (chance {c:.2f}): a model can "
+                   f"learn it instead of the content. Balance it across classes or normalise it away."
+                   for a, b, c in zip(rows["attribute"], rows["balanced_accuracy"], rows["chance"], strict=True)]
+    return findings_frame(
+        sample_id=[None] * len(rows),
+        issue_type="bias",
+        score=rows["skill"].clip(0, 1).to_numpy(),
+        group=("column:" + rows["attribute"].astype(str)).to_numpy(),
+        detail=details,
+    )
+
+
+def _summary(power: pd.DataFrame, is_leak: pd.Series, is_bias: pd.Series) -> str:
+    if is_leak.any():
+        names = list(power.loc[is_leak, "attribute"])
+        if len(names) == 1:
+            return f"'{names[0]}' predicts the label almost perfectly on its own: a leak; drop it before training."
+        listed = ", ".join(f"'{a}'" for a in names)
+        return f"{listed} each predict the label almost perfectly on their own: leaks; drop them before training."
+    if is_bias.any():
+        top = power[is_bias].iloc[0]
+        return (f"{int(is_bias.sum())} attribute(s) predict the label without being content (strongest: "
+                f"'{top['attribute']}', balanced accuracy {top['balanced_accuracy']:.2f} vs chance "
+                f"{top['chance']:.2f}); balance or remove them.")
+    best = power.iloc[0]
+    return (f"No leak or nuisance bias: the best single attribute, '{best['attribute']}', reaches balanced "
+            f"accuracy {best['balanced_accuracy']:.2f} (chance {best['chance']:.2f}).")

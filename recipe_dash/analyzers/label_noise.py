@@ -1,0 +1,167 @@
+"""Find samples whose given label is probably wrong, and estimate how noisy the labels are overall.
+
+Confident learning (see `_confident_learning`) on out-of-fold probabilities from a model of the
+data that never saw the sample, nor its exact copies, nor a column that leaks the given label.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recipe_dash.analyzers._confident_learning import ConfidentLearning, confident_learning
+from recipe_dash.analyzers._per_sample import MAX_ROWS, keep_worst, score_histogram
+from recipe_dash.analyzers.base import Result, Verdict, findings_frame
+from recipe_dash.io.dataset import Dataset
+from recipe_dash.modeling import (
+    DEFAULT_LEAK_THRESHOLD,
+    EmbeddingSource,
+    ModelInput,
+    OutOfFold,
+    model_input,
+    out_of_fold,
+)
+
+ADVICE = "review the flagged samples worst first and relabel or drop them before training"
+
+
+def analyze(
+    dataset: Dataset,
+    features: pd.DataFrame,
+    *,
+    n_folds: int = 5,
+    seed: int = 0,
+    embedding: EmbeddingSource | None = None,
+    leak_threshold: float = DEFAULT_LEAK_THRESHOLD,
+    max_train_samples: int = 20_000,
+    warn_rate: float = 0.01,
+    fail_rate: float = 0.10,
+    max_score_rows: int = MAX_ROWS,
+    cache_dir: Path | None = None,
+) -> Result:
+    """Score every sample's label quality; flag likely mislabels with a suspected true label.
+
+    The verdict follows the estimated noise rate: at least `warn_rate` warns, `fail_rate` fails.
+    `details["scores"]` keeps the `max_score_rows` lowest label qualities; the histogram covers all.
+    """
+    inputs = model_input(dataset, features, embedding=embedding, leak_threshold=leak_threshold,
+                         n_folds=n_folds, seed=seed)
+    details: dict[str, Any] = {"excluded_columns": inputs.excluded, "source": inputs.source,
+                               "n_folds": n_folds, "seed": seed}
+    if inputs.matrix.shape[1] == 0:
+        reason = _unmodelable_reason(inputs)
+        details |= {"skipped": reason, "notes": []}
+        return Result("label_noise", "warn", f"Label noise not estimated: {reason}", findings_frame(), details)
+    oof = out_of_fold(inputs, dataset.labels, n_folds=n_folds, seed=seed,
+                      max_train_samples=max_train_samples, cache_dir=cache_dir)
+    details["notes"] = list(oof.notes)
+    if len(oof.classes) < 2:
+        reason = _skip_reason(dataset, oof)
+        details["skipped"] = reason
+        return Result("label_noise", "warn", f"Label noise not estimated: {reason}", findings_frame(), details)
+    idx = np.flatnonzero(oof.scored)
+    codes = {name: i for i, name in enumerate(oof.classes)}
+    y = dataset.labels.iloc[idx].map(codes).to_numpy(dtype=np.int64)
+    counted = oof.counted[idx]
+    learned = confident_learning(oof.probs[idx], y, counted)
+    scores = _scores(dataset, oof, learned)
+    rate = learned.noise_rate
+    n_counted = int(oof.counted.sum())
+    details |= {
+        "scores": keep_worst(scores, "label_quality", high_is_bad=False, limit=max_score_rows),
+        "quality_histogram": score_histogram(scores["label_quality"].to_numpy(), scores["is_issue"].to_numpy()),
+        "noise_rate": rate,
+        "n_scored": len(idx),
+        "n_counted": n_counted,
+        "oof_accuracy": float((oof.probs[idx[counted]].argmax(axis=1) == y[counted]).mean()),
+        "classes": list(oof.classes),
+        "joint": _joint(oof.classes, learned, n_counted),
+        "class_noise": _class_noise(oof, learned, y),
+        "thresholds": dict(zip(oof.classes, learned.thresholds.tolist(), strict=True)),
+    }
+    flagged = scores[scores["is_issue"]].sort_values("label_quality", kind="stable")
+    findings = findings_frame(
+        sample_id=flagged["sample_id"].to_numpy(),
+        issue_type="label_noise",
+        score=(1.0 - flagged["label_quality"]).clip(0, 1).to_numpy(),
+        group=("given:" + flagged["label"] + " -> suspected:" + flagged["suspected_label"]).to_numpy(),
+        detail=[f"Labelled '{g}' but looks like '{s}' (model: {ps:.0%} '{s}', {pg:.0%} '{g}')."
+                for g, s, ps, pg in zip(flagged["label"], flagged["suspected_label"], flagged["suspected_prob"],
+                                        flagged["label_quality"], strict=True)],
+    )
+    verdict: Verdict = "fail" if rate >= fail_rate else "warn" if rate >= warn_rate or len(findings) else "pass"
+    return Result("label_noise", verdict, _summary(verdict, rate, len(findings), n_counted, details), findings, details)
+
+
+def _scores(dataset: Dataset, oof: OutOfFold, learned: ConfidentLearning) -> pd.DataFrame:
+    """One row per sample: label quality (probability of the given label), suspected label, flag;
+    NaN / empty for samples that were not scored."""
+    frame = dataset.samples[["sample_id", "label", "split"]].reset_index(drop=True)
+    idx = np.flatnonzero(oof.scored)
+    quality = np.full(len(frame), np.nan)
+    quality[idx] = learned.self_confidence
+    suspected = np.full(len(frame), None, dtype=object)
+    suspected[idx] = np.asarray(oof.classes, dtype=object)[learned.suspected]
+    suspected_prob = np.full(len(frame), np.nan)
+    suspected_prob[idx] = oof.probs[idx, learned.suspected]
+    is_issue = np.zeros(len(frame), dtype=bool)
+    is_issue[idx] = learned.is_issue
+    return frame.assign(scored=oof.scored, label_quality=quality, suspected_label=pd.array(suspected, dtype="string"),
+                        suspected_prob=suspected_prob, is_issue=is_issue)
+
+
+def _joint(classes: tuple[str, ...], learned: ConfidentLearning, n_counted: int) -> pd.DataFrame:
+    """Long form (JSON-safe): per (given, true) pair the estimated share of all samples, the expected
+    count and the confident-joint count; `share_of_given` is the heatmap's row-normalised value."""
+    K = len(classes)
+    row = learned.joint.sum(axis=1, keepdims=True)
+    return pd.DataFrame({
+        "given_label": np.repeat(classes, K),
+        "true_label": np.tile(classes, K),
+        "share": learned.joint.ravel(),
+        "share_of_given": (learned.joint / np.where(row > 0, row, 1.0)).ravel(),
+        "expected_count": learned.joint.ravel() * n_counted,
+        "confident_count": learned.confident_joint.ravel(),
+    })
+
+
+def _class_noise(oof: OutOfFold, learned: ConfidentLearning, y: np.ndarray) -> pd.DataFrame:
+    """Per given class: samples, estimated share mislabelled, samples flagged, most common true class."""
+    joint = learned.joint.copy()
+    np.fill_diagonal(joint, 0.0)
+    return pd.DataFrame({
+        "label": list(oof.classes),
+        "n_samples": np.bincount(y, minlength=len(oof.classes)),
+        "noise_rate": learned.class_noise_rates(),
+        "n_flagged": np.bincount(y[learned.is_issue], minlength=len(oof.classes)),
+        "mostly_confused_with": [oof.classes[j] if joint[i, j] > 0 else None
+                                 for i, j in enumerate(joint.argmax(axis=1))],
+    })
+
+
+def _skip_reason(dataset: Dataset, oof: OutOfFold) -> str:
+    classes = dataset.labels.dropna().unique()
+    if len(classes) < 2:
+        only = f"'{classes[0]}'" if len(classes) else "none"
+        return f"the labels have one class ({only}); label noise needs at least two. Check the label column or folders."
+    return ("fewer than two classes have enough distinct samples for cross-validation "
+            f"({'; '.join(oof.notes) or 'too few samples'}). Add samples or lower n_folds.")
+
+
+def _unmodelable_reason(inputs: ModelInput) -> str:
+    if not inputs.rows.any():
+        return "no sample has a feature vector (no image could be decoded); fix the corrupt files first."
+    excluded = inputs.excluded
+    kept_out = "; ".join(f"'{c}' {r}" for c, r in zip(excluded["column"], excluded["reason"], strict=True))
+    return f"no column is left to model the data ({kept_out or 'the table has no feature columns'})."
+
+
+def _summary(verdict: Verdict, rate: float, n_flagged: int, n_counted: int, details: dict[str, Any]) -> str:
+    estimate = (f"about {rate:.1%} of labels look wrong (estimated from {n_counted} distinct samples, "
+                f"model accuracy {details['oof_accuracy']:.0%} out of fold)")
+    if verdict == "pass":
+        return f"Labels look clean: {estimate}; no sample is confidently mislabelled."
+    return f"{n_flagged} sample(s) are probably mislabelled and {estimate}: {ADVICE}."
