@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     data_roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=lambda: [Path.cwd(), SAMPLE_DATA]
     )
+    # Folders whose `*.py` model builders the dashboard offers (loading a model runs its code, so the
+    # dashboard never takes an uploaded model); separated by os.pathsep like data_roots.
+    model_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [PROJECT_ROOT / "examples" / "models"]
+    )
     # Zip bombs: total bytes we are willing to extract and the worst compression ratio we accept.
     max_extract_bytes: int = 20 * 1024**3
     max_compression_ratio: float = 200.0
@@ -36,7 +41,7 @@ class Settings(BaseSettings):
     # Largest upload taken through the browser, in megabytes.
     max_upload_mb: int = 2048
 
-    @field_validator("data_roots", mode="before")
+    @field_validator("data_roots", "model_dirs", mode="before")
     @classmethod
     def _split_roots(cls, value: object) -> object:
         if isinstance(value, str):

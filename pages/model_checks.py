@@ -1,0 +1,101 @@
+"""Model checks: the recipe's skeleton checks and dumb baselines, for a built-in or your own model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pages._train_widgets import follow_job, model_label, model_picker, show_inputs, submit, verdict_badge
+from pages._widgets import current_dataset, user_errors
+from recipe_dash.settings import get_settings
+from recipe_dash.training import charts, runs
+from recipe_dash.training.config import TrainConfig
+
+CHECKS_JOB, BASELINES_JOB = "model_checks", "baselines"
+
+dataset = current_dataset()
+if dataset is None:
+    st.stop()
+
+st.title(f"Model checks · {dataset.name}")
+st.caption(
+    "Recipe step 2: before trusting any curve, check the loss at init, the init, that the model uses its input, "
+    "that it can overfit one batch, that gradients reach every layer and never cross samples, that nothing "
+    "turns NaN, and that the same seed repeats. Then compare with dumb baselines."
+)
+
+with user_errors():
+    model_col, epochs_col, checks_col, baselines_col = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
+    with model_col:
+        spec = model_picker(dataset, key="checks_model")
+    epochs = epochs_col.number_input("Baseline epochs", min_value=1, max_value=200, value=10, key="baseline_epochs")
+    if checks_col.button("Run checks", type="primary", key="run_checks", icon=":material/fact_check:"):
+        submit(CHECKS_JOB, TrainConfig(model=spec).to_dict())
+    if baselines_col.button("Run baselines", key="run_baselines", icon=":material/leaderboard:"):
+        submit(BASELINES_JOB, TrainConfig(model=spec, epochs=int(epochs)).to_dict())
+
+PLOTS = {
+    "init_well": charts.before_after_figure,
+    "overfit_one_batch": lambda d: charts.line_figure(d["losses"], title="one small batch"),
+    "decreasing_loss": lambda d: charts.line_figure(d["losses"], title="short training"),
+    "gradient_flow": lambda d: charts.gradient_figure(d["parameters"]),
+    "batch_independence": lambda d: charts.dependency_figure(d["dependency"]),
+}
+
+
+def show_checks(result: dict[str, Any]) -> None:
+    checks = result["checks"]
+    counts = {v: sum(c["verdict"] == v for c in checks) for v in ("fail", "warn", "pass")}
+    st.markdown(
+        f"**{model_label(result['model'], dataset.kind)}**: {counts['fail']} failed, {counts['warn']} "
+        f"warned, {counts['pass']} passed."
+    )
+    for check in checks:
+        with st.container(border=True):
+            badge_col, text_col = st.columns([1, 8])
+            with badge_col:
+                verdict_badge(check["verdict"])
+            text_col.markdown(f"**{check['name']}** — {check['evidence']}")
+            plot = PLOTS.get(check["name"])
+            if plot is not None and check["details"]:
+                with st.expander("Evidence plot"):
+                    st.plotly_chart(plot(check["details"]), key=f"plot_{check['name']}")
+    st.subheader("Visualize just before the net")
+    batch = runs.load_batch(get_settings().home / "checks" / str(result["job_id"]))
+    show_inputs(result, batch, key="checks", what="A training batch the checks fed the model")
+
+
+def show_baselines(result: dict[str, Any]) -> None:
+    table = pd.DataFrame(result["table"])
+    beaten = table["beaten"].dropna()
+    if beaten.all():
+        st.success(
+            f"{model_label(result['model'], dataset.kind)} beats every dumb baseline.", icon=":material/check_circle:"
+        )
+    else:
+        lost = ", ".join(table.loc[table["beaten"].eq(False), "baseline"])
+        st.error(f"{model_label(result['model'], dataset.kind)} does not beat: {lost}.", icon=":material/cancel:")
+    st.dataframe(
+        table.assign(beaten=table["beaten"].map({True: "✅ beaten", False: "❌ not beaten"}).fillna("—")),
+        hide_index=True,
+        key="baselines_table",
+        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("val_loss",)}
+        | {c: st.column_config.NumberColumn(format="percent") for c in ("val_accuracy", "balanced_accuracy")},
+    )
+    st.caption(
+        f'{result["val_source"]} "Beaten" compares balanced accuracy when classes are imbalanced '
+        "(accuracy otherwise), with the validation loss breaking ties."
+    )
+
+
+st.subheader("Checks")
+follow_job(CHECKS_JOB, show_checks, idle="Pick a model and press Run checks.")
+st.subheader("Dumb baselines")
+follow_job(
+    BASELINES_JOB,
+    show_baselines,
+    idle="Press Run baselines: majority class, zeroed inputs, logistic "
+    "regression and a small MLP/CNN against your model.",
+)

@@ -1,0 +1,189 @@
+"""Train: start runs in worker processes, watch their curves live, and read what each run saw and got."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pages._train_widgets import (
+    GALLERY_COLUMNS,
+    POLL_SECONDS,
+    config_inputs,
+    dataset_id,
+    findings,
+    job_status,
+    model_label,
+    show_inputs,
+    submit,
+)
+from pages._widgets import current_dataset, store, user_errors
+from recipe_dash import jobs
+from recipe_dash.store.jobs_model import ACTIVE
+from recipe_dash.training import charts, runs
+from recipe_dash.training.findings import highest_loss_samples, loss_vs_findings, summary_sentence
+
+OVERLAY_DEFAULT = 3  # newest runs drawn together; a new run joins the overlay when it appears
+
+dataset = current_dataset()
+if dataset is None:
+    st.stop()
+
+st.title(f"Train · {dataset.name}")
+st.caption(
+    "Recipe steps 2 and 3: fix the seed, start from the safe defaults (Adam, 3e-4, constant, no augmentation), "
+    "watch training and validation loss, then make the model big enough to overfit. Runs train in a worker "
+    "process; this page follows them from the store."
+)
+
+with st.expander("New run", expanded=True, icon=":material/play_arrow:"), user_errors():
+    config = config_inputs(dataset, key="run")
+    if st.button("Start run", type="primary", key="start_run", icon=":material/rocket_launch:"):
+        job_id = submit(runs.TRAIN_JOB, config.to_dict())
+        st.toast(f"Run started (job {job_id}).")
+
+
+def metrics_tab(summary: dict[str, Any]) -> None:
+    metrics = summary.get("metrics")
+    if not metrics:
+        st.info("Metrics appear after the first epoch.")
+        return
+    table = pd.DataFrame(metrics["table"])
+    primary = metrics["primary"]
+    cols = st.columns(len(table))
+    for col, row in zip(cols, table.itertuples(), strict=True):
+        label = row.metric.replace("_", " ") + (" ★" if row.metric == primary else "")
+        col.metric(label, f"{row.value:.1%}", help=f"95% interval {row.low:.1%} - {row.high:.1%} ({row.interval})")
+        col.caption(f"95% CI {row.low:.1%} - {row.high:.1%}")
+    reason = (
+        "classes are imbalanced, so read balanced accuracy (★) before accuracy"
+        if metrics["imbalanced"]
+        else "classes are balanced enough for accuracy (★)"
+    )
+    st.caption(
+        f"Validation set: {metrics['n_val']} samples; the intervals come from its size alone. {reason.capitalize()}."
+    )
+
+
+def inputs_tab(run_id: int, summary: dict[str, Any]) -> None:
+    show_inputs(summary, runs.load_batch(runs.run_dir(run_id)), key=f"run_{run_id}", what="First training batch")
+
+
+def predictions_tab(run_id: int, summary: dict[str, Any]) -> None:
+    tracked = runs.tracked_predictions(run_id, summary.get("tracked_ids", []))
+    if tracked.empty:
+        st.info("Predictions appear after the first epoch.")
+        return
+    st.caption(
+        "Fixed validation samples, one row each: the colour is the probability of the true class, "
+        "the text the predicted class, epoch by epoch."
+    )
+    st.plotly_chart(charts.prediction_dynamics_figure(tracked), key=f"dynamics_{run_id}")
+
+
+def hardest_tab(run_id: int) -> None:
+    losses = runs.read_sample_losses(run_id)
+    if losses.empty:
+        st.info("Per-sample losses appear after the first epoch.")
+        return
+    epoch = runs.recorded_epochs(run_id)[-1]
+    st.caption(f"Training losses of epoch {epoch}: each sample's loss in its forward pass of that epoch.")
+    flagged = findings()
+    if flagged.empty:
+        st.info("Run the data inspection to see whether its flagged samples are the ones with the highest loss.")
+    else:
+        comparison = loss_vs_findings(losses, flagged)
+        st.markdown(f"**Data findings meet training.** {summary_sentence(comparison)}")
+        st.dataframe(
+            comparison,
+            hide_index=True,
+            key=f"findings_{run_id}",
+            column_config={
+                "share_in_top": st.column_config.NumberColumn("share in top 10%", format="percent"),
+                "lift": st.column_config.NumberColumn(format="%.1fx"),
+                "auc": st.column_config.NumberColumn(format="%.2f"),
+            },
+        )
+    top = highest_loss_samples(losses, flagged, n=24)
+    st.markdown("**Highest-loss training samples**")
+    if dataset.kind == "image":
+        grid = st.columns(GALLERY_COLUMNS)
+        for i, row in enumerate(top.itertuples()):
+            with grid[i % GALLERY_COLUMNS]:
+                st.image(str(dataset.image_path(row.sample_id)), width="stretch")
+                st.caption(
+                    f"**{row.label}** → {row.predicted} · loss {row.loss:.2f}  \n`{row.sample_id}`"
+                    + (f"  \n:orange[{row.findings}]" if row.findings else "")
+                )
+    else:
+        st.dataframe(top, hide_index=True, key=f"hardest_{run_id}")
+
+
+def run_details(run_id: int) -> None:
+    record = runs.get_run(store(), run_id)
+    if record is None:
+        return
+    summary = record.summary
+    st.caption(
+        f"Run {run_id}: {model_label(record.model, dataset.kind)}, {record.config['optimizer']} "
+        f"lr {record.config['lr']:g}, batch {record.config['batch_size']}, seed {record.seed}, "
+        f"device {summary.get('device', '?')}."
+    )
+    metrics, inputs, predictions, hardest = st.tabs(
+        ["Metric you can trust", "Inputs", "Prediction dynamics", "Highest losses"]
+    )
+    with metrics:
+        metrics_tab(summary)
+    with inputs:
+        inputs_tab(run_id, summary)
+    with predictions:
+        predictions_tab(run_id, summary)
+    with hardest:
+        hardest_tab(run_id)
+
+
+listed = runs.list_runs(store(), dataset_id=dataset_id())
+any_active = bool(listed["status"].isin(ACTIVE).any())
+
+
+@st.fragment(run_every=POLL_SECONDS if any_active else None)
+def runs_panel() -> None:
+    table = runs.list_runs(store(), dataset_id=dataset_id())
+    if table.empty:
+        st.info("No runs yet: start one above.")
+        return
+    if any_active and not table["status"].isin(ACTIVE).any():
+        st.rerun()  # everything finished while we polled: one full redraw stops the polling
+    st.subheader("Runs")
+    shown = table.assign(model=table["model"].map(lambda s: model_label(str(s), dataset.kind)))
+    st.dataframe(
+        shown.drop(columns=["job_id", "message", "error"]),
+        hide_index=True,
+        key="runs_table",
+        column_config={
+            "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent")
+        },
+    )
+    run_ids = table.dropna(subset=["run_id"])["run_id"].astype(int).tolist()
+    new = [r for r in run_ids if r not in st.session_state.get("overlay_seen", [])]
+    if new:  # runs that appeared since the last redraw join the overlay, newest first
+        kept = [r for r in st.session_state.get("overlay", []) if r in run_ids]
+        st.session_state["overlay"] = (new + kept)[:OVERLAY_DEFAULT]
+        st.session_state["overlay_seen"] = run_ids
+    chosen = st.multiselect("Runs to overlay", run_ids, key="overlay", format_func=lambda r: f"run {r}")
+    for job in table[table["status"].isin([*ACTIVE, "failed", "cancelled"])].itertuples():
+        record = jobs.get_job(store(), int(job.job_id))
+        if record is not None and (record.status in ACTIVE or job.run_id in chosen or pd.isna(job.run_id)):
+            st.caption(f"Job {job.job_id}" + (f" · run {int(job.run_id)}" if not pd.isna(job.run_id) else ""))
+            job_status(record, key=f"train_{job.job_id}")
+    if not chosen:
+        return
+    metrics = runs.metrics_frame(store(), chosen)
+    labels = {r: f"run {r}" for r in chosen}
+    st.plotly_chart(charts.curves_figure(metrics, labels), key="curves")
+    detail = st.selectbox("Details of", chosen, key="detail_run", format_func=lambda r: f"run {r}")
+    run_details(int(detail))
+
+
+runs_panel()

@@ -1,0 +1,238 @@
+"""The one training loop behind runs, baselines, checks and signals: seeded, constant learning rate, observable.
+
+A `Recorder` (optional) sees every step and every epoch end; without one the loop does no extra work,
+which is what the overhead benchmark compares against.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from recipe_dash.errors import RecipeDashError
+
+EVAL_BATCH = 512  # samples per forward pass when evaluating (no gradients, so larger batches fit)
+SHIFT_PIXELS = 2  # augmentation: random translation by up to this many pixels
+
+
+class TrainingDiverged(RecipeDashError):
+    """The loss became NaN or infinite; the message says where and what to try."""
+
+
+@dataclass(frozen=True)
+class StepStats:
+    step: int  # 1-based optimizer step
+    epoch: float  # fractional: 1.5 = halfway through the second epoch
+    loss: float  # mean loss of this batch
+    accuracy: float  # accuracy on this batch
+    lr: float
+    grad_norm: float  # L2 norm of all gradients before the step
+    wall_time: float  # seconds since training started
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    loss: float  # mean cross-entropy
+    accuracy: float
+    losses: np.ndarray  # per-sample cross-entropy
+    predicted: np.ndarray  # per-sample predicted class index
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int  # 1-based
+    step: int
+    wall_time: float
+    train_losses: np.ndarray  # per training sample, from its forward pass during this epoch (train mode)
+    train_predicted: np.ndarray
+    val: Evaluation | None
+
+
+class Recorder(Protocol):
+    def on_first_batch(self, xb: torch.Tensor, index: torch.Tensor) -> None: ...
+
+    def on_step(self, stats: StepStats) -> None: ...
+
+    def on_epoch(self, end: EpochEnd) -> None: ...
+
+
+@dataclass(frozen=True)
+class FitResult:
+    losses: list[float]  # mean training loss of every step, in order
+    val: Evaluation | None  # on the validation set after the last step
+
+
+def set_seed(seed: int) -> None:
+    """Seed every generator a model might draw from, and ask cuDNN for deterministic kernels."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+
+
+def make_optimizer(name: str, parameters: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(parameters, lr=lr)
+    if name == "adamw":
+        return torch.optim.AdamW(parameters, lr=lr)
+    return torch.optim.SGD(parameters, lr=lr, momentum=0.9)
+
+
+def fit(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int = 1,
+    steps: int | None = None,
+    batch_size: int = 64,
+    lr: float = 3e-4,
+    optimizer: str = "adam",
+    seed: int = 0,
+    augment: bool = False,
+    zero_inputs: bool = False,
+    val: tuple[torch.Tensor, torch.Tensor] | None = None,
+    recorder: Recorder | None = None,
+) -> FitResult:
+    """Train in place for `epochs` (or exactly `steps` steps, when given) and evaluate on `val` at the end.
+
+    `zero_inputs` trains on all-zero inputs: the input-independent baseline. Raises TrainingDiverged
+    as soon as a batch loss is NaN or infinite.
+    """
+    set_seed(seed)
+    if zero_inputs and val is not None:
+        val = (torch.zeros_like(val[0]), val[1])
+    device = _device_of(model)
+    generator = torch.Generator().manual_seed(seed)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = make_optimizer(optimizer, trainable, lr) if trainable else None
+    n = len(x)
+    per_epoch = len(_batches(n, batch_size))
+    n_epochs = epochs if steps is None else -(-steps // per_epoch)
+    losses: list[float] = []
+    evaluation: Evaluation | None = None
+    start = time.perf_counter()
+    model.train()
+    for epoch in range(1, n_epochs + 1):
+        order = torch.randperm(n, generator=generator)
+        epoch_losses = torch.full((n,), float("nan"))
+        epoch_predicted = torch.zeros(n, dtype=torch.long)
+        for b, (lo, hi) in enumerate(_batches(n, batch_size)):
+            index = order[lo:hi]
+            xb = torch.zeros_like(x[index]) if zero_inputs else x[index]
+            if augment:
+                xb = _shift(xb, generator)
+            if recorder is not None and not losses:
+                recorder.on_first_batch(xb, index)
+            loss_vec, logits = train_step(model, opt, xb.to(device), y[index].to(device))
+            loss = float(loss_vec.detach().mean())
+            if not np.isfinite(loss):
+                raise TrainingDiverged(
+                    f"The training loss became {loss} at step {len(losses) + 1} (epoch {epoch}). Lower the learning "
+                    f"rate (now {lr:g}), look for NaN/inf in the inputs, or for log(0) or a division in the model."
+                )
+            losses.append(loss)
+            if recorder is not None:
+                epoch_losses[index] = loss_vec.detach().cpu()
+                epoch_predicted[index] = logits.detach().argmax(1).cpu()
+                recorder.on_step(
+                    StepStats(
+                        step=len(losses),
+                        epoch=epoch - 1 + (b + 1) / per_epoch,
+                        loss=loss,
+                        accuracy=float((logits.argmax(1) == y[index].to(device)).float().mean()),
+                        lr=lr,
+                        grad_norm=_grad_norm(trainable),
+                        wall_time=time.perf_counter() - start,
+                    )
+                )
+            if steps is not None and len(losses) >= steps:
+                break
+        evaluation = None
+        if recorder is not None:  # the epoch's end: validation and per-sample losses for the record
+            evaluation = evaluate(model, *val) if val is not None else None
+            ends = EpochEnd(
+                epoch,
+                len(losses),
+                time.perf_counter() - start,
+                epoch_losses.numpy(),
+                epoch_predicted.numpy(),
+                evaluation,
+            )
+            recorder.on_epoch(ends)
+    if evaluation is None and val is not None:
+        evaluation = evaluate(model, *val)
+    return FitResult(losses, evaluation)
+
+
+def train_step(
+    model: nn.Module, optimizer: torch.optim.Optimizer | None, xb: torch.Tensor, yb: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One forward/backward/update; returns per-sample losses and logits."""
+    logits = model(xb)
+    loss_vec = F.cross_entropy(logits, yb, reduction="none")
+    if optimizer is not None:
+        optimizer.zero_grad(set_to_none=True)
+        loss_vec.mean().backward()  # type: ignore[no-untyped-call]
+        optimizer.step()
+    return loss_vec, logits
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = EVAL_BATCH) -> Evaluation:
+    """Per-sample loss and prediction in eval mode (dropout off, BatchNorm on running statistics)."""
+    device = _device_of(model)
+    was_training = model.training
+    model.eval()
+    losses, predicted = [], []
+    for lo in range(0, len(x), batch_size):
+        logits = model(x[lo : lo + batch_size].to(device))
+        losses.append(F.cross_entropy(logits, y[lo : lo + batch_size].to(device), reduction="none").cpu())
+        predicted.append(logits.argmax(1).cpu())
+    model.train(was_training)
+    loss_arr = torch.cat(losses).numpy() if losses else np.zeros(0)
+    pred_arr = torch.cat(predicted).numpy() if predicted else np.zeros(0, dtype=np.int64)
+    accuracy = float((pred_arr == y.numpy()).mean()) if len(y) else float("nan")
+    return Evaluation(float(loss_arr.mean()) if len(loss_arr) else float("nan"), accuracy, loss_arr, pred_arr)
+
+
+def n_batches(n: int, batch_size: int) -> int:
+    """Optimizer steps in one epoch of `n` samples."""
+    return len(_batches(n, batch_size))
+
+
+def _batches(n: int, batch_size: int) -> list[tuple[int, int]]:
+    """Batch bounds; a last batch of one sample joins the one before (BatchNorm cannot train on one)."""
+    bounds = [(lo, min(lo + batch_size, n)) for lo in range(0, n, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        bounds[-2:] = [(bounds[-2][0], n)]
+    return bounds
+
+
+def _grad_norm(parameters: list[nn.Parameter]) -> float:
+    grads = [p.grad for p in parameters if p.grad is not None]
+    return float(torch.nn.utils.get_total_norm(grads)) if grads else 0.0
+
+
+def _shift(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Translate each image by up to SHIFT_PIXELS in each direction (zero fill); tables pass unchanged."""
+    if xb.dim() != 4:
+        return xb
+    s = SHIFT_PIXELS
+    padded = F.pad(xb, (s, s, s, s))
+    offsets = torch.randint(0, 2 * s + 1, (len(xb), 2), generator=generator)
+    height, width = xb.shape[2:]
+    return torch.stack([padded[i, :, dy : dy + height, dx : dx + width] for i, (dy, dx) in enumerate(offsets.tolist())])
+
+
+def _device_of(model: nn.Module) -> torch.device:
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")

@@ -1,0 +1,144 @@
+"""The training pages through AppTest: runs, checks, baselines, LR finder and signals, without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from recipe_dash import jobs, workspace
+from recipe_dash.analysis import save_results
+from recipe_dash.analyzers.base import Result, findings_frame
+from recipe_dash.settings import PROJECT_ROOT
+from recipe_dash.store import Store, open_store
+from recipe_dash.training.config import TrainConfig
+from tests.training.conftest import make_shapes, make_table
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture
+def store() -> Store:
+    return open_store()
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def run_inline(store: Store, dataset_id: int, kind: str, config: TrainConfig) -> int:
+    job_id = jobs.create_job(store, kind, config.to_dict(), dataset_id)
+    jobs.run_job(store, job_id)
+    return job_id
+
+
+def frame_with(at: AppTest, column: str):  # -> pd.DataFrame
+    """The first table shown with this column (AppTest does not keep a dataframe's key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("page", ["pages/train.py", "pages/model_checks.py", "pages/overfit.py"])
+def test_without_a_dataset_the_pages_say_what_to_do(page: str) -> None:
+    assert "Load a dataset first" in open_page(page).info[0].value
+
+
+def test_train_page_shows_a_finished_run(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_shapes(tmp_path / "shapes"))
+    run_inline(store, dataset_id, "train", TrainConfig(epochs=2, lr=3e-3))
+    at = open_page("pages/train.py")
+    assert at.title[0].value == "Train · shapes"
+    assert frame_with(at, "progress")["status"].tolist() == ["done"]
+    assert len(at.get("plotly_chart")) == 2  # curves and prediction dynamics
+    assert [m.label for m in at.metric] == ["accuracy ★", "balanced accuracy", "macro f1"]
+    assert len(at.get("image")) == 64 + 24  # the first batch just before the net, the 24 highest losses
+    assert "Run the data inspection" in " ".join(i.value for i in at.info)
+
+
+def test_train_page_compares_losses_with_stored_findings(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    flagged = findings_frame(["0", "1", "2"], "label_noise", [0.9, 0.9, 0.9], None, "suspect")
+    save_results(store, dataset_id, {"label_noise": Result("label_noise", "warn", "3 suspects", flagged)})
+    run_inline(store, dataset_id, "train", TrainConfig(epochs=2))
+    at = open_page("pages/train.py")
+    assert "Data findings meet training" in texts(at)
+    assert frame_with(at, "auc")["issue_type"].tolist() == ["label_noise"]
+
+
+def test_several_runs_are_overlaid_in_one_chart(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    for lr in (1e-3, 3e-3):
+        run_inline(store, dataset_id, "train", TrainConfig(epochs=2, lr=lr))
+    at = open_page("pages/train.py")
+    assert at.multiselect(key="overlay").value == [2, 1]
+    curves = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = {trace["name"] for trace in curves["data"]}
+    assert names == {"run 1 · train", "run 1 · validation", "run 2 · train", "run 2 · validation"}
+
+
+def test_stop_button_asks_a_running_job_to_stop(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    job_id = jobs.create_job(store, "train", TrainConfig().to_dict(), dataset_id)
+    jobs.runner._update(store, job_id, status="running", pid=os.getpid(), done=3, total=10, message="epoch 1")
+    at = open_page("pages/train.py")
+    assert at.button(key=f"stop_train_{job_id}")
+    at.button(key=f"stop_train_{job_id}").click().run()
+    assert not at.exception
+    assert jobs.get_job(store, job_id).stop_requested
+
+
+def test_a_failed_run_shows_its_error_and_the_page_stays_up(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_shapes(tmp_path / "shapes"))
+    run_inline(store, dataset_id, "train", TrainConfig(model="tests.training.zoo:log_of_input"))
+    at = open_page("pages/train.py")
+    assert any("became nan" in e.value for e in at.error)
+
+
+def test_start_run_trains_in_a_worker_process(store: Store, tmp_path: Path) -> None:
+    workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    at = open_page("pages/train.py")
+    assert "No runs yet" in " ".join(i.value for i in at.info)
+    at.number_input(key="run_epochs").set_value(2)
+    at.button(key="start_run").click().run()
+    assert not at.exception
+    (job,) = jobs.list_jobs(store, kind="train")
+    assert job.config["epochs"] == 2 and job.pid is not None
+    deadline = time.monotonic() + 90
+    while jobs.get_job(store, job.id).status in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.3)
+    at.run()
+    assert frame_with(at, "progress")["status"].tolist() == ["done"]
+
+
+def test_model_checks_page_shows_verdicts_inputs_and_baselines(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_shapes(tmp_path / "shapes"))
+    run_inline(store, dataset_id, "model_checks", TrainConfig(model="tests.training.zoo:frozen_layers"))
+    run_inline(store, dataset_id, "baselines", TrainConfig(epochs=2))
+    at = open_page("pages/model_checks.py")
+    page = texts(at)
+    assert "**gradient_flow** — 2 of 4 parameters get a gradient" in page
+    assert sum(":red-badge[" in m.value for m in at.markdown) >= 1 and "2 failed" in page
+    assert len(at.get("image")) == 32  # the batch the checks fed the model, one image per tensor
+    table = frame_with(at, "beaten")
+    assert table["baseline"].tolist()[-1] == "your model" and len(table) == 4  # small CNN is the model itself
+
+
+def test_overfit_page_shows_the_lr_finder_and_signals(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    run_inline(store, dataset_id, "lr_find", TrainConfig())
+    run_inline(store, dataset_id, "signals", TrainConfig(epochs=3))
+    at = open_page("pages/overfit.py")
+    assert len(at.get("plotly_chart")) == 2
+    assert "Suggested learning rate" in at.info[0].value
+    assert frame_with(at, "accuracy_gain")["added"].tolist() == ["(none: inputs zeroed)", "signal …", "noise …"]

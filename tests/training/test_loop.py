@@ -1,0 +1,97 @@
+"""The loop: same seed same curve, divergence stops it, recorders see every step and epoch."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from recipe_dash.training.data import TensorData
+from recipe_dash.training.loop import EpochEnd, StepStats, TrainingDiverged, evaluate, fit, n_batches
+from recipe_dash.training.models import build_model, resolve_model
+
+
+def model_for(data: TensorData, spec: str = "mlp", seed: int = 0) -> torch.nn.Module:
+    return build_model(
+        resolve_model(spec, kind=data.kind), data.input_shape, data.n_classes, seed=seed, example=data.x_train
+    )
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.first: list[int] = []
+        self.steps: list[StepStats] = []
+        self.epochs: list[EpochEnd] = []
+
+    def on_first_batch(self, xb: torch.Tensor, index: torch.Tensor) -> None:
+        self.first = index.tolist()
+
+    def on_step(self, stats: StepStats) -> None:
+        self.steps.append(stats)
+
+    def on_epoch(self, end: EpochEnd) -> None:
+        self.epochs.append(end)
+
+
+def test_same_seed_same_curve_and_another_seed_another(shapes: TensorData) -> None:
+    def curve(seed: int) -> list[float]:
+        return fit(
+            model_for(shapes, seed=seed), shapes.x_train, shapes.y_train, epochs=2, batch_size=16, seed=seed
+        ).losses
+
+    assert curve(0) == curve(0)
+    assert curve(0) != curve(1)
+
+
+def test_training_lowers_the_loss_and_validation_is_measured(shapes: TensorData) -> None:
+    model = model_for(shapes, "cnn")
+    before = evaluate(model, shapes.x_val, shapes.y_val)
+    result = fit(
+        model, shapes.x_train, shapes.y_train, epochs=8, batch_size=16, lr=3e-3, val=(shapes.x_val, shapes.y_val)
+    )
+    assert result.val is not None and result.val.loss < 0.5 * before.loss and result.val.accuracy > 0.9
+
+
+def test_recorder_sees_each_step_and_epoch_with_per_sample_losses(shapes: TensorData) -> None:
+    collect = Collect()
+    fit(
+        model_for(shapes),
+        shapes.x_train,
+        shapes.y_train,
+        epochs=2,
+        batch_size=50,
+        val=(shapes.x_val, shapes.y_val),
+        recorder=collect,
+    )
+    per_epoch = n_batches(120, 50)
+    assert per_epoch == 3 and [s.step for s in collect.steps] == list(range(1, 2 * per_epoch + 1))
+    assert collect.steps[-1].epoch == 2.0 and all(s.grad_norm > 0 and s.lr == 3e-4 for s in collect.steps)
+    assert len(collect.first) == 50
+    assert [e.epoch for e in collect.epochs] == [1, 2]
+    last = collect.epochs[-1]
+    assert not torch.isnan(torch.from_numpy(last.train_losses)).any() and len(last.train_losses) == 120
+    assert last.val is not None and len(last.val.losses) == 30
+
+
+def test_a_last_batch_of_one_joins_the_previous_so_batchnorm_trains(shapes: TensorData) -> None:
+    assert n_batches(121, 40) == 3 and n_batches(122, 40) == 4
+    x, y = shapes.x_train[:41], shapes.y_train[:41]
+    fit(model_for(shapes, "tests.training.zoo:cnn_batchnorm"), x, y, epochs=1, batch_size=20)  # 20 + 21
+
+
+def test_nan_loss_stops_training_with_a_message(shapes: TensorData) -> None:
+    with pytest.raises(TrainingDiverged, match=r"became nan at step 1 .*Lower the learning rate"):
+        fit(model_for(shapes, "tests.training.zoo:log_of_input"), shapes.x_train, shapes.y_train, epochs=1)
+
+
+def test_zeroed_inputs_learn_only_the_priors(shapes: TensorData) -> None:
+    result = fit(
+        model_for(shapes),
+        shapes.x_train,
+        shapes.y_train,
+        epochs=5,
+        batch_size=16,
+        lr=3e-3,
+        zero_inputs=True,
+        val=(shapes.x_val, shapes.y_val),
+    )
+    assert result.val is not None and result.val.accuracy <= 0.4  # three balanced classes: chance
