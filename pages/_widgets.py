@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pandas as pd
 import streamlit as st
 
-from recipe_dash import workspace
+from recipe_dash import analysis, browse, jobs, workspace
+from recipe_dash.analysis.results import StoredResult
+from recipe_dash.findings import filter_findings, with_samples
+from recipe_dash.io.thumbnails import thumbnails
+from recipe_dash.jobs.progress import describe
 from recipe_dash.errors import RecipeDashError
 from recipe_dash.io import Dataset
 from recipe_dash.settings import get_settings
@@ -58,3 +63,125 @@ def current_dataset() -> Dataset | None:
 def forget_loaded(dataset_id: int) -> None:
     """Drop a cached copy so the next view reloads the files from disk."""
     _dataset.clear(get_settings().db_url, dataset_id)
+
+
+VERDICT_COLORS = {"pass": "green", "warn": "orange", "fail": "red"}
+VERDICT_ICONS = {"pass": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:"}
+
+
+def verdict_badge(verdict: str) -> None:
+    st.badge(verdict.upper(), icon=VERDICT_ICONS.get(verdict), color=VERDICT_COLORS.get(verdict, "gray"))  # type: ignore[arg-type]
+
+
+def sample_previews(dataset: Dataset, sample_ids: list[str], *, columns: int = 6, caption: dict[str, str] | None = None) -> None:
+    """Show samples side by side: thumbnails for images, the rows themselves for tables."""
+    if not sample_ids:
+        return
+    if dataset.kind == "table":
+        rows = browse.sample_table(dataset, dataset.samples.iloc[[int(s) for s in sample_ids]])
+        if caption:
+            rows.insert(1, "note", [caption.get(s, "") for s in sample_ids])
+        st.dataframe(rows, hide_index=True)
+        return
+    grid = st.columns(columns)
+    for i, (sample_id, preview) in enumerate(
+        zip(sample_ids, thumbnails([dataset.image_path(s) for s in sample_ids]), strict=True)
+    ):
+        with grid[i % columns]:
+            if preview.path is not None:
+                st.image(str(preview.path), width="stretch")
+            else:
+                st.error(f"Unreadable: {preview.error}", icon=":material/broken_image:")
+            name = sample_id.rsplit("/", 1)[-1]
+            label = (caption or {}).get(sample_id, "")
+            st.caption(f"{label} · {name}" if label else name, help=sample_id)
+
+
+def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, preview_limit: int = 24) -> None:
+    """Sortable, filterable findings with the selected samples one click away."""
+    if findings.empty:
+        st.success("Nothing flagged.", icon=":material/check_circle:")
+        return
+    joined = with_samples(dataset, findings)
+    types_col, score_col, label_col, split_col = st.columns([2, 2, 2, 1])
+    issue_types = types_col.multiselect("Issue", sorted(joined["issue_type"].unique()), key=f"{key}_types", placeholder="All issues")
+    min_score = score_col.slider("Minimum score", 0.0, 1.0, 0.0, 0.05, key=f"{key}_score")
+    labels = label_col.multiselect("Class", dataset.class_names, key=f"{key}_labels", placeholder="All classes")
+    splits = split_col.multiselect("Split", dataset.splits, key=f"{key}_splits", placeholder="All")
+    shown = filter_findings(joined, issue_types=issue_types, min_score=min_score, labels=labels, splits=splits)
+    event = st.dataframe(
+        shown,
+        hide_index=True,
+        key=f"{key}_table",
+        on_select="rerun",
+        selection_mode="multi-row",
+        column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.2f")},
+    )
+    st.caption(f"{len(shown):,} of {len(joined):,} findings. Select rows to look at the samples.")
+    chosen = shown.iloc[event.selection.rows] if event.selection.rows else shown.head(preview_limit)
+    ids = [s for s in chosen["sample_id"].dropna().unique()][:preview_limit]
+    if ids:
+        st.markdown("**Selected samples**" if event.selection.rows else f"**Top {len(ids)} samples**")
+        captions = dict(zip(chosen["sample_id"], chosen["label"].fillna("") + " · " + chosen["issue_type"], strict=False))
+        sample_previews(dataset, ids, caption=captions)
+
+
+@st.fragment(run_every=1.0)
+def job_progress(job_id: int) -> None:
+    """Poll a background job: progress bar, ETA and a Stop button; redraw the page when it ends."""
+    job = jobs.get_job(store(), job_id)
+    if job is None:
+        return
+    shown = describe(job)
+    was_active = f"job_{job_id}_was_active"
+    if shown.active:
+        st.session_state[was_active] = True
+        st.progress(shown.fraction, text=shown.text)
+        if st.button("Stop", key=f"stop_{job_id}", icon=":material/stop_circle:"):
+            jobs.request_stop(store(), job_id)
+        return
+    if st.session_state.pop(was_active, False):
+        st.rerun(scope="app")  # results changed: redraw everything, not only this fragment
+    if job.status == "failed":
+        st.error(f"Job #{job_id} failed: {job.error}", icon=":material/error:")
+    elif job.status == "cancelled":
+        st.warning(f"Job #{job_id} was stopped; earlier results are kept.", icon=":material/stop_circle:")
+
+
+def current_dataset_id() -> int | None:
+    return st.session_state.get(DATASET_KEY)
+
+
+def stored_result(check: str) -> StoredResult | None:
+    """The latest complete result of `check` for the current dataset, or a pointer to Overview."""
+    dataset_id = current_dataset_id()
+    found = analysis.latest_results(store(), dataset_id, checks=[check]) if dataset_id is not None else {}
+    if check not in found:
+        st.info("This check has not run on this dataset yet. Run the checks on the Overview page.",
+                icon=":material/play_circle:")
+        st.page_link("pages/overview.py", label="Go to Overview", icon=":material/monitor_heart:")
+        return None
+    return found[check]
+
+
+def result_header(stored: StoredResult) -> None:
+    """Verdict, the one-sentence summary, and when it was computed."""
+    verdict_badge(stored.result.verdict)
+    st.markdown(stored.result.summary)
+    by_job = f" by job #{stored.job_id}" if stored.job_id is not None else ""
+    st.caption(f"Analyzed {stored.created_at:%Y-%m-%d %H:%M} UTC{by_job}.")
+
+
+def check_page(check: str, title: str) -> tuple[Dataset, StoredResult] | None:
+    """The common top of a check's page: title, verdict and summary; None when there is nothing more to show."""
+    dataset = current_dataset()
+    if dataset is None:
+        return None
+    st.title(f"{title} · {dataset.name}")
+    stored = stored_result(check)
+    if stored is None:
+        return None
+    result_header(stored)
+    if stored.result.details.get("skipped"):  # the summary already says why the check could not run
+        return None
+    return dataset, stored

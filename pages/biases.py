@@ -1,0 +1,24 @@
+"""Biases & leakage: nuisance attributes or single columns that give the label away."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages._widgets import check_page, findings_explorer
+from recipe_dash.plots import label_rates_bar, predictive_power_bar
+
+page = check_page("biases", "Biases & leakage")
+if page is None:
+    st.stop()
+dataset, stored = page
+details = stored.result.details
+
+st.plotly_chart(predictive_power_bar(details["predictive_power"], leak_threshold=details["leak_threshold"]),
+                key="predictive_power")
+rates = pd.DataFrame(details["label_rates"])
+if not rates.empty:
+    attributes = list(dict.fromkeys(rates["attribute"]))
+    chosen = st.selectbox("Label rates per value of", attributes, key="rates_attribute")
+    st.plotly_chart(label_rates_bar(rates, chosen), key="label_rates")
+findings_explorer(dataset, stored.result.findings, key="biases")

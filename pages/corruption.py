@@ -1,0 +1,34 @@
+"""Corruption: files that do not decode or look wrong, cells that do not parse, broken columns."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages._widgets import check_page, findings_explorer
+
+page = check_page("corruption", "Corruption")
+if page is None:
+    st.stop()
+dataset, stored = page
+details = stored.result.details
+
+if dataset.kind == "image":
+    checks_col, modes_col, formats_col = st.columns(3)
+    for column, key, title in ((checks_col, "by_check", "Problem"), (modes_col, "modes", "Pillow mode"),
+                               (formats_col, "formats", "Format")):
+        counts = pd.Series(details.get(key, {}), name="images").rename_axis(title).reset_index()
+        column.markdown(f"**{title}**")
+        column.dataframe(counts, hide_index=True, key=f"corruption_{key}")
+else:
+    st.subheader("Column problems")
+    columns = pd.DataFrame(details.get("columns", []), columns=["issue_type", "group", "detail"])
+    if columns.empty:
+        st.success("Every column has one type and enough values.", icon=":material/check_circle:")
+    else:
+        st.dataframe(columns.assign(column=columns["group"].str.removeprefix("column:"))[
+            ["column", "issue_type", "detail"]], hide_index=True, key="corruption_columns")
+
+st.subheader("Samples")
+per_sample = stored.result.findings[stored.result.findings["sample_id"].notna()]
+findings_explorer(dataset, per_sample, key="corruption")

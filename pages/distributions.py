@@ -1,0 +1,34 @@
+"""Distributions: each feature by class and by split, drift between splits, and local vs global."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages._widgets import check_page, findings_explorer, result_header, stored_result
+from recipe_dash.plots import drift_bar, histogram_by_group, local_global_bar
+
+page = check_page("distributions", "Distributions")
+if page is None:
+    st.stop()
+dataset, stored = page
+details = stored.result.details
+
+histograms = pd.DataFrame(details.get("histograms", []))
+if not histograms.empty:
+    attribute_col, by_col = st.columns([3, 1])
+    attribute = attribute_col.selectbox("Feature", list(dict.fromkeys(histograms["attribute"])), key="dist_attribute")
+    by = by_col.segmented_control("Split by", ["label", "split"], default="label", key="dist_by") or "label"
+    st.plotly_chart(histogram_by_group(histograms, attribute, by=by), key="dist_histogram")
+drift = pd.DataFrame(details.get("drift", []))
+if not drift.empty:
+    st.subheader("Drift between splits")
+    st.plotly_chart(drift_bar(drift, psi_warn=details["psi_warn"], psi_fail=details["psi_fail"]), key="drift")
+findings_explorer(dataset, stored.result.findings, key="distributions")
+
+if dataset.kind == "image":
+    st.subheader("Local vs global")
+    local = stored_result("local_global")
+    if local is not None:
+        result_header(local)
+        st.plotly_chart(local_global_bar(local.result.details["accuracies"]), key="local_global")

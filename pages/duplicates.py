@@ -1,0 +1,68 @@
+"""Duplicates: clusters of copies side by side, with a threshold that merges or splits them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._widgets import check_page, current_dataset_id, findings_explorer, sample_previews, user_errors
+from recipe_dash import browse
+from recipe_dash.analysis.clusters import cluster_pages, count_clusters, filter_clusters
+from recipe_dash.analyzers import duplicates
+from recipe_dash.analyzers._links import Links
+from recipe_dash.features import compute_features
+from recipe_dash.io import Dataset
+
+CLUSTERS_PER_PAGE = 8
+
+
+@st.cache_resource(show_spinner="Indexing copies…", max_entries=2)
+def duplicate_links(_dataset: Dataset, dataset_id: int, analyzed_at: str) -> Links:
+    """Search once per analysis (features come from the on-disk cache the analysis filled)."""
+    return duplicates.search(_dataset, compute_features(_dataset))
+
+
+page = check_page("duplicates", "Duplicates")
+dataset_id = current_dataset_id()
+if page is None or dataset_id is None:
+    st.stop()
+dataset, stored = page
+
+with user_errors():
+    links = duplicate_links(dataset, dataset_id, str(stored.created_at))
+    is_image = dataset.kind == "image"
+    threshold = st.slider(
+        "Near-duplicate threshold" + (" (hash bits that may differ, of 64)" if is_image else " (RMS of scaled jitter)"),
+        min_value=0.0 if not is_image else 0,
+        max_value=links.max_distance if not is_image else int(links.max_distance),
+        value=stored.result.details.get("threshold", links.max_distance) if not is_image
+        else int(stored.result.details.get("threshold", links.max_distance)),
+        step=0.001 if not is_image else 1,
+        help="Raise it to merge more samples into clusters, lower it to split them. Exact copies always stay.",
+    )
+    clusters = duplicates.clusters(dataset, links, threshold=float(threshold))
+    counts = count_clusters(clusters)
+    cols = st.columns(4)
+    cols[0].metric("Clusters", f"{counts.clusters:,}")
+    cols[1].metric("Samples in clusters", f"{counts.members:,}")
+    cols[2].metric("Across splits (leakage)", f"{counts.across_splits:,}")
+    cols[3].metric("Conflicting labels", f"{counts.conflicting:,}")
+
+    kind_col, split_col, flag_col = st.columns(3)
+    kinds = kind_col.pills("Kind", ["exact", "near"], selection_mode="multi", key="dup_kinds")
+    splits = split_col.multiselect("Has a member in split", dataset.splits, placeholder="Any split")
+    flags = flag_col.pills("Only", ["leakage", "conflicting labels"], selection_mode="multi", key="dup_flags")
+    shown = filter_clusters(clusters, kinds=kinds, splits=splits, flags=flags)
+    n_pages = browse.n_pages(shown["cluster"].nunique(), CLUSTERS_PER_PAGE)
+    page = st.number_input(f"Page (of {n_pages:,})", min_value=1, max_value=n_pages, value=1, width=200)
+    for members in cluster_pages(shown, page=int(page), per_page=CLUSTERS_PER_PAGE):
+        first = members.iloc[0]
+        kind = "exact" if members["has_twin"].all() and not first["has_near"] else "near"
+        with st.container(border=True):
+            flags_text = [*(["**leaks across splits**"] if first["n_splits"] > 1 else []),
+                          *(["**labels disagree**"] if first["n_labels"] > 1 else [])]
+            st.markdown(" · ".join([f"Cluster {first['cluster']}", f"{len(members)} {kind} copies", *flags_text]))
+            captions = dict(zip(members["sample_id"], members["label"] + " · " + members["split"], strict=True))
+            sample_previews(dataset, list(members["sample_id"]), columns=8, caption=captions)
+
+    st.subheader("All findings")
+    findings_explorer(dataset, stored.result.findings, key="duplicates")

@@ -1,0 +1,57 @@
+"""Overview: run the data checks in the background and see each one's verdict at a glance."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._widgets import (
+    current_dataset, current_dataset_id, job_progress, store, user_errors, verdict_badge,
+)
+from recipe_dash import analysis
+from recipe_dash.analyzers import ANALYZERS
+
+CHECK_PAGES = {
+    "duplicates": "pages/duplicates.py",
+    "corruption": "pages/corruption.py",
+    "imbalance": "pages/balance.py",
+    "label_noise": "pages/label_quality.py",
+    "outliers": "pages/outliers.py",
+    "biases": "pages/biases.py",
+    "distributions": "pages/distributions.py",
+    "local_global": "pages/distributions.py",
+}
+
+dataset = current_dataset()
+dataset_id = current_dataset_id()
+if dataset is None or dataset_id is None:
+    st.stop()
+
+st.title(f"Overview · {dataset.name}")
+st.caption("Become one with the data: every check below runs in a background worker; leave the page or "
+           "reload, the progress and the results stay in the store.")
+
+with user_errors():
+    latest = analysis.latest_analysis(store(), dataset_id)
+    if latest is not None and latest.active:
+        job_progress(latest.job_id)
+    else:
+        if latest is not None:
+            job_progress(latest.job_id)  # shows how the last run ended, if it failed or was stopped
+        chosen = st.multiselect("Checks", list(ANALYZERS), default=list(ANALYZERS), key="checks")
+        if st.button("Run checks", type="primary", icon=":material/play_arrow:", disabled=not chosen):
+            analysis.start_analysis(store(), dataset_id, checks=chosen)
+            st.rerun()
+
+    results = analysis.latest_results(store(), dataset_id)
+    if not results:
+        st.info("No check has run on this dataset yet.", icon=":material/info:")
+        st.stop()
+    st.subheader("Health")
+    for row in analysis.health_table(results).itertuples():
+        with st.container(border=True):
+            badge_col, name_col, count_col, summary_col = st.columns([1, 2, 1, 7], vertical_alignment="center")
+            with badge_col:
+                verdict_badge(row.verdict)
+            name_col.page_link(CHECK_PAGES[row.check], label=row.check.replace("_", " ").capitalize())
+            count_col.metric("findings", f"{row.findings:,}", label_visibility="collapsed")
+            summary_col.markdown(row.summary)

@@ -1,0 +1,89 @@
+"""The data-check pages through AppTest, on the bundled samples with their stored results."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from recipe_dash.analysis import run_checks, save_results
+from recipe_dash.analyzers.base import Result
+from recipe_dash.io import load_dataset
+from recipe_dash.settings import PROJECT_ROOT, SAMPLE_DATA
+from recipe_dash.store import open_store
+
+APP = str(PROJECT_ROOT / "app.py")
+PAGES = ["overview", "duplicates", "corruption", "balance", "label_quality", "outliers", "biases", "distributions"]
+SAMPLES = {"digits": SAMPLE_DATA / "digits", "table": SAMPLE_DATA / "breast_cancer.csv"}
+
+
+@cache
+def sample_results(name: str) -> dict[str, Result]:
+    """Every check on one bundled sample, computed once per test session."""
+    return run_checks(load_dataset(SAMPLES[name]))
+
+
+def analyzed(name: str) -> AppTest:
+    """An app whose store holds the sample and its complete results."""
+    store = open_store()
+    dataset_id = store.record_dataset(load_dataset(SAMPLES[name]))
+    save_results(store, dataset_id, sample_results(name))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+@pytest.mark.parametrize("page", PAGES)
+def test_every_check_page_renders_its_result(name: str, page: str) -> None:
+    at = analyzed(name)
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert not [e.value for e in at.error if not e.value.startswith("Unreadable")]
+
+
+@pytest.mark.parametrize("page", PAGES[1:])
+def test_pages_before_any_analysis_point_to_overview(page: str) -> None:
+    open_store().record_dataset(load_dataset(SAMPLES["table"]))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert "Run the checks on the Overview page" in at.info[0].value
+
+
+def test_overview_lists_every_check_worst_first() -> None:
+    at = analyzed("table")
+    at.switch_page("pages/overview.py").run()
+    badges = [m.value.rstrip("]").split()[-1] for m in at.markdown if "-badge[" in m.value]  # st.badge
+    assert len(badges) == len(sample_results("table"))
+    order = {"FAIL": 0, "WARN": 1, "PASS": 2}
+    assert [order[b] for b in badges] == sorted(order[b] for b in badges) and badges[0] == "FAIL"
+    assert "billing_code" in " ".join(m.value for m in at.markdown)
+
+
+def test_duplicates_threshold_merges_and_splits_clusters() -> None:
+    at = analyzed("digits")
+    at.switch_page("pages/duplicates.py").run()
+    clusters = {m.label: m.value for m in at.metric}
+    assert clusters["Across splits (leakage)"] == "8" and clusters["Conflicting labels"] == "6"
+    at.slider[0].set_value(0).run()
+    exact_only = int(at.metric[0].value)
+    at.slider[0].set_value(12).run()
+    assert exact_only < int(clusters["Clusters"]) <= int(at.metric[0].value) + 30
+    at.pills[1].set_value(["leakage"]).run()
+    assert all("leaks across splits" in m.value for m in at.markdown if m.value.startswith("Cluster "))
+
+
+def findings_table(at: AppTest):  # noqa: ANN201 - a DataFrame
+    return next(d.value for d in at.dataframe if {"issue_type", "score"} <= set(d.value.columns))
+
+
+def test_findings_filters_narrow_the_table() -> None:
+    at = analyzed("table")
+    at.switch_page("pages/corruption.py").run()
+    table = findings_table(at)
+    assert set(table["issue_type"]) == {"corrupt"} and len(table) == 15
+    at.slider[0].set_value(0.8).run()
+    assert (findings_table(at)["score"] >= 0.8).all() and 0 < len(findings_table(at)) < 15
