@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +176,20 @@ def job_status(job: JobRecord, *, key: str) -> None:
         st.warning("Stopped by the user.", icon=":material/stop_circle:")
 
 
+def image_grid(images: Sequence[str | np.ndarray], captions: Sequence[str]) -> None:
+    """Images in rows of GALLERY_COLUMNS, so captions of different heights never stagger the rows."""
+    for start in range(0, len(images), GALLERY_COLUMNS):
+        row = zip(
+            st.columns(GALLERY_COLUMNS),
+            images[start : start + GALLERY_COLUMNS],
+            captions[start : start + GALLERY_COLUMNS],
+            strict=False,
+        )
+        for column, image, caption in row:
+            column.image(image, width="stretch")
+            column.caption(caption)
+
+
 def show_inputs(summary: dict[str, Any], batch: dict[str, np.ndarray] | None, *, key: str, what: str) -> None:
     """What the net sees: the transform, the validation split, input statistics, and one batch exactly as fed
     (after every transform) with its labels."""
@@ -193,9 +207,7 @@ def show_inputs(summary: dict[str, Any], batch: dict[str, np.ndarray] | None, *,
     if x.ndim == 4:
         images, how = charts.batch_images(x)
         st.caption(f"{what}: {len(images)} tensors shaped {tuple(x.shape[1:])}; {how}.")
-        grid = st.columns(GALLERY_COLUMNS)
-        for i, (image, label, sample_id) in enumerate(zip(images, labels, ids, strict=True)):
-            grid[i % GALLERY_COLUMNS].image(image, caption=f"{label} · {sample_id}", width="stretch")
+        image_grid(images, [f"**{label}** · `{sample_id}`" for label, sample_id in zip(labels, ids, strict=True)])
     else:
         names = [row["feature"] for row in stats["table"]]
         frame = pd.DataFrame(x.reshape(len(x), -1), columns=names).assign(label=labels, sample_id=ids)

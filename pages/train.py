@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from pages._train_widgets import (
-    GALLERY_COLUMNS,
     POLL_SECONDS,
     config_inputs,
     dataset_id,
     findings,
+    image_grid,
     job_status,
     model_label,
     show_inputs,
@@ -24,7 +24,7 @@ from recipe_dash.store.jobs_model import ACTIVE
 from recipe_dash.training import charts, runs
 from recipe_dash.training.findings import highest_loss_samples, loss_vs_findings, summary_sentence
 
-OVERLAY_DEFAULT = 3  # newest runs drawn together; a new run joins the overlay when it appears
+OVERLAY_DEFAULT = 3  # newest runs drawn together on a first view; later runs join as they appear
 
 dataset = current_dataset()
 if dataset is None:
@@ -62,7 +62,8 @@ def metrics_tab(summary: dict[str, Any]) -> None:
         else "classes are balanced enough for accuracy (★)"
     )
     st.caption(
-        f"Validation set: {metrics['n_val']} samples; the intervals come from its size alone. {reason.capitalize()}."
+        f"{summary.get('val_source', '')} The intervals come from the validation set's size alone. "
+        f"{reason.capitalize()}."
     )
 
 
@@ -108,14 +109,14 @@ def hardest_tab(run_id: int) -> None:
     top = highest_loss_samples(losses, flagged, n=24)
     st.markdown("**Highest-loss training samples**")
     if dataset.kind == "image":
-        grid = st.columns(GALLERY_COLUMNS)
-        for i, row in enumerate(top.itertuples()):
-            with grid[i % GALLERY_COLUMNS]:
-                st.image(str(dataset.image_path(row.sample_id)), width="stretch")
-                st.caption(
-                    f"**{row.label}** → {row.predicted} · loss {row.loss:.2f}  \n`{row.sample_id}`"
-                    + (f"  \n:orange[{row.findings}]" if row.findings else "")
-                )
+        image_grid(
+            [str(dataset.image_path(sample_id)) for sample_id in top["sample_id"]],
+            [
+                f"**{row.label}** → {row.predicted} · loss {row.loss:.2f}  \n`{row.sample_id}`"
+                + (f"  \n:orange[{row.findings}]" if row.findings else "")
+                for row in top.itertuples()
+            ],
+        )
     else:
         st.dataframe(top, hide_index=True, key=f"hardest_{run_id}")
 
@@ -166,11 +167,12 @@ def runs_panel() -> None:
         },
     )
     run_ids = table.dropna(subset=["run_id"])["run_id"].astype(int).tolist()
-    new = [r for r in run_ids if r not in st.session_state.get("overlay_seen", [])]
-    if new:  # runs that appeared since the last redraw join the overlay, newest first
-        kept = [r for r in st.session_state.get("overlay", []) if r in run_ids]
-        st.session_state["overlay"] = (new + kept)[:OVERLAY_DEFAULT]
-        st.session_state["overlay_seen"] = run_ids
+    seen = st.session_state.get("overlay_seen")
+    if seen is None:  # first view: the newest runs
+        st.session_state["overlay"] = run_ids[:OVERLAY_DEFAULT]
+    elif new := [r for r in run_ids if r not in seen]:  # a run that appeared since joins the overlay
+        st.session_state["overlay"] = new + [r for r in st.session_state.get("overlay", []) if r in run_ids]
+    st.session_state["overlay_seen"] = run_ids
     chosen = st.multiselect("Runs to overlay", run_ids, key="overlay", format_func=lambda r: f"run {r}")
     for job in table[table["status"].isin([*ACTIVE, "failed", "cancelled"])].itertuples():
         record = jobs.get_job(store(), int(job.job_id))

@@ -59,14 +59,15 @@ def curves_figure(metrics: pd.DataFrame, labels: dict[int, str]) -> go.Figure:
 
 
 def lr_figure(lrs: list[float], losses: list[float], smoothed: list[float], suggested: float) -> go.Figure:
+    """Loss against an exponentially rising learning rate (log axis), the suggestion and 3e-4 marked."""
+    upper = 1.5 * max(smoothed[:5]) if smoothed else 1.0  # the blow-up at the end would flatten the rest
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=lrs, y=losses, mode="markers", name="batch loss", marker=dict(size=4, opacity=0.4)))
     figure.add_trace(go.Scatter(x=lrs, y=smoothed, mode="lines", name="smoothed"))
-    figure.add_vline(x=suggested, line_dash="dash", annotation_text=f"suggested {suggested:.1e}")
-    figure.add_vline(x=3e-4, line_dash="dot", line_color="grey", annotation_text="3e-4", annotation_position="bottom")
-    upper = float(np.nanmax(smoothed)) * 1.1 if smoothed else None
+    for x, name, dash in ((suggested, f"suggested {suggested:.1e}", "dash"), (3e-4, "Adam's default 3e-4", "dot")):
+        figure.add_trace(go.Scatter(x=[x, x], y=[0, upper], mode="lines", name=name, line=dict(dash=dash, width=2)))
     figure.update_xaxes(type="log", title_text="learning rate")
-    figure.update_yaxes(title_text="training loss", range=[0, upper] if upper else None)
+    figure.update_yaxes(title_text="training loss", range=[0, upper])
     figure.update_layout(height=360, margin=_MARGIN)
     return figure
 

@@ -79,7 +79,7 @@ def init_well(probe: Probe) -> CheckResult:
         after = float(F.cross_entropy(model(x), y))
     details = {"before": before, "after": after, "prior_entropy": prior, "layer": layer[0]}
     evidence = (
-        f"Last-layer bias ({layer[0]}) set to the log class priors: loss at init {before:.3f} -> "
+        f"Bias of the last layer ('{layer[0]}') set to the log class priors: loss at init {before:.3f} -> "
         f"{after:.3f}; the priors' entropy is {prior:.3f}."
     )
     if abs(after - prior) <= tolerance(prior):

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from recipe_dash.training.data import TensorData
+from recipe_dash.training.loop import device_of
 from recipe_dash.training.models import ModelSource, build_model
 
 
@@ -40,7 +41,7 @@ def prepared_model(source: ModelSource, data: TensorData, *, seed: int, init_bia
     """Build the model (checked, seeded, on CUDA when present) and, if asked, init its last bias well."""
     model = build_model(source, data.input_shape, data.n_classes, seed=seed, example=data.x_train)
     if init_bias:
-        example = data.x_train[:2].to(next(model.parameters(), torch.empty(0)).device)
+        example = data.x_train[:2].to(device_of(model))
         layer = final_bias_layer(model, example, data.n_classes)
         if layer is not None:
             init_bias_from_priors(layer, data.class_priors())

@@ -110,7 +110,7 @@ def fit(
     set_seed(seed)
     if zero_inputs and val is not None:
         val = (torch.zeros_like(val[0]), val[1])
-    device = _device_of(model)
+    device = device_of(model)
     generator = torch.Generator().manual_seed(seed)
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = make_optimizer(optimizer, trainable, lr) if trainable else None
@@ -142,13 +142,14 @@ def fit(
             losses.append(loss)
             if recorder is not None:
                 epoch_losses[index] = loss_vec.detach().cpu()
-                epoch_predicted[index] = logits.detach().argmax(1).cpu()
+                predicted = logits.detach().argmax(1).cpu()
+                epoch_predicted[index] = predicted
                 recorder.on_step(
                     StepStats(
                         step=len(losses),
                         epoch=epoch - 1 + (b + 1) / per_epoch,
                         loss=loss,
-                        accuracy=float((logits.argmax(1) == y[index].to(device)).float().mean()),
+                        accuracy=float((predicted == y[index]).float().mean()),
                         lr=lr,
                         grad_norm=_grad_norm(trainable),
                         wall_time=time.perf_counter() - start,
@@ -189,7 +190,7 @@ def train_step(
 @torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = EVAL_BATCH) -> Evaluation:
     """Per-sample loss and prediction in eval mode (dropout off, BatchNorm on running statistics)."""
-    device = _device_of(model)
+    device = device_of(model)
     was_training = model.training
     model.eval()
     losses, predicted = [], []
@@ -233,6 +234,7 @@ def _shift(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.stack([padded[i, :, dy : dy + height, dx : dx + width] for i, (dy, dx) in enumerate(offsets.tolist())])
 
 
-def _device_of(model: nn.Module) -> torch.device:
+def device_of(model: nn.Module) -> torch.device:
+    """Where the model lives (CPU for a model without parameters)."""
     parameter = next(model.parameters(), None)
     return parameter.device if parameter is not None else torch.device("cpu")

@@ -17,7 +17,7 @@ import torch
 
 from recipe_dash.training.data import TensorData
 from recipe_dash.training.initialization import prepared_model
-from recipe_dash.training.loop import make_optimizer, set_seed, train_step
+from recipe_dash.training.loop import device_of, make_optimizer, set_seed, train_step
 from recipe_dash.training.models import ModelSource
 
 SMOOTHING = 0.9  # exponential moving average of the loss (bias-corrected) that decides when to stop
@@ -50,7 +50,7 @@ def find_lr(
     """Ramp the rate from `start` to `end` over at most `steps` batches of a fresh model."""
     set_seed(seed)
     model = prepared_model(source, data, seed=seed, init_bias=True).train()
-    device = next(model.parameters()).device
+    device = device_of(model)
     opt = make_optimizer(optimizer, [p for p in model.parameters() if p.requires_grad], start)
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(data.x_train), generator=generator)

@@ -60,10 +60,8 @@ def train_run(context: JobContext) -> dict[str, Any]:
         recorder.close()  # a stopped or diverged run keeps the curve it drew
     assert result.val is not None
     update_summary(context.store, run_id, finished=True)
-    return jsonable(
-        {"run_id": run_id, "val_loss": result.val.loss, "val_accuracy": result.val.accuracy,
-         "train_loss": result.losses[-1]}
-    )
+    outcome = {"val_loss": result.val.loss, "val_accuracy": result.val.accuracy, "train_loss": result.losses[-1]}
+    return {"run_id": run_id, **jsonable(outcome)}
 
 
 def model_checks(context: JobContext) -> dict[str, Any]:
