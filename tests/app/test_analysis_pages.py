@@ -38,7 +38,7 @@ def analyzed(name: str) -> AppTest:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_check_page_renders_its_result(name: str, page: str) -> None:
     at = analyzed(name)
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception
     assert not [e.value for e in at.error if not e.value.startswith("Unreadable")]
 
@@ -48,14 +48,14 @@ def test_pages_before_any_analysis_point_to_overview(page: str) -> None:
     open_store().record_dataset(load_dataset(SAMPLES["table"]))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception
     assert "Run the checks on the Overview page" in at.info[0].value
 
 
 def test_overview_lists_every_check_worst_first() -> None:
     at = analyzed("table")
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     badges = [m.value.rstrip("]").split()[-1] for m in at.markdown if "-badge[" in m.value]  # st.badge
     assert len(badges) == len(sample_results("table"))
     order = {"FAIL": 0, "WARN": 1, "PASS": 2}
@@ -65,7 +65,7 @@ def test_overview_lists_every_check_worst_first() -> None:
 
 def test_duplicates_threshold_merges_and_splits_clusters() -> None:
     at = analyzed("digits")
-    at.switch_page("pages/duplicates.py").run()
+    at.switch_page("app_pages/duplicates.py").run()
     clusters = {m.label: m.value for m in at.metric}
     assert clusters["Across splits (leakage)"] == "8" and clusters["Conflicting labels"] == "6"
     at.slider[0].set_value(0).run()
@@ -82,7 +82,7 @@ def findings_table(at: AppTest):  # noqa: ANN201 - a DataFrame
 
 def test_findings_filters_narrow_the_table() -> None:
     at = analyzed("table")
-    at.switch_page("pages/corruption.py").run()
+    at.switch_page("app_pages/corruption.py").run()
     table = findings_table(at)
     assert set(table["issue_type"]) == {"corrupt"} and len(table) == 15
     at.slider[0].set_value(0.8).run()

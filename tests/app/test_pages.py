@@ -41,14 +41,14 @@ def test_load_page_loads_a_folder_and_records_it(image_folder: Path) -> None:
 
 def test_browse_without_a_dataset_says_what_to_do() -> None:
     at = start()
-    at.switch_page("pages/browse.py").run()
+    at.switch_page("app_pages/browse.py").run()
     assert not at.exception
     assert "Load a dataset first" in at.info[0].value
 
 
 def test_browse_shows_counts_chart_table_and_gallery(image_folder: Path) -> None:
     at = load_path(start(), image_folder)
-    at.switch_page("pages/browse.py").run()
+    at.switch_page("app_pages/browse.py").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Samples": "10", "Classes": "2", "Splits": "2"}
@@ -65,7 +65,7 @@ def test_table_dataset_browse_has_columns_and_no_gallery(tmp_path: Path) -> None
     table.write_text("height,label,split\n1.5,a,train\n2.5,b,test\n3.5,a,train\n")
     at = load_path(start(), table)
     assert at.selectbox(key="server_label").value == "label"
-    at.switch_page("pages/browse.py").run()
+    at.switch_page("app_pages/browse.py").run()
     assert not at.exception
     shown = at.dataframe[0].value
     assert list(shown.columns) == ["sample_id", "label", "split", "height"]
@@ -109,7 +109,7 @@ def test_bad_paths_are_messages_not_tracebacks(tmp_path: Path, make, message: st
 def test_broken_images_show_a_reason_in_the_gallery(image_folder: Path) -> None:
     (image_folder / "train" / "cat" / "zz.png").write_bytes(b"")
     at = load_path(start(), image_folder)
-    at.switch_page("pages/browse.py").run()
+    at.switch_page("app_pages/browse.py").run()
     assert not at.exception
     assert any("Unreadable" in e.value for e in at.error)
     assert any("zero-byte" in w.value for w in at.warning)

@@ -49,7 +49,7 @@ def texts(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
 
 
-@pytest.mark.parametrize("page", ["pages/train.py", "pages/model_checks.py", "pages/overfit.py"])
+@pytest.mark.parametrize("page", ["app_pages/train.py", "app_pages/model_checks.py", "app_pages/overfit.py"])
 def test_without_a_dataset_the_pages_say_what_to_do(page: str) -> None:
     assert "Load a dataset first" in open_page(page).info[0].value
 
@@ -57,7 +57,7 @@ def test_without_a_dataset_the_pages_say_what_to_do(page: str) -> None:
 def test_train_page_shows_a_finished_run(store: Store, tmp_path: Path) -> None:
     dataset_id, _ = workspace.open_dataset(store, make_shapes(tmp_path / "shapes"))
     run_inline(store, dataset_id, "train", TrainConfig(epochs=2, lr=3e-3))
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     assert at.title[0].value == "Train · shapes"
     assert frame_with(at, "progress")["status"].tolist() == ["done"]
     assert len(at.get("plotly_chart")) == 2  # curves and prediction dynamics
@@ -71,7 +71,7 @@ def test_train_page_compares_losses_with_stored_findings(store: Store, tmp_path:
     flagged = findings_frame(["0", "1", "2"], "label_noise", [0.9, 0.9, 0.9], None, "suspect")
     save_results(store, dataset_id, {"label_noise": Result("label_noise", "warn", "3 suspects", flagged)})
     run_inline(store, dataset_id, "train", TrainConfig(epochs=2))
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     assert "Data findings meet training" in texts(at)
     assert frame_with(at, "auc")["issue_type"].tolist() == ["label_noise"]
 
@@ -80,7 +80,7 @@ def test_several_runs_are_overlaid_in_one_chart(store: Store, tmp_path: Path) ->
     dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
     for lr in (1e-3, 3e-3):
         run_inline(store, dataset_id, "train", TrainConfig(epochs=2, lr=lr))
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     assert at.multiselect(key="overlay").value == [2, 1]
     curves = json.loads(at.get("plotly_chart")[0].proto.spec)
     names = {trace["name"] for trace in curves["data"]}
@@ -91,7 +91,7 @@ def test_stop_button_asks_a_running_job_to_stop(store: Store, tmp_path: Path) ->
     dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
     job_id = jobs.create_job(store, "train", TrainConfig().to_dict(), dataset_id)
     jobs.runner._update(store, job_id, status="running", pid=os.getpid(), done=3, total=10, message="epoch 1")
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     assert at.button(key=f"stop_train_{job_id}")
     at.button(key=f"stop_train_{job_id}").click().run()
     assert not at.exception
@@ -101,13 +101,13 @@ def test_stop_button_asks_a_running_job_to_stop(store: Store, tmp_path: Path) ->
 def test_a_failed_run_shows_its_error_and_the_page_stays_up(store: Store, tmp_path: Path) -> None:
     dataset_id, _ = workspace.open_dataset(store, make_shapes(tmp_path / "shapes"))
     run_inline(store, dataset_id, "train", TrainConfig(model="tests.training.zoo:log_of_input"))
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     assert any("became nan" in e.value for e in at.error)
 
 
 def test_start_run_trains_in_a_worker_process(store: Store, tmp_path: Path) -> None:
     workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     assert "No runs yet" in " ".join(i.value for i in at.info)
     at.number_input(key="run_epochs").set_value(2)
     at.button(key="start_run").click().run()
@@ -125,7 +125,7 @@ def test_model_checks_page_shows_verdicts_inputs_and_baselines(store: Store, tmp
     dataset_id, _ = workspace.open_dataset(store, make_shapes(tmp_path / "shapes"))
     run_inline(store, dataset_id, "model_checks", TrainConfig(model="tests.training.zoo:frozen_layers"))
     run_inline(store, dataset_id, "baselines", TrainConfig(epochs=2))
-    at = open_page("pages/model_checks.py")
+    at = open_page("app_pages/model_checks.py")
     page = texts(at)
     assert "**gradient_flow** — 2 of 4 parameters get a gradient" in page
     assert sum(":red-badge[" in m.value for m in at.markdown) >= 1 and "2 failed" in page
@@ -138,7 +138,7 @@ def test_overfit_page_shows_the_lr_finder_and_signals(store: Store, tmp_path: Pa
     dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
     run_inline(store, dataset_id, "lr_find", TrainConfig())
     run_inline(store, dataset_id, "signals", TrainConfig(epochs=3))
-    at = open_page("pages/overfit.py")
+    at = open_page("app_pages/overfit.py")
     assert len(at.get("plotly_chart")) == 2
     assert "Suggested learning rate" in at.info[0].value
     assert frame_with(at, "accuracy_gain")["added"].tolist() == ["(none: inputs zeroed)", "signal …", "noise …"]

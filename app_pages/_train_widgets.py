@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages._widgets import DATASET_KEY, store
+from app_pages._widgets import DATASET_KEY, store
 from recipe_dash import jobs
 from recipe_dash.io import Dataset
 from recipe_dash.settings import get_settings

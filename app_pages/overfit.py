@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages._train_widgets import follow_job, model_label, model_picker, submit
-from pages._widgets import current_dataset, user_errors
+from app_pages._train_widgets import follow_job, model_label, model_picker, submit
+from app_pages._widgets import current_dataset, user_errors
 from recipe_dash.training import charts
 from recipe_dash.training.config import OPTIMIZERS, TrainConfig
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._widgets import check_page, current_dataset_id, findings_explorer, sample_previews, user_errors
+from app_pages._widgets import check_page, current_dataset_id, findings_explorer, sample_previews, user_errors
 from recipe_dash import browse
 from recipe_dash.analysis.clusters import cluster_pages, count_clusters, filter_clusters
 from recipe_dash.analyzers import duplicates

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._widgets import check_page, findings_explorer
+from app_pages._widgets import check_page, findings_explorer
 
 page = check_page("corruption", "Corruption")
 if page is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._widgets import check_page, findings_explorer, result_header, stored_result
+from app_pages._widgets import check_page, findings_explorer, result_header, stored_result
 from recipe_dash.plots import drift_bar, histogram_by_group, local_global_bar
 
 page = check_page("distributions", "Distributions")

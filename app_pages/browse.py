@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._widgets import current_dataset
+from app_pages._widgets import current_dataset
 from recipe_dash import browse
 from recipe_dash.io.thumbnails import thumbnails
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._widgets import (
+from app_pages._widgets import (
     current_dataset, current_dataset_id, job_progress, store, user_errors, verdict_badge,
 )
 from recipe_dash import analysis
 from recipe_dash.analyzers import ANALYZERS
 
 CHECK_PAGES = {
-    "duplicates": "pages/duplicates.py",
-    "corruption": "pages/corruption.py",
-    "imbalance": "pages/balance.py",
-    "label_noise": "pages/label_quality.py",
-    "outliers": "pages/outliers.py",
-    "biases": "pages/biases.py",
-    "distributions": "pages/distributions.py",
-    "local_global": "pages/distributions.py",
+    "duplicates": "app_pages/duplicates.py",
+    "corruption": "app_pages/corruption.py",
+    "imbalance": "app_pages/balance.py",
+    "label_noise": "app_pages/label_quality.py",
+    "outliers": "app_pages/outliers.py",
+    "biases": "app_pages/biases.py",
+    "distributions": "app_pages/distributions.py",
+    "local_global": "app_pages/distributions.py",
 }
 
 dataset = current_dataset()

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages._train_widgets import (
+from app_pages._train_widgets import (
     POLL_SECONDS,
     config_inputs,
     dataset_id,
@@ -18,7 +18,7 @@ from pages._train_widgets import (
     show_inputs,
     submit,
 )
-from pages._widgets import current_dataset, store, user_errors
+from app_pages._widgets import current_dataset, store, user_errors
 from recipe_dash import jobs
 from recipe_dash.store.jobs_model import ACTIVE
 from recipe_dash.training import charts, runs

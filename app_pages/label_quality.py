@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._widgets import check_page, findings_explorer, sample_previews
+from app_pages._widgets import check_page, findings_explorer, sample_previews
 from recipe_dash.plots import class_noise_bar, label_quality_histogram, noise_matrix_heatmap
 
 WORST_SHOWN = 24

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._widgets import check_page, findings_explorer
+from app_pages._widgets import check_page, findings_explorer
 from recipe_dash.plots import label_rates_bar, predictive_power_bar
 
 page = check_page("biases", "Biases & leakage")

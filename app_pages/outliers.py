@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._widgets import check_page, findings_explorer, sample_previews
+from app_pages._widgets import check_page, findings_explorer, sample_previews
 from recipe_dash.plots import outlier_score_histogram, outlier_views_scatter
 
 TOP_SHOWN = 16

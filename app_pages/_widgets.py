@@ -48,7 +48,7 @@ def current_dataset() -> Dataset | None:
     dataset_id = st.session_state.get(DATASET_KEY) or workspace.default_dataset_id(store())
     if dataset_id is None:
         st.info("Load a dataset first.", icon=":material/folder_open:")
-        st.page_link("pages/load.py", label="Go to Load", icon=":material/folder_open:")
+        st.page_link("app_pages/load.py", label="Go to Load", icon=":material/folder_open:")
         return None
     try:
         dataset = _dataset(get_settings().db_url, dataset_id)
@@ -159,7 +159,7 @@ def stored_result(check: str) -> StoredResult | None:
     if check not in found:
         st.info("This check has not run on this dataset yet. Run the checks on the Overview page.",
                 icon=":material/play_circle:")
-        st.page_link("pages/overview.py", label="Go to Overview", icon=":material/monitor_heart:")
+        st.page_link("app_pages/overview.py", label="Go to Overview", icon=":material/monitor_heart:")
         return None
     return found[check]
 
