@@ -20,7 +20,11 @@ _EXPORTS = {
     "health_table": "overview",
     "findings_table": "run", "resolve_checks": "run", "run_checks": "run",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "JOB_KIND", "AnalysisProgress", "StoredResult", "analysis_progress", "findings_table", "health_table",
+    "latest_analysis", "latest_results", "resolve_checks", "run_analysis_job", "run_checks", "save_results",
+    "start_analysis",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -16,7 +16,8 @@ from recipe_dash.features import EXECUTOR_KINDS, Workers, compute_features, open
 from recipe_dash.io.dataset import Dataset
 
 Progress = Callable[[int, int, str], None]  # (done, total, message); may raise to stop the run
-ExecutorChoice = Executor | str | None  # None/"process", "dask", a "tcp://HOST:PORT" scheduler, or an Executor
+# None/"process", "dask", a "tcp://HOST:PORT" scheduler, an Executor, or Workers from open_executor
+ExecutorChoice = Executor | Workers | str | None
 
 
 def resolve_checks(checks: Iterable[str] | str | None) -> list[str]:
@@ -61,7 +62,7 @@ def findings_table(results: dict[str, Result]) -> pd.DataFrame:
 @contextmanager
 def executor_from(choice: ExecutorChoice) -> Iterator[Executor | Workers | None]:
     """An Executor for `choice`, started here and shut down afterwards unless the caller passed one."""
-    if choice is None or isinstance(choice, Executor):
+    if choice is None or isinstance(choice, (Executor, Workers)):
         with nullcontext(choice) as given:
             yield given
         return
@@ -71,5 +72,5 @@ def executor_from(choice: ExecutorChoice) -> Iterator[Executor | Workers | None]
         return
     if choice not in EXECUTOR_KINDS:
         raise ValueError(f"Unknown executor '{choice}'. Choose one of: {', '.join(EXECUTOR_KINDS)}, or tcp://HOST:PORT.")
-    with open_executor(choice) as workers:  # type: ignore[arg-type]
+    with open_executor(choice) as workers:
         yield workers

@@ -100,7 +100,8 @@ def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         return starts.astype(np.int64)
     total = int(sizes.sum())
     offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return np.repeat(starts.astype(np.int64), sizes) + offsets
+    ranges: np.ndarray = np.repeat(starts.astype(np.int64), sizes) + offsets
+    return ranges
 
 
 def distinct_pairs(hashes: np.ndarray, max_distance: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -176,4 +177,5 @@ def _first_block(xor: np.ndarray, blocks: tuple[tuple[int, int], ...], radii: tu
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(values)
+    counts: np.ndarray = np.bitwise_count(values)
+    return counts

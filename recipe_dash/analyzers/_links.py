@@ -69,18 +69,27 @@ def cluster_frame(dataset: Dataset, links: Links, *, threshold: float) -> pd.Dat
     """
     if threshold > links.max_distance:
         raise ValueError(f"threshold {threshold} is beyond the searched radius {links.max_distance}; search again")
-    n = len(links.exact_group)
     within = links.near_distance <= threshold
     near_left, near_right = links.near_left[within], links.near_right[within]
     reps = _representatives(links.exact_group)
     star_left = reps[links.exact_group]  # every sample to its group's representative
+    # only samples with a twin or a near edge can be in a cluster: the graph holds just those
+    twinned = np.bincount(links.exact_group)[links.exact_group] > 1
+    involved = np.flatnonzero(twinned | np.isin(star_left, np.r_[near_left, near_right]))
+    node = np.full(len(links.exact_group), -1, dtype=np.int64)
+    node[involved] = np.arange(len(involved))
+    n = len(involved)
     graph = coo_matrix(
-        (np.ones(n + 2 * within.sum()), (np.r_[star_left, near_left, near_right], np.r_[np.arange(n), near_right, near_left])),
+        (np.ones(n + 2 * len(near_left)),
+         (np.r_[node[star_left[involved]], node[near_left], node[near_right]],
+          np.r_[np.arange(n), node[near_right], node[near_left]])),
         shape=(n, n),
     )
-    _, cluster = connected_components(graph, directed=False)
-    sizes = np.bincount(cluster, minlength=n)
-    members = np.flatnonzero(sizes[cluster] > 1)
+    _, component = connected_components(graph, directed=False)
+    sizes = np.bincount(component, minlength=n)
+    members = involved[sizes[component] > 1]
+    cluster = np.full(len(links.exact_group), -1, dtype=np.int64)
+    cluster[involved] = component
     nearest = pd.Series(
         np.r_[links.near_distance[within], links.near_distance[within]], index=np.r_[near_left, near_right]
     ).groupby(level=0).min()
@@ -157,7 +166,8 @@ def _star_edges(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _has_twin(keys: pd.Series) -> np.ndarray:
     """True where another row has the same (non-null) key."""
-    return (keys.notna() & keys.duplicated(keep=False)).to_numpy()
+    twin: np.ndarray = (keys.notna() & keys.duplicated(keep=False)).to_numpy(dtype=bool)
+    return twin
 
 
 def _representatives(group: np.ndarray) -> np.ndarray:

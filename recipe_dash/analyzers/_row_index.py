@@ -9,6 +9,8 @@ query there returns every true pair (and some extra, removed by the full check).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
@@ -19,6 +21,7 @@ from recipe_dash.features.tables import numeric_view
 _PROJECTED_DIMS = 3  # a k-d tree stays fast in 3 dimensions; the full check removes the extra candidates
 _KEY_BUCKETS = 1 << 20
 _BUDGET_SAMPLE = 2000
+_PARALLEL_ROWS = 100_000  # below this one tree is quicker than two threads
 _MAX_CANDIDATES_PER_ROW = 50  # beyond this the threshold pairs up most of the table: refuse, say why
 _SCALE_SAMPLE = 100_000
 _SEED = 0
@@ -66,10 +69,7 @@ def near_rows(values: np.ndarray, key: np.ndarray, max_rms: float) -> tuple[np.n
     # rows whose exact-match keys differ are moved far apart along the first axis, so they never pair
     width = float(points[:, 0].max() - points[:, 0].min()) + 4.0 * radius + 1.0
     points[:, 0] += (key % np.uint64(_KEY_BUCKETS)).astype(np.float64) * width
-    tree = cKDTree(points, balanced_tree=False, compact_nodes=False)
-    _check_pair_budget(tree, radius, n_rows, n_dims)
-    pairs = tree.query_pairs(radius, output_type="ndarray")
-    left, right = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    left, right = _close_pairs(points, radius, max_rms)
     keep = key[left] == key[right]
     left, right = left[keep], right[keep]
     distance = np.sqrt(((values[left] - values[right]) ** 2).mean(axis=1, dtype=np.float64))
@@ -77,14 +77,38 @@ def near_rows(values: np.ndarray, key: np.ndarray, max_rms: float) -> tuple[np.n
     return np.minimum(left, right)[keep], np.maximum(left, right)[keep], distance[keep]
 
 
-def _check_pair_budget(tree: cKDTree, radius: float, n_rows: int, n_dims: int) -> None:
+def _close_pairs(points: np.ndarray, radius: float, max_rms: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs of points within `radius`, from two k-d trees queried in parallel on either side
+    of the median of the first axis; both trees hold the slab of width 2*radius around it, and
+    pairs found by both are kept once."""
+    if len(points) < _PARALLEL_ROWS:
+        return _tree_pairs(points, np.arange(len(points)), radius, max_rms)
+    middle = float(np.median(points[:, 0]))
+    below = np.flatnonzero(points[:, 0] < middle + radius)
+    above = np.flatnonzero(points[:, 0] >= middle - radius)
+    with ThreadPoolExecutor(2) as pool:  # scipy's k-d tree releases the GIL
+        (left_a, right_a), (left_b, right_b) = pool.map(lambda rows: _tree_pairs(points, rows, radius, max_rms),
+                                                        [below, above])
+    in_both = (points[left_b, 0] < middle + radius) & (points[right_b, 0] < middle + radius)
+    return np.r_[left_a, left_b[~in_both]], np.r_[right_a, right_b[~in_both]]
+
+
+def _tree_pairs(points: np.ndarray, rows: np.ndarray, radius: float, max_rms: float) -> tuple[np.ndarray, np.ndarray]:
+    tree = cKDTree(points[rows], balanced_tree=False, compact_nodes=False)
+    _check_pair_budget(tree, radius, max_rms)
+    pairs = tree.query_pairs(radius, output_type="ndarray")
+    return rows[pairs[:, 0]], rows[pairs[:, 1]]
+
+
+def _check_pair_budget(tree: cKDTree, radius: float, max_rms: float) -> None:
     """Estimate the candidate pairs from a sample before listing them all."""
+    n_rows = tree.n
     sample = np.random.default_rng(_SEED).choice(n_rows, size=min(n_rows, _BUDGET_SAMPLE), replace=False)
     neighbours = tree.query_ball_point(tree.data[sample], radius, return_length=True).mean() - 1.0
     if neighbours * n_rows / 2 > _MAX_CANDIDATES_PER_ROW * n_rows + 1e6:
         raise DataError(
-            f"The near-duplicate threshold {radius / np.sqrt(n_dims):.3g} is so wide for this table that a "
-            f"typical row has {neighbours:.0f} rows within it; lower the threshold (max_jitter)."
+            f"The near-duplicate threshold {max_rms:.3g} is so wide for this table that a typical row has "
+            f"{neighbours:.0f} rows within it; lower the threshold (max_jitter)."
         )
 
 

@@ -16,6 +16,7 @@ from recipe_dash.io.dataset import Dataset
 DEFAULT_MAX_HAMMING = 8  # perceptual-hash bits (of 64) two images may differ by and still be near copies
 DEFAULT_MAX_JITTER = 0.01  # RMS difference of robust-scaled numeric columns for near-duplicate rows
 SEARCH_HAMMING = 12  # widest radius a threshold slider offers (search once, re-cluster per position)
+SEARCH_HAMMING_MAX_IMAGES = 200_000
 SEARCH_JITTER = 0.1
 _EXACT_WORDS = {"bytes": "Byte-identical to", "pixels": "Same pixels, different file, as", "row": "Identical row to"}
 
@@ -68,8 +69,15 @@ def clusters(dataset: Dataset, links: Links, *, threshold: float) -> pd.DataFram
 
 
 def search(dataset: Dataset, features: pd.DataFrame) -> Links:
-    """Exact twins and near copies up to the widest slider radius (the slow part; cache the result)."""
-    return find_links(dataset, features, max_distance=SEARCH_HAMMING if dataset.kind == "image" else SEARCH_JITTER)
+    """Exact twins and near copies up to the widest slider radius (the slow part; cache the result).
+
+    Over SEARCH_HAMMING_MAX_IMAGES images the radius stays at the default (a million images at 12
+    bits would take minutes); `links.max_distance` says which radius was searched.
+    """
+    if dataset.kind == "table":
+        return find_links(dataset, features, max_distance=SEARCH_JITTER)
+    radius = SEARCH_HAMMING if dataset.n_samples <= SEARCH_HAMMING_MAX_IMAGES else DEFAULT_MAX_HAMMING
+    return find_links(dataset, features, max_distance=radius)
 
 
 def _exact_findings(frame: pd.DataFrame) -> pd.DataFrame:

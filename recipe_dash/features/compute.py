@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ def compute_features(
     cache_dir = cache_dir or get_settings().home / "features"
     if dataset.kind == "table":
         return _table_features(dataset, cache_dir, progress)
+    owned: AbstractContextManager[Workers]
     if executor is None:
         owned = open_executor("process")
     else:
@@ -207,7 +208,7 @@ def _table_features(dataset: Dataset, cache_dir: Path, progress: Progress | None
         cached is not None and len(cached) == n_rows
         and (cached["size"] == stat.st_size).all() and (cached["mtime_ns"] == stat.st_mtime_ns).all()
     )
-    if valid:
+    if valid and cached is not None:
         frame = cached
     else:
         frame = pd.DataFrame({

@@ -52,7 +52,7 @@ def local_pool(n_workers: int) -> ProcessPoolExecutor:
 def wrap_executor(executor: Executor) -> Workers:
     """Workers for an executor the caller owns (never shut down or replaced here)."""
     if isinstance(executor, ProcessPoolExecutor):
-        n_workers = executor._max_workers  # noqa: SLF001 - no public accessor for the pool size
+        n_workers = int(executor._max_workers)  # type: ignore[attr-defined]  # no public accessor for the pool size
     else:
         n_workers = _dask_threads(executor) or os.cpu_count() or 1
     return Workers(executor, n_workers)
@@ -101,14 +101,14 @@ def _dask_client(scheduler: str | None, n_workers: int | None) -> Iterator[Any]:
         raise RecipeDashError("The Dask executor needs dask.distributed: pip install 'recipe-dash[dask]'.") from None
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as err:
             raise RecipeDashError(f"Cannot reach the Dask scheduler at {scheduler}: {err}. Is the cluster running?") from None
         with client:
             yield client
         return
-    cluster = LocalCluster(
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
     )
-    with cluster, Client(cluster) as client:
+    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client

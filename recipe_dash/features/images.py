@@ -124,7 +124,8 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
 def phash(gray32: Image.Image) -> int:
     """64-bit DCT hash of a 32x32 grayscale (imagehash.phash's recipe), as a signed int64 bit pattern."""
     basis = _dct_basis(_HASH_SIDE)[:8]  # the 8 lowest frequencies
-    low = basis @ np.asarray(gray32).astype(np.float64) @ basis.T
+    # einsum, not @: no BLAS threads in pool workers (see _mean_variance)
+    low = np.einsum("ik,lk->il", np.einsum("ij,jk->ik", basis, np.asarray(gray32).astype(np.float64)), basis)
     middle = np.sort(low, axis=None)
     return _pack(low > (middle[31] + middle[32]) / 2.0)  # the median of the 64 coefficients
 
@@ -146,7 +147,8 @@ def _open(data: bytes) -> Image.Image:
             factory, accept = Image.OPEN[format_id]
             if accept is None or accept(prefix):
                 try:
-                    return factory(io.BytesIO(data), None)  # type: ignore[no-any-return]
+                    image: Image.Image = factory(io.BytesIO(data), "")
+                    return image
                 except (SyntaxError, OSError, ValueError, IndexError, TypeError):
                     continue
         raise
@@ -192,8 +194,9 @@ def _channel_means(work: Image.Image, brightness: float) -> tuple[float, float, 
     """Channel means, to 1/255 (Pillow's box reduction of the whole picture to one pixel)."""
     if work.mode == "L":
         return brightness, brightness, brightness
-    r, g, b = work.reduce((work.width, work.height)).getpixel((0, 0))[:3]
-    return r / 255.0, g / 255.0, b / 255.0
+    pixel = work.reduce((work.width, work.height)).getpixel((0, 0))
+    assert isinstance(pixel, tuple), "RGB and RGBA pixels are tuples"
+    return pixel[0] / 255.0, pixel[1] / 255.0, pixel[2] / 255.0
 
 
 def _laplacian_variance(gray: np.ndarray) -> float:
@@ -209,10 +212,14 @@ def _laplacian_variance(gray: np.ndarray) -> float:
 
 
 def _mean_variance(values: np.ndarray) -> tuple[float, float]:
-    """Mean and variance in one pass of sums (numpy's var takes two)."""
+    """Mean and variance in one pass of sums (numpy's var takes two).
+
+    einsum, not np.dot: BLAS would start threads that spin between calls and starve the other
+    workers of the pool.
+    """
     flat = values.ravel()
     mean = float(flat.sum()) / flat.size
-    return mean, max(float(np.dot(flat, flat)) / flat.size - mean * mean, 0.0)
+    return mean, max(float(np.einsum("i,i->", flat, flat)) / flat.size - mean * mean, 0.0)
 
 
 @lru_cache(maxsize=2)

@@ -45,7 +45,8 @@ def row_hashes(dataset: Dataset) -> np.ndarray:
     if content.shape[1] == 0:
         return np.zeros(len(content), dtype=np.int64)
     content = content.set_axis(range(content.shape[1]), axis=1)  # duplicated names hash by position
-    return pd.util.hash_pandas_object(content, index=False).to_numpy().view(np.int64)
+    hashes: np.ndarray = pd.util.hash_pandas_object(content, index=False).to_numpy().view(np.int64)
+    return hashes
 
 
 def as_numeric(column: pd.Series) -> pd.Series | None:

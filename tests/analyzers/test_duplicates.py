@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +76,7 @@ def test_moving_the_threshold_merges_and_splits_clusters(copies: Path) -> None:
     dataset = load_dataset(copies)
     links = duplicates.search(dataset, compute_features(dataset))
     members = [set(duplicates.clusters(dataset, links, threshold=t)["sample_id"]) for t in range(duplicates.SEARCH_HAMMING + 1)]
-    assert all(a <= b for a, b in zip(members, members[1:], strict=False))  # a wider threshold only adds members
+    assert all(a <= b for a, b in pairwise(members))  # a wider threshold only adds members
     at_default = duplicates.clusters(dataset, links, threshold=duplicates.DEFAULT_MAX_HAMMING)
     assert at_default["cluster"].nunique() == 6 and at_default.groupby("cluster")["size"].first().eq(2).all()
     assert len(members[0]) >= 8  # exact copies cluster at any threshold

@@ -39,13 +39,13 @@ def test_signed_int64_hashes_and_equal_values_are_handled() -> None:
     assert set(zip(i.tolist(), j.tolist(), distance.tolist(), strict=True)) == {
         (0, 1, 0), (2, 3, 1), (0, 4, 1), (1, 4, 1)
     }
-    inverse, a, b, _ = distinct_pairs(hashes, 0)
-    assert inverse[0] == inverse[1] and len(a) == 0  # equal hashes collapse to one distinct value
+    inverse, left, _, _ = distinct_pairs(hashes, 0)
+    assert inverse[0] == inverse[1] and len(left) == 0  # equal hashes collapse to one distinct value
 
 
 def test_plans_stay_exact_and_use_tables_of_bounded_size() -> None:
     for n in (10, 10_000, 1_000_000):
-        for k in range(0, 17):
+        for k in range(17):
             plan = plan_blocks(n, k)
             assert sum(width for _, width in plan.blocks) == 64
             assert max(width for _, width in plan.blocks) <= 24

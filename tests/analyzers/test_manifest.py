@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import pandas as pd
+import pytest
 
 from recipe_dash.analyzers import corruption, duplicates, imbalance
 from recipe_dash.analyzers.base import concat_findings
