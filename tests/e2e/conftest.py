@@ -83,3 +83,13 @@ def page(request: pytest.FixtureRequest) -> Iterator[object]:
             RESULTS.mkdir(exist_ok=True)
             page.screenshot(path=str(RESULTS / f"{request.node.name}-last.png"), full_page=True)
             browser.close()
+
+
+def load_from_server_path(page, dashboard: str, path: Path) -> None:  # noqa: ANN001 - a Playwright Page
+    """Open the dashboard and load `path` the way a user does on the Load page."""
+    page.goto(dashboard)
+    path_box = page.get_by_label("Path on the server")
+    path_box.fill(str(path))
+    path_box.press("Enter")
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text(f"Loaded {path.name}").wait_for()

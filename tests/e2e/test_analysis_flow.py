@@ -7,18 +7,13 @@ import re
 import pytest
 
 from recipe_dash.settings import SAMPLE_DATA
-from tests.e2e.conftest import RESULTS
+from tests.e2e.conftest import RESULTS, load_from_server_path
 
 pytestmark = pytest.mark.e2e
 
 
 def test_run_checks_watch_progress_then_open_duplicates(dashboard: str, page) -> None:
-    page.goto(dashboard)
-    path_box = page.get_by_label("Path on the server")
-    path_box.fill(str(SAMPLE_DATA / "digits"))
-    path_box.press("Enter")
-    page.get_by_role("button", name="Load", exact=True).click()
-    page.get_by_text("Loaded digits").wait_for()
+    load_from_server_path(page, dashboard, SAMPLE_DATA / "digits")
 
     RESULTS.mkdir(exist_ok=True)
     page.get_by_role("link", name="Overview").click()
