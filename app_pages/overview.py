@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages._widgets import (
@@ -9,6 +11,7 @@ from app_pages._widgets import (
 )
 from recipe_dash import analysis
 from recipe_dash.analyzers import ANALYZERS
+from recipe_dash.io import check_allowed
 
 CHECK_PAGES = {
     "duplicates": "app_pages/duplicates.py",
@@ -38,8 +41,14 @@ with user_errors():
         if latest is not None:
             job_progress(latest.job_id)  # shows how the last run ended, if it failed or was stopped
         chosen = st.multiselect("Checks", list(ANALYZERS), default=list(ANALYZERS), key="checks")
+        embedding = st.text_input(
+            "Your own embedding for label noise and outliers (optional)", key="embedding",
+            placeholder="a .npy or .parquet path on the server, or table columns: col1,col2",
+        ).strip() or None
         if st.button("Run checks", type="primary", icon=":material/play_arrow:", disabled=not chosen):
-            analysis.start_analysis(store(), dataset_id, checks=chosen)
+            if embedding and Path(embedding).suffix.lower() in {".npy", ".parquet", ".pq"}:
+                embedding = str(check_allowed(embedding))  # a file on the server: only inside the data roots
+            analysis.start_analysis(store(), dataset_id, checks=chosen, embedding=embedding)
             st.rerun()
 
     results = analysis.latest_results(store(), dataset_id)

@@ -20,17 +20,20 @@ def analyze(
     checks: list[str] | str | None = None,
     label_column: str | None = None,
     executor: Executor | str | None = None,
+    embedding: str | Path | list[str] | None = None,
 ) -> pd.DataFrame:
     """Findings of the data checks on the dataset at `path`: sample_id, issue_type, score, group, detail.
 
     `checks` are registry keys (default: all); `executor` is "process" (default), "dask" (a local
     Dask cluster), "tcp://HOST:PORT" (a running Dask scheduler) or any concurrent.futures Executor.
+    `embedding`, your own vectors for the model-based checks: a .npy (one row per sample, in sample
+    order) or Parquet (with `sample_id`) path, or a list of table columns.
     """
     from recipe_dash.analysis.run import findings_table, run_checks
     from recipe_dash.io import load_dataset
 
     dataset = load_dataset(path, label_column=label_column)
-    return findings_table(run_checks(dataset, checks=checks, executor=executor))
+    return findings_table(run_checks(dataset, checks=checks, executor=executor, embedding=embedding))
 
 
 __all__ = ["analyze"]

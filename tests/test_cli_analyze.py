@@ -52,3 +52,31 @@ def test_bad_input_is_one_line_on_stderr_and_exit_code_2(image_folder: Path, tmp
     ]:
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_analyze_uses_the_users_own_embedding(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from recipe_dash.analysis import run_checks
+    from recipe_dash.io import load_dataset
+    from recipe_dash.settings import SAMPLE_DATA
+
+    table = SAMPLE_DATA / "breast_cancer.csv"
+    dataset = load_dataset(table)
+    vectors = pd.to_numeric(dataset.table["mean radius"], errors="coerce").fillna(0).to_numpy()[:, None]
+    good = tmp_path / "good.npy"
+    np.save(good, np.hstack([vectors, vectors ** 2]))
+    out = tmp_path / "f.jsonl"
+    result = CliRunner().invoke(app, ["analyze", str(table), "--out", str(out), "--checks", "label_noise",
+                                      "--embedding", str(good)])
+    assert result.exit_code == 0, result.output
+    assert run_checks(dataset, checks="label_noise", embedding=good)["label_noise"].details["source"] == "embedding"
+    assert run_checks(dataset, checks="outliers", embedding=["mean radius"])["outliers"].details["source"] == "embedding"
+    assert run_checks(dataset, checks="label_noise")["label_noise"].details["source"] == "table"
+    short = tmp_path / "short.npy"
+    np.save(short, np.zeros((5, 2)))
+    result = CliRunner().invoke(app, ["analyze", str(table), "--out", str(out), "--checks", "label_noise",
+                                      "--embedding", str(short)])
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert result.exit_code == 2 and len(error_lines) == 1 and "has 5 rows" in error_lines[0]

@@ -22,6 +22,10 @@ def analyze(
         str | None, typer.Option("--label-column", help="Label column of a table (default: label/target/class/y).")
     ] = None,
     executor: Annotated[str, typer.Option(help="Where the feature pass runs: process (local pool) or dask.")] = "process",
+    embedding: Annotated[
+        str | None,
+        typer.Option(help="Your own vectors for label_noise/outliers: a .npy or Parquet path, or col1,col2,..."),
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="tcp://HOST:PORT of a running Dask scheduler (implies --executor dask).")
     ] = None,
@@ -29,6 +33,7 @@ def analyze(
     """Run the data checks and write findings (sample_id, issue_type, score, group, detail) as JSON lines."""
     from recipe_dash.analysis.run import findings_table, resolve_checks, run_checks
     from recipe_dash.io import load_dataset
+    from recipe_dash.modeling.embedding import embedding_from_text
 
     try:
         names = resolve_checks(checks)
@@ -39,7 +44,8 @@ def analyze(
     dataset = load_dataset(path, label_column=label_column)
     typer.echo(f"Analyzing {dataset.name}: {dataset.n_samples} samples, checks: {', '.join(names)}", err=True)
     try:
-        results = run_checks(dataset, checks=names, executor=executor, progress=_progress_line)
+        results = run_checks(dataset, checks=names, executor=executor, progress=_progress_line,
+                             embedding=embedding_from_text(embedding) if embedding else None)
     except ValueError as err:  # an unknown executor name
         raise RecipeDashError(str(err)) from None
     sys.stderr.write("\n")

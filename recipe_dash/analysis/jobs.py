@@ -9,6 +9,7 @@ from typing import Any
 from recipe_dash.analysis.results import save_results
 from recipe_dash.analysis.run import resolve_checks, run_checks
 from recipe_dash.jobs import JobContext, get_job, list_jobs, submit
+from recipe_dash.modeling.embedding import embedding_from_text
 from recipe_dash.store import JobRecord, Store
 from recipe_dash.store.jobs_model import ACTIVE
 from recipe_dash.workspace import reopen
@@ -37,9 +38,15 @@ class AnalysisProgress:
         return self.status in ACTIVE
 
 
-def start_analysis(store: Store, dataset_id: int, *, checks: list[str] | None = None, executor: str = "process") -> int:
-    """Start the checks on a recorded dataset in a worker process; returns the job id at once."""
-    config = {"checks": resolve_checks(checks), "executor": executor}
+def start_analysis(
+    store: Store, dataset_id: int, *, checks: list[str] | None = None, executor: str = "process",
+    embedding: str | None = None,
+) -> int:
+    """Start the checks on a recorded dataset in a worker process; returns the job id at once.
+
+    `embedding` is the user's own vectors as typed: a .npy/Parquet path or comma-separated columns.
+    """
+    config = {"checks": resolve_checks(checks), "executor": executor, "embedding": embedding}
     return submit(store, JOB_KIND, config, dataset_id)
 
 
@@ -66,8 +73,9 @@ def run_analysis_job(context: JobContext) -> dict[str, Any]:
         context.progress(done, total, message, force=done >= total)  # always show the step names after the pass
         context.check_stop()
 
+    embedding = context.config.get("embedding")
     results = run_checks(dataset, checks=context.config.get("checks"), executor=context.config.get("executor"),
-                         progress=progress)
+                         progress=progress, embedding=embedding_from_text(embedding) if embedding else None)
     context.check_stop()  # a stop pressed during the last check still keeps the previous results
     context.progress(dataset.n_samples, dataset.n_samples, "saving results", force=True)
     save_results(context.store, context.dataset_id, results, job_id=context.job_id)

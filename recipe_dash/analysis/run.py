@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
@@ -14,6 +15,7 @@ from recipe_dash.analyzers import ANALYZERS
 from recipe_dash.analyzers.base import Result, concat_findings
 from recipe_dash.features import EXECUTOR_KINDS, Workers, compute_features, open_executor
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.modeling.embedding import EmbeddingSource
 
 Progress = Callable[[int, int, str], None]  # (done, total, message); may raise to stop the run
 # None/"process", "dask", a "tcp://HOST:PORT" scheduler, an Executor, or Workers from open_executor
@@ -38,8 +40,12 @@ def run_checks(
     executor: ExecutorChoice = None,
     progress: Progress | None = None,
     cache_dir: Path | None = None,
+    embedding: EmbeddingSource | None = None,
 ) -> dict[str, Result]:
-    """Compute (or reuse) the features, then run each check; results keyed by registry key."""
+    """Compute (or reuse) the features, then run each check; results keyed by registry key.
+
+    `embedding` (a user's own vectors) goes to every check whose signature takes one.
+    """
     names = resolve_checks(checks)
     with executor_from(executor) as pool:
         features = compute_features(dataset, executor=pool, progress=progress, cache_dir=cache_dir)
@@ -48,7 +54,9 @@ def run_checks(
         if progress is not None:
             progress(dataset.n_samples, dataset.n_samples, f"running {name}")
         started = time.monotonic()
-        result = ANALYZERS[name](dataset, features)
+        analyzer = ANALYZERS[name]
+        takes_embedding = embedding is not None and "embedding" in inspect.signature(analyzer).parameters
+        result = analyzer(dataset, features, **({"embedding": embedding} if takes_embedding else {}))
         results[name] = Result(result.analyzer, result.verdict, result.summary, result.findings,
                                result.details | {"seconds": round(time.monotonic() - started, 3)})
     return results

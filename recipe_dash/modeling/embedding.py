@@ -22,6 +22,14 @@ EmbeddingSource = str | Path | Sequence[str]  # a file path, or the names of tab
 _ID = "sample_id"
 
 
+def embedding_from_text(text: str) -> EmbeddingSource:
+    """Read an embedding as typed on a command line or in a form: a .npy/Parquet path, or `col1,col2,...`."""
+    text = text.strip()
+    if Path(text).suffix.lower() in {".npy", ".parquet", ".pq"}:
+        return Path(text).expanduser()
+    return [column.strip() for column in text.split(",") if column.strip()]
+
+
 def load_embedding(dataset: Dataset, source: EmbeddingSource) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """(vectors for the samples that have one, which samples have one, feature names)."""
     if isinstance(source, (str, Path)):

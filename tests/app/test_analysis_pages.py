@@ -87,3 +87,17 @@ def test_findings_filters_narrow_the_table() -> None:
     assert set(table["issue_type"]) == {"corrupt"} and len(table) == 15
     at.slider[0].set_value(0.8).run()
     assert (findings_table(at)["score"] >= 0.8).all() and 0 < len(findings_table(at)) < 15
+
+
+def test_overview_refuses_an_embedding_file_outside_the_data_roots(tmp_path) -> None:  # noqa: ANN001
+    from recipe_dash import jobs
+
+    open_store().record_dataset(load_dataset(SAMPLES["table"]))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/overview.py").run()
+    at.text_input(key="embedding").set_value("/etc/vectors.npy").run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert "outside the folders" in at.error[0].value
+    assert jobs.list_jobs(open_store()) == []
