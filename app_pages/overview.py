@@ -12,6 +12,7 @@ from app_pages._widgets import (
 from recipe_dash import analysis
 from recipe_dash.analyzers import ANALYZERS
 from recipe_dash.io import check_allowed
+from recipe_dash.store.jobs_model import ACTIVE
 
 CHECK_PAGES = {
     "duplicates": "app_pages/duplicates.py",
@@ -35,11 +36,11 @@ st.caption("Become one with the data: every check below runs in a background wor
 
 with user_errors():
     latest = analysis.latest_analysis(store(), dataset_id)
-    if latest is not None and latest.active:
-        job_progress(latest.job_id)
+    if latest is not None and latest.status in ACTIVE:
+        job_progress(latest.id)
     else:
         if latest is not None:
-            job_progress(latest.job_id)  # shows how the last run ended, if it failed or was stopped
+            job_progress(latest.id)  # shows how the last run ended, if it failed or was stopped
         chosen = st.multiselect("Checks", list(ANALYZERS), default=list(ANALYZERS), key="checks")
         embedding = st.text_input(
             "Your own embedding for label noise and outliers (optional)", key="embedding",

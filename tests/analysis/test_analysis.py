@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from recipe_dash import analyze, jobs
+from recipe_dash.jobs.progress import describe
 from recipe_dash.analysis import (
-    analysis_progress,
     latest_analysis,
     latest_results,
     resolve_checks,
@@ -77,9 +77,10 @@ def test_an_analysis_job_reports_progress_and_saves_results(planted: Path) -> No
     dataset_id, dataset = open_dataset(store, planted)
     job_id = jobs.create_job(store, "analyze", {"checks": CHECKS, "executor": "process"}, dataset_id)
     jobs.run_job(store, job_id)
-    progress = analysis_progress(store, job_id)
-    assert (progress.status, progress.done, progress.total) == ("done", dataset.n_samples, dataset.n_samples)
-    assert progress.fraction == 1.0 and progress.eta_seconds is None
+    job = jobs.get_job(store, job_id)
+    assert (job.status, job.done, job.total) == ("done", dataset.n_samples, dataset.n_samples)
+    shown = describe(job)
+    assert shown.fraction == 1.0 and not shown.active and "left" not in shown.text
     stored = latest_results(store, dataset_id)
     assert set(stored) == set(CHECKS) and all(s.job_id == job_id for s in stored.values())
     assert stored["corruption"].result.verdict == "fail"
@@ -95,7 +96,7 @@ def test_a_cancelled_analysis_leaves_the_previous_results_intact(planted: Path) 
     stopped = jobs.create_job(store, "analyze", {"checks": CHECKS}, dataset_id)
     jobs.request_stop(store, stopped)  # ... whose analysis is stopped at its first progress report
     jobs.run_job(store, stopped)
-    assert analysis_progress(store, stopped).status == "cancelled"
+    assert jobs.get_job(store, stopped).status == "cancelled"
     after = latest_results(store, dataset_id)
     assert {k: (v.job_id, v.created_at) for k, v in after.items()} == {k: (v.job_id, v.created_at) for k, v in before.items()}
 
@@ -104,10 +105,10 @@ def test_start_analysis_runs_in_a_worker_process_and_a_reload_finds_it(planted: 
     store = open_store()
     dataset_id, _ = open_dataset(store, planted)
     job_id = start_analysis(store, dataset_id, checks=["imbalance"])
-    assert latest_analysis(store, dataset_id).job_id == job_id  # what a reloaded page looks up
+    assert latest_analysis(store, dataset_id).id == job_id  # what a reloaded page looks up
     deadline = time.monotonic() + 120
-    while analysis_progress(store, job_id).active and time.monotonic() < deadline:
+    while describe(jobs.get_job(store, job_id)).active and time.monotonic() < deadline:
         time.sleep(0.2)
-    progress = analysis_progress(store, job_id)
-    assert progress.status == "done", progress.error
+    job = jobs.get_job(store, job_id)
+    assert job.status == "done", job.error
     assert latest_results(store, dataset_id)["imbalance"].job_id == job_id
