@@ -17,7 +17,7 @@ from recipe_dash.training.builtin_models import default_model
 from recipe_dash.training.config import TrainConfig
 from recipe_dash.training.data import TensorData
 from recipe_dash.training.initialization import prepared_model
-from recipe_dash.training.loop import Evaluation, fit
+from recipe_dash.training.loop import Evaluation, fit_configured
 from recipe_dash.training.metrics import classification_metrics, is_imbalanced
 from recipe_dash.training.models import ModelSource, resolve_model
 
@@ -91,18 +91,8 @@ def _majority(data: TensorData) -> Evaluation:
 
 def _train(data: TensorData, source: ModelSource, config: TrainConfig, *, zero_inputs: bool) -> Evaluation:
     model = prepared_model(source, data, seed=config.seed, init_bias=config.init_bias_from_priors)
-    result = fit(
-        model,
-        data.x_train,
-        data.y_train,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        lr=config.lr,
-        optimizer=config.optimizer,
-        seed=config.seed,
-        augment=config.augment,
-        zero_inputs=zero_inputs,
-        val=(data.x_val, data.y_val),
+    result = fit_configured(
+        config, model, data.x_train, data.y_train, zero_inputs=zero_inputs, val=(data.x_val, data.y_val)
     )
     assert result.val is not None
     return result.val

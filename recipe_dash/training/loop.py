@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from recipe_dash.errors import RecipeDashError
+from recipe_dash.training.config import TrainConfig
 
 EVAL_BATCH = 512  # samples per forward pass when evaluating (no gradients, so larger batches fit)
 SHIFT_PIXELS = 2  # augmentation: random translation by up to this many pixels
@@ -172,6 +173,17 @@ def fit(
     if evaluation is None and val is not None:
         evaluation = evaluate(model, *val)
     return FitResult(losses, evaluation)
+
+
+def fit_configured(
+    config: TrainConfig, model: nn.Module, x: torch.Tensor, y: torch.Tensor, **options: object
+) -> FitResult:
+    """`fit` with a run's settings (epochs, batch size, lr, optimizer, seed, augment); `options` add or override."""
+    settings: dict[str, object] = dict(
+        epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, optimizer=config.optimizer,
+        seed=config.seed, augment=config.augment,
+    )
+    return fit(model, x, y, **(settings | options))  # type: ignore[arg-type]
 
 
 def train_step(

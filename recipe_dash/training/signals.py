@@ -16,7 +16,7 @@ from recipe_dash.errors import DataError
 from recipe_dash.training.config import TrainConfig
 from recipe_dash.training.data import TensorData
 from recipe_dash.training.initialization import prepared_model
-from recipe_dash.training.loop import fit
+from recipe_dash.training.loop import fit_configured
 from recipe_dash.training.models import ModelSource
 
 COLUMNS = ("step", "added", "n_features", "val_loss", "val_accuracy", "accuracy_gain", "loss_gain")
@@ -46,16 +46,8 @@ def add_signals(
         if step:
             mask[list(groups[added])] = 1.0
         model = prepared_model(source, data, seed=config.seed, init_bias=config.init_bias_from_priors)
-        result = fit(
-            model,
-            data.x_train * mask,
-            data.y_train,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            optimizer=config.optimizer,
-            seed=config.seed,
-            val=(data.x_val * mask, data.y_val),
+        result = fit_configured(  # no augmentation: each group's gain must not depend on random shifts
+            config, model, data.x_train * mask, data.y_train, augment=False, val=(data.x_val * mask, data.y_val)
         )
         assert result.val is not None
         rows.append(

@@ -18,7 +18,7 @@ from recipe_dash.training.config import TrainConfig
 from recipe_dash.training.data import TensorData, prepare_data
 from recipe_dash.training.initialization import prepared_model
 from recipe_dash.training.input_stats import input_statistics
-from recipe_dash.training.loop import fit, n_batches
+from recipe_dash.training.loop import fit_configured, n_batches
 from recipe_dash.training.lr_finder import find_lr
 from recipe_dash.training.models import ModelSource, pick_device, resolve_model
 from recipe_dash.training.probe import CheckConfig, sample_order
@@ -43,18 +43,8 @@ def train_run(context: JobContext) -> dict[str, Any]:
     total_steps = n_batches(len(data.x_train), config.batch_size) * config.epochs
     recorder = RunRecorder(context.store, run_id, data, total_steps=total_steps, context=context)
     try:
-        result = fit(
-            model,
-            data.x_train,
-            data.y_train,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            optimizer=config.optimizer,
-            seed=config.seed,
-            augment=config.augment,
-            val=(data.x_val, data.y_val),
-            recorder=recorder,
+        result = fit_configured(
+            config, model, data.x_train, data.y_train, val=(data.x_val, data.y_val), recorder=recorder
         )
     finally:
         recorder.close()  # a stopped or diverged run keeps the curve it drew
