@@ -96,9 +96,9 @@ def cluster_frame(dataset: Dataset, links: Links, *, threshold: float) -> pd.Dat
     frame = pd.DataFrame({
         "position": members,
         "cluster": cluster[members],
-        "sample_id": dataset.samples["sample_id"].to_numpy()[members],
-        "label": dataset.samples["label"].to_numpy()[members],
-        "split": dataset.samples["split"].to_numpy()[members],
+        "sample_id": dataset.samples["sample_id"].take(members).to_numpy(),
+        "label": dataset.samples["label"].take(members).to_numpy(),
+        "split": dataset.samples["split"].take(members).to_numpy(),
         "exact_group": links.exact_group[members],
         "exact_kind": links.exact_kind[members],
         "near_distance": nearest.reindex(star_left[members]).to_numpy(),

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from recipe_dash.errors import DataError
-from recipe_dash.features.tables import numeric_view
+from recipe_dash.features.tables import cell_hashes, combine_hashes, numeric_view
 
 _PROJECTED_DIMS = 3  # a k-d tree stays fast in 3 dimensions; the full check removes the extra candidates
 _KEY_BUCKETS = 1 << 20
@@ -32,29 +32,37 @@ def scaled_numeric(table: pd.DataFrame, positions: list[int]) -> tuple[np.ndarra
     and a hash per row of everything that must match exactly (text columns, which numeric cells
     are missing or infinite)."""
     parsed = numeric_view(table)
-    numeric_positions = [p for p in positions if parsed[p] is not None]
-    values = np.zeros((len(table), len(numeric_positions)), dtype=np.float32)
-    missing = np.zeros((len(table), len(numeric_positions)), dtype=bool)
-    used = 0
-    for position in numeric_positions:
-        column = parsed[position].to_numpy(dtype=np.float64)  # type: ignore[union-attr]
-        finite = np.isfinite(column)
-        missing[:, used] = ~finite
-        centre, scale = _robust_centre_scale(column[finite])
-        if scale > 0.0:  # a constant column carries no distance
-            values[:, used] = np.where(finite, (column - centre) / scale, 0.0)
-            used += 1
-    exact = {f"text{p}": table.iloc[:, p] for p in positions if parsed[p] is None}
-    packed = np.packbits(missing, axis=1)
-    exact |= {f"missing{i}": pd.Series(packed[:, i], index=table.index) for i in range(packed.shape[1])}
-    if not exact:
-        return values[:, :used], np.zeros(len(table), dtype=np.uint64)
-    return values[:, :used], pd.util.hash_pandas_object(pd.DataFrame(exact), index=False).to_numpy()
+    numeric = [parsed[p] for p in positions if parsed[p] is not None]
+    values = np.zeros((len(table), len(numeric)), dtype=np.float32, order="F")  # one contiguous run per column
+    sample = _scale_sample(len(table))
+    with ThreadPoolExecutor(2) as pool:  # NumPy releases the GIL on whole columns
+        scaled = list(pool.map(lambda i: _scale_into(numeric[i], sample, values[:, i]), range(len(numeric))))
+    varying = [i for i, (varies, _) in enumerate(scaled) if varies]  # a constant column carries no distance
+    exact = [cell_hashes(table.iloc[:, p], None) for p in positions if parsed[p] is None]
+    exact += [missing.view(np.uint8).astype(np.uint64) for _, missing in scaled if missing.any()]
+    key = combine_hashes(exact) if exact else np.zeros(len(table), dtype=np.uint64)
+    return (values if len(varying) == len(numeric) else values[:, varying]), key
+
+
+def _scale_into(series: pd.Series, sample: np.ndarray | None, out: np.ndarray) -> tuple[bool, np.ndarray]:
+    """Write the robust-scaled column into `out` (0 where not finite); (whether it varies, where
+    it is missing or infinite)."""
+    column = series.to_numpy(dtype=np.float64)  # may be the table's own memory: never written
+    finite = np.isfinite(column)
+    centre, scale = _robust_centre_scale(column, finite, sample)
+    if scale > 0.0:
+        np.subtract(column, centre, out=out, casting="same_kind")
+        out /= scale
+        out[~finite] = 0.0
+    return scale > 0.0, ~finite
 
 
 def near_rows(values: np.ndarray, key: np.ndarray, max_rms: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) of rows with equal `key` and RMS scaled difference <= max_rms, with that distance.
 
+    The rows are rotated (a rotation keeps every distance) and searched in a k-d tree on the
+    first few rotated axes; the many candidates that gives are cut on the next rotated axes
+    before the exact check, which is where a million rows would otherwise spend their time.
     Raises DataError when the threshold is so wide for this data that most rows would pair up.
     """
     n_rows, n_dims = values.shape
@@ -62,16 +70,26 @@ def near_rows(values: np.ndarray, key: np.ndarray, max_rms: float) -> tuple[np.n
     if n_rows < 2 or n_dims == 0:
         return empty, empty, np.empty(0)
     radius = max_rms * np.sqrt(n_dims)  # RMS <= max_rms  <=>  Euclidean <= max_rms * sqrt(n_dims)
-    points = values.astype(np.float64)
-    if n_dims > _PROJECTED_DIMS:
-        basis, _ = np.linalg.qr(np.random.default_rng(_SEED).standard_normal((n_dims, _PROJECTED_DIMS)))
-        points = points @ basis
+    radius = radius * 1.001 + 1e-5  # float32 rounding in the rotation; the exact check at the end decides
+    rotation = np.linalg.qr(np.random.default_rng(_SEED).standard_normal((n_dims, n_dims)))[0].astype(np.float32)
+    tree_dims = min(n_dims, _PROJECTED_DIMS)
+    points = (values @ rotation[:, :tree_dims]).astype(np.float64)
     # rows whose exact-match keys differ are moved far apart along the first axis, so they never pair
     width = float(points[:, 0].max() - points[:, 0].min()) + 4.0 * radius + 1.0
     points[:, 0] += (key % np.uint64(_KEY_BUCKETS)).astype(np.float64) * width
     left, right = _close_pairs(points, radius, max_rms)
+    del points
     keep = key[left] == key[right]
     left, right = left[keep], right[keep]
+    gap = np.zeros(len(left))
+    for axis in range(tree_dims, n_dims):  # one more rotated axis at a time, while candidates are many
+        if len(left) <= n_rows // 100:
+            break
+        rotated = values @ rotation[:, axis]
+        step = rotated[left] - rotated[right]
+        gap += step * step
+        keep = gap <= radius * radius
+        left, right, gap = left[keep], right[keep], gap[keep]
     distance = np.sqrt(((values[left] - values[right]) ** 2).mean(axis=1, dtype=np.float64))
     keep = distance <= max_rms
     return np.minimum(left, right)[keep], np.maximum(left, right)[keep], distance[keep]
@@ -112,15 +130,21 @@ def _check_pair_budget(tree: cKDTree, radius: float, max_rms: float) -> None:
         )
 
 
-def _robust_centre_scale(values: np.ndarray) -> tuple[float, float]:
-    """Median and interquartile range, else standard deviation, else 0 (a constant column).
+def _scale_sample(n_rows: int) -> np.ndarray | None:
+    """Fixed rows on which large columns are scaled (the scale only has to be the same for every row)."""
+    if n_rows <= _SCALE_SAMPLE:
+        return None
+    return np.sort(np.random.default_rng(_SEED).choice(n_rows, _SCALE_SAMPLE, replace=False))
 
-    Estimated on a fixed sample of large columns: the scale only has to be the same for every row.
-    """
+
+def _robust_centre_scale(column: np.ndarray, finite: np.ndarray, sample: np.ndarray | None) -> tuple[float, float]:
+    """Median and interquartile range of the finite values, else their standard deviation, else 0
+    (a constant column); on the `sample` rows when they hold enough finite values."""
+    values = column[sample][finite[sample]] if sample is not None else column[finite]
+    if sample is not None and values.size < _SCALE_SAMPLE // 10:  # a mostly empty column: use all it has
+        values = column[finite]
     if values.size == 0:
         return 0.0, 0.0
-    if values.size > _SCALE_SAMPLE:
-        values = values[np.random.default_rng(_SEED).choice(values.size, _SCALE_SAMPLE, replace=False)]
     q1, median, q3 = np.percentile(values, [25, 50, 75])
     spread = float(q3 - q1) or float(values.std())
     return float(median), spread

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from recipe_dash.analyzers.base import concat_findings, findings_frame
-from recipe_dash.features.tables import NUMERIC_SHARE, identifier_columns, numeric_share, numeric_view, sample_cells
+from recipe_dash.features.tables import NUMERIC_SHARE, identifier_columns, numeric_share, numeric_view, sample_cells, to_float
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.io.tabular import SPLIT_COLUMN
 
@@ -73,7 +73,7 @@ def _constant(filled: pd.Series) -> bool:
 def _mixed(name: str, filled: pd.Series) -> pd.DataFrame:
     if filled.empty or numeric_share(sample_cells(filled)) < MIXED_SHARE / 2:  # plain text: no need to parse it all
         return findings_frame()
-    parsed = pd.to_numeric(filled.astype(object), errors="coerce")
+    parsed = to_float(filled)
     n_numbers = int(parsed.notna().sum())
     share = n_numbers / len(filled)
     if not MIXED_SHARE <= share < NUMERIC_SHARE:

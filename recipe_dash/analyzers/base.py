@@ -37,6 +37,8 @@ def findings_frame(
     if len(lengths) > 1:
         raise ValueError(f"findings columns differ in length: {sorted(lengths)}")
     n_rows = lengths.pop() if lengths else 0
+    if n_rows == 0:
+        return _EMPTY.copy()  # analyzers ask for many empty tables; building one costs 100x a copy
     frame = pd.DataFrame({k: (v if _is_column(v) else [v] * n_rows) for k, v in columns.items()})
     frame = frame.astype(_DTYPES)
     if ((frame["score"] < 0) | (frame["score"] > 1)).any():
@@ -45,7 +47,10 @@ def findings_frame(
 
 
 def empty_findings() -> pd.DataFrame:
-    return findings_frame()
+    return _EMPTY.copy()
+
+
+_EMPTY = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in _DTYPES.items()})
 
 
 def concat_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:

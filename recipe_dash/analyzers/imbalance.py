@@ -26,10 +26,11 @@ def analyze(
     A class below `warn_ratio` times that median warns; below `fail_ratio` fails. `features`
     is unused (class counts need no per-sample features) but kept for the shared signature.
     """
-    labelled = dataset.samples.dropna(subset=["label"])
-    splits = {"all": labelled, **{s: labelled[labelled["split"] == s] for s in dataset.splits}}
+    counts = dataset.class_counts()
+    splits = {"all": counts.groupby("label")["count"].sum(),
+              **{s: counts[counts["split"] == s].set_index("label")["count"] for s in dataset.splits}}
     classes = list(dataset.class_names)
-    stats = {name: _split_stats(frame, classes) for name, frame in splits.items()}
+    stats = {name: _split_stats(per_class, classes) for name, per_class in splits.items()}
     overall = stats["all"]
     details: dict[str, Any] = {
         "classes": classes,
@@ -71,8 +72,8 @@ def analyze(
     return Result("imbalance", verdict, _summary(verdict, rare, empty_in_split, overall, others), findings, details)
 
 
-def _split_stats(frame: pd.DataFrame, classes: list[str]) -> dict[str, Any]:
-    counts = frame["label"].value_counts()
+def _split_stats(counts: pd.Series, classes: list[str]) -> dict[str, Any]:
+    """`counts`: samples per label (labels with none may be absent)."""
     per_class = {label: int(counts.get(label, 0)) for label in classes}
     present = [n for n in per_class.values() if n > 0]
     n = sum(per_class.values())

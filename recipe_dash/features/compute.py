@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from recipe_dash.features.cache import KEY_COLUMNS, PartCache, folder_for
 from recipe_dash.features.executors import Workers, open_executor, wrap_executor
@@ -198,26 +200,34 @@ def _crash_columns(path: str, reason: str) -> dict[str, list[Any]]:
 
 
 def _table_features(dataset: Dataset, cache_dir: Path, progress: Progress | None) -> pd.DataFrame:
-    """`row_hash` per row; the table file is the cache key (a table changes as a whole)."""
+    """`row_hash` per row. The table file is the cache key (a table changes as a whole), so the
+    cache is one column of hashes in file order, valid while the file's size and mtime match."""
     stat = dataset.root.stat()
-    cache = PartCache(folder_for(cache_dir, f"table-v{FEATURES_VERSION}", dataset.root, str(dataset.label_column)))
-    parts = cache.parts()
-    cached = cache.load(parts)
-    n_rows = dataset.n_samples
-    valid = (
-        cached is not None and len(cached) == n_rows
-        and (cached["size"] == stat.st_size).all() and (cached["mtime_ns"] == stat.st_mtime_ns).all()
-    )
-    if valid and cached is not None:
-        frame = cached
-    else:
-        frame = pd.DataFrame({
-            "sample_id": dataset.samples["sample_id"].to_numpy(),
-            "size": np.full(n_rows, stat.st_size, dtype=np.int64),
-            "mtime_ns": np.full(n_rows, stat.st_mtime_ns, dtype=np.int64),
-            "row_hash": row_hashes(dataset),
-        })
-        cache.compact(frame, parts)
+    folder = folder_for(cache_dir, f"table-v{FEATURES_VERSION}", dataset.root, str(dataset.label_column))
+    key = {"size": str(stat.st_size), "mtime_ns": str(stat.st_mtime_ns), "rows": str(dataset.n_samples)}
+    hashes = _cached_row_hashes(folder / "row_hash.parquet", key)
+    if hashes is None:
+        hashes = row_hashes(dataset)
+        _write_row_hashes(folder / "row_hash.parquet", hashes, key)
     if progress is not None:
-        progress(n_rows, n_rows, f"{n_rows} rows hashed")
-    return frame[["sample_id", "row_hash"]].astype({"sample_id": "string", "row_hash": "int64"}).reset_index(drop=True)
+        progress(dataset.n_samples, dataset.n_samples, f"{dataset.n_samples} rows hashed")
+    return pd.DataFrame({"sample_id": dataset.samples["sample_id"].astype("string"), "row_hash": hashes})
+
+
+def _cached_row_hashes(path: Path, key: dict[str, str]) -> np.ndarray | None:
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid):  # absent, or cut short by a crash: recompute
+        return None
+    stored = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    if any(stored.get(name) != value for name, value in key.items()):
+        return None
+    return table.column("row_hash").to_numpy()
+
+
+def _write_row_hashes(path: Path, hashes: np.ndarray, key: dict[str, str]) -> None:
+    """Atomically (temporary name, then rename): a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    pq.write_table(pa.table({"row_hash": hashes}).replace_schema_metadata(key), partial)
+    partial.replace(path)

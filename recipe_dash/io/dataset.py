@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 Kind = Literal["image", "table"]
@@ -25,7 +26,9 @@ def natural_key(text: str) -> str:
 
 
 def sorted_classes(labels: Iterable[object]) -> tuple[str, ...]:
-    return tuple(sorted({str(v) for v in labels if v is not None and not pd.isna(v)}, key=natural_key))
+    """Distinct labels in natural order (distinct first: a million labels hold a handful of classes)."""
+    values = labels if isinstance(labels, pd.Series) else pd.Series(list(labels), dtype=object)
+    return tuple(sorted({str(v) for v in values.dropna().unique()}, key=natural_key))
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,21 @@ class Dataset:
         return tuple(sorted(self.samples["split"].unique(), key=natural_key))
 
     def class_counts(self) -> pd.DataFrame:
-        """Samples per (split, label), classes in natural order."""
-        counts = self.samples.groupby(["split", "label"]).size().rename("count").reset_index()
+        """Samples per (split, label) with a label, classes in natural order.
+
+        Counted on factorized codes (a groupby on a million text labels is several times slower).
+        """
+        split_codes, split_names = pd.factorize(self.samples["split"])
+        label_codes, label_names = pd.factorize(self.samples["label"])  # a missing label is -1
+        labelled = label_codes >= 0
+        pairs = split_codes[labelled] * len(label_names) + label_codes[labelled]
+        count = np.bincount(pairs, minlength=len(split_names) * len(label_names))
+        counts = pd.DataFrame({
+            "split": np.repeat(np.asarray(split_names, dtype=object), len(label_names)),
+            "label": np.tile(np.asarray(label_names, dtype=object), len(split_names)),
+            "count": count,
+        }).astype({"split": "string", "label": "string"})
+        counts = counts[counts["count"] > 0]
         rank = counts["label"].map({name: i for i, name in enumerate(self.class_names)})
         return counts.assign(rank=rank).sort_values(["split", "rank"]).drop(columns="rank").reset_index(drop=True)
 
