@@ -172,5 +172,7 @@ def _has_twin(keys: pd.Series) -> np.ndarray:
 
 def _representatives(group: np.ndarray) -> np.ndarray:
     """First sample of each group; group ids are 0..G-1 (factorize / connected_components), so the
-    result also maps a group id to its representative."""
-    return np.unique(group, return_index=True)[1].astype(np.int64)
+    result also maps a group id to its representative. One pass, no sort."""
+    first = np.full(int(group.max()) + 1 if len(group) else 0, len(group), dtype=np.int64)
+    np.minimum.at(first, group, np.arange(len(group), dtype=np.int64))
+    return first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -20,14 +21,15 @@ def table_findings(dataset: Dataset, *, max_missing: float, isolated_missing: fl
     """Bad cells (one row each) and column problems (sample_id null, group 'column:NAME')."""
     table = dataset.table
     skip = {str(dataset.label_column), *identifier_columns(table)}
-    frames = [_duplicated_names(table)]
     parsed = numeric_view(table)
-    for position, name in enumerate(table.columns):
-        if str(name) in skip or str(name).lower() == SPLIT_COLUMN:
-            continue
-        frames.append(_column_findings(str(name), table.iloc[:, position], parsed[position],
-                                       max_missing=max_missing, isolated_missing=isolated_missing))
-    return concat_findings(frames)
+    checked = [p for p, name in enumerate(table.columns) if str(name) not in skip and str(name).lower() != SPLIT_COLUMN]
+
+    def check(position: int) -> pd.DataFrame:
+        return _column_findings(str(table.columns[position]), table.iloc[:, position], parsed[position],
+                                max_missing=max_missing, isolated_missing=isolated_missing)
+
+    with ThreadPoolExecutor(2) as pool:  # column scans are NumPy/Arrow work that releases the GIL
+        return concat_findings([_duplicated_names(table), *pool.map(check, checked)])
 
 
 def _column_findings(

@@ -201,8 +201,10 @@ def _split_values(frame: pd.DataFrame) -> pd.Series:
     column = next((c for c in frame.columns if str(c).lower() == SPLIT_COLUMN), None)
     if column is None:
         return pd.Series(DEFAULT_SPLIT, index=frame.index)
-    values = frame[column].astype("string").str.strip().str.lower().fillna(DEFAULT_SPLIT)
-    return values.replace(_SPLIT_ALIASES)
+    codes, names = pd.factorize(frame[column].astype("string"))  # a handful of distinct values: clean those
+    cleaned = pd.Series(names, dtype="string").str.strip().str.lower().replace(_SPLIT_ALIASES)
+    by_code = np.append(cleaned.to_numpy(dtype=object), DEFAULT_SPLIT)  # code -1 (missing) takes the last
+    return pd.Series(pd.array(by_code[codes], dtype="string"), index=frame.index)
 
 
 def _label_notes(labels: pd.Series, column: str) -> list[str]:

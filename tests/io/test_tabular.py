@@ -7,7 +7,7 @@ import pytest
 
 from recipe_dash.errors import DataError
 from recipe_dash.io import load_dataset
-from recipe_dash.io.tabular import read_columns
+from recipe_dash.io.tabular import _read_csv_arrow, read_columns
 
 ROWS = "a,b,label,split\n1,x,cat,train\n2,y,dog,train\n3,z,cat,test\n4,w,dog,Validation\n"
 
@@ -92,3 +92,43 @@ def test_unsupported_file(tmp_path: Path) -> None:
         load_dataset(write(tmp_path / "t.xlsx", "x"))
     with pytest.raises(DataError, match="does not exist"):
         load_dataset(tmp_path / "nothing")
+
+
+def test_arrow_reading_matches_pandas_on_awkward_files(tmp_path: Path) -> None:
+    """The fast Arrow parser must read every file as pandas would: names, holes, dates, quoting."""
+    text = (
+        'id,a,a,,when,note,empty,label\n'
+        '1,1.5,x,7,2020-01-02,"line one\nline two",,cat\n'
+        '2,,y,8,2020-01-03,"has ""quotes"", and comma",,dog\n'
+        '3,2.5,,9,2021-12-31,plain,,cat\n'
+    )
+    path = write(tmp_path / "t.csv", text)
+    ours, theirs = load_dataset(path).table, pd.read_csv(path)
+    assert list(ours.columns) == list(theirs.columns) == ["id", "a", "a.1", "Unnamed: 3", "when", "note", "empty", "label"]
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
+    assert ours.loc[0, "note"] == "line one\nline two" and ours["when"].tolist() == ["2020-01-02", "2020-01-03", "2021-12-31"]
+    assert ours["empty"].isna().all() and pd.api.types.is_float_dtype(ours["empty"])
+
+
+def test_quoted_line_breaks_across_arrow_blocks(tmp_path: Path) -> None:
+    """A quoted cell with a line break must not be split where Arrow cuts the file into blocks."""
+    rows = [f'{i},"first line {i}\nsecond line {i}",{"ab"[i % 2]}' for i in range(60_000)]
+    path = write(tmp_path / "t.csv", "n,text,label\n" + "\n".join(rows) + "\n")
+    table = _read_csv_arrow(path, "utf-8-sig", ",")  # the fast path itself, not the pandas fallback
+    assert table is not None and len(table) == 60_000 and table["text"].str.contains("\n").all()
+    assert table["n"].tolist() == list(range(60_000))
+
+
+def test_ragged_rows_fall_back_to_pandas(tmp_path: Path) -> None:
+    """Arrow refuses rows with too few fields; pandas reads them with holes, as before."""
+    dataset = load_dataset(write(tmp_path / "t.csv", "a,b,label\n1,2,x\n3\n4,5,y\n"))
+    assert dataset.table["a"].tolist() == [1, 3, 4] and dataset.table["label"].isna().sum() == 1
+    with pytest.raises(DataError, match="could not be parsed"):
+        load_dataset(write(tmp_path / "u.csv", "a,label\n1,x\n2,y,extra,fields\n"))
+
+
+def test_numbers_in_a_text_column_only_late_in_the_file(tmp_path: Path) -> None:
+    """Arrow infers types from the first block; a bad cell far down must still leave a readable column."""
+    rows = [f"{i * 0.5},{'ab'[i % 2]}" for i in range(200_000)] + ["n/a?,a", "7.5,b"]
+    table = load_dataset(write(tmp_path / "t.csv", "x,label\n" + "\n".join(rows) + "\n")).table
+    assert len(table) == 200_002 and table["x"].iloc[-2] == "n/a?" and str(table["x"].iloc[-1]) == "7.5"
