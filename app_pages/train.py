@@ -83,13 +83,22 @@ def predictions_tab(run_id: int, summary: dict[str, Any]) -> None:
     st.plotly_chart(charts.prediction_dynamics_figure(tracked), key=f"dynamics_{run_id}")
 
 
-def hardest_tab(run_id: int) -> None:
+def hardest_tab(run_id: int, config: dict[str, Any]) -> None:
+    if not config.get("sample_losses", True):
+        st.info(
+            "This run was started with per-sample losses off (`--no-sample-losses`), so there are no highest "
+            "losses to show. Runs started on this page record them."
+        )
+        return
     losses = runs.read_sample_losses(run_id)
     if losses.empty:
         st.info("Per-sample losses appear after the first epoch.")
         return
     epoch = runs.recorded_epochs(run_id)[-1]
-    st.caption(f"Training losses of epoch {epoch}: each sample's loss in its forward pass of that epoch.")
+    st.caption(
+        f"Training losses after epoch {epoch}: every training sample scored by the model as that epoch ended "
+        "(eval mode, no augmentation), so the losses compare across samples."
+    )
     flagged = findings()
     if flagged.empty:
         st.info("Run the data inspection to see whether its flagged samples are the ones with the highest loss.")
@@ -141,7 +150,7 @@ def run_details(run_id: int) -> None:
     with predictions:
         predictions_tab(run_id, summary)
     with hardest:
-        hardest_tab(run_id)
+        hardest_tab(run_id, record.config)
 
 
 listed = runs.list_runs(store(), dataset_id=dataset_id())

@@ -95,6 +95,10 @@ def train(
         int | None, typer.Option(min=1, help="Images: resize to this many pixels square (default: most common size).")
     ] = None,
     augment: Annotated[bool, typer.Option(help="Random shifts of up to 2 pixels (images).")] = False,
+    sample_losses: Annotated[
+        bool,
+        typer.Option(help="Score every training sample at each epoch's end (one no-grad pass) for Highest losses."),
+    ] = True,
     detach: Annotated[bool, typer.Option(help="Return once the worker starts instead of following the run.")] = False,
 ) -> None:
     """Train in a worker process and record the run in the store; the Train page shows it live."""
@@ -118,6 +122,7 @@ def train(
             seed=seed,
             input_size=(input_size, input_size) if input_size else None,
             augment=augment,
+            sample_losses=sample_losses,
         )
     except ValueError as err:
         raise DataError(str(err)) from None

@@ -36,6 +36,9 @@ class TrainConfig:
     val_fraction: float = 0.2
     # Table columns to leave out, e.g. one the data inspection flagged as a leak.
     exclude_columns: tuple[str, ...] = ()
+    # Score every training sample at each epoch's end for "Highest losses": one no-grad forward pass
+    # over the training split per epoch (benchmarks/train_overhead.py prints its price); off to spare it.
+    sample_losses: bool = True
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:

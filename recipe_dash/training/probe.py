@@ -95,27 +95,29 @@ class Probe:
 
     @cached_property
     def short_run(self) -> ShortRun:
-        return self._train(zero_inputs=False)
+        return self.train(self.config.steps)
 
     @cached_property
     def zero_run(self) -> ShortRun:
         """The same model and budget with every input set to zero: what it learns from labels alone."""
-        return self._train(zero_inputs=True)
+        return self.train(self.config.steps, zero_inputs=True)
 
-    def _train(self, *, zero_inputs: bool) -> ShortRun:
+    def train(self, steps: int, *, zero_inputs: bool = False, validate: bool = True) -> ShortRun:
+        """A fresh model trained for `steps` with the checks' budgets; a divergence is returned, not raised,
+        because for a check it is evidence."""
         c = self.config
         try:
             result = fit(
                 self.fresh_model(),
                 self.data.x_train,
                 self.data.y_train,
-                steps=c.steps,
+                steps=steps,
                 batch_size=c.batch_size,
                 lr=c.lr,
                 optimizer=c.optimizer,
                 seed=c.seed,
                 zero_inputs=zero_inputs,
-                val=(self.data.x_val, self.data.y_val),
+                val=(self.data.x_val, self.data.y_val) if validate else None,
             )
         except TrainingDiverged as err:
             return ShortRun(None, str(err))

@@ -1,5 +1,8 @@
 """What a live run writes while it trains: its curve, per-sample losses per epoch, its first batch.
 
+Per-sample losses are those the loop scored at each epoch's end (training split unless the run
+turned that pass off, validation always), one Parquet file per epoch.
+
 Every store and file write happens in order on one background thread, so the training thread never
 waits on a commit or a disk: it only appends rows to a buffer and hands work over. Rows reach the
 store every FLUSH_SECONDS with a progress report; the job's stop flag is read back with it, so Stop
@@ -23,7 +26,7 @@ import torch
 from recipe_dash.jobs import JobContext, JobStopped
 from recipe_dash.store import Store
 from recipe_dash.training.data import TensorData
-from recipe_dash.training.loop import EpochEnd, StepStats
+from recipe_dash.training.loop import EpochEnd, Evaluation, StepStats
 from recipe_dash.training.metrics import classification_metrics, is_imbalanced
 from recipe_dash.training.runs import insert_metrics, run_dir, save_batch, update_summary, write_sample_losses
 
@@ -125,27 +128,28 @@ class RunRecorder:
         return True
 
     def _write_epoch(self, end: EpochEnd, with_metrics: bool) -> None:
-        """Per-sample losses of train (and validation) to Parquet; metrics with intervals when due."""
-        tables = [self._samples(self._train_ids, "train", self.data.y_train, end.train_predicted, end.train_losses)]
+        """Per-sample losses of train and validation, those the epoch scored, to Parquet; metrics when due."""
+        tables = []
+        if end.train is not None:
+            tables.append(self._samples(self._train_ids, "train", self.data.y_train, end.train))
         if end.val is not None:
-            tables.append(self._samples(self._val_ids, "val", self.data.y_val, end.val.predicted, end.val.losses))
-        write_sample_losses(self.run_id, end.epoch, pa.concat_tables(tables))
+            tables.append(self._samples(self._val_ids, "val", self.data.y_val, end.val))
+        if tables:
+            write_sample_losses(self.run_id, end.epoch, pa.concat_tables(tables))
         if with_metrics and end.val is not None:
             update_summary(
                 self.store, self.run_id, epochs_done=end.epoch, metrics=trusted_metrics(self.data, end.val.predicted)
             )
 
-    def _samples(
-        self, ids: pa.Array, split: str, labels: torch.Tensor, predicted: np.ndarray, losses: np.ndarray
-    ) -> pa.Table:
+    def _samples(self, ids: pa.Array, split: str, labels: torch.Tensor, scored: Evaluation) -> pa.Table:
         """One split's per-sample rows; labels and predictions dictionary-encoded with the class names."""
         return pa.table(
             {
                 "sample_id": ids,
                 "split": pa.DictionaryArray.from_arrays(np.zeros(len(ids), dtype=np.int8), pa.array([split])),
                 "label": pa.DictionaryArray.from_arrays(labels.numpy().astype(np.int32), self._classes),
-                "predicted": pa.DictionaryArray.from_arrays(predicted.astype(np.int32), self._classes),
-                "loss": pa.array(losses.astype(np.float32)),
+                "predicted": pa.DictionaryArray.from_arrays(scored.predicted.astype(np.int32), self._classes),
+                "loss": pa.array(scored.losses.astype(np.float32)),
             }
         )
 

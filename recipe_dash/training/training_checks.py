@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from recipe_dash.training.loop import TrainingDiverged, evaluate, fit, make_optimizer, train_step
+from recipe_dash.training.loop import evaluate, make_optimizer, train_step
 from recipe_dash.training.probe import CheckResult, Probe
 
 NEAR_ZERO_LOSS = 0.05  # "overfit one batch" succeeds when the batch's loss falls below this
@@ -114,24 +114,8 @@ def decreasing_loss(probe: Probe) -> CheckResult:
 def reproducible(probe: Probe) -> CheckResult:
     """Same seed, same losses: otherwise no two runs can be compared."""
     c = probe.config
-    curves: list[list[float] | str] = []
-    for _ in range(2):
-        try:
-            curves.append(
-                fit(
-                    probe.fresh_model(),
-                    probe.data.x_train,
-                    probe.data.y_train,
-                    steps=c.repeat_steps,
-                    batch_size=c.batch_size,
-                    lr=c.lr,
-                    optimizer=c.optimizer,
-                    seed=c.seed,
-                ).losses
-            )
-        except TrainingDiverged as err:
-            curves.append(str(err))
-    first, second = curves
+    runs = [probe.train(c.repeat_steps, validate=False) for _ in range(2)]
+    first, second = (run.result.losses if run.result is not None else str(run.diverged) for run in runs)
     if isinstance(first, str) or isinstance(second, str):
         same = first == second
         return CheckResult(

@@ -66,6 +66,15 @@ def test_train_page_shows_a_finished_run(store: Store, tmp_path: Path) -> None:
     assert "Run the data inspection" in " ".join(i.value for i in at.info)
 
 
+def test_a_run_without_per_sample_losses_says_so_instead_of_a_gallery(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_shapes(tmp_path / "shapes"))
+    run_inline(store, dataset_id, "train", TrainConfig(epochs=1, sample_losses=False))
+    at = open_page("app_pages/train.py")
+    assert any("per-sample losses off" in i.value for i in at.info)
+    assert len(at.get("image")) == 64  # the first batch only
+    assert len(at.get("plotly_chart")) == 2  # prediction dynamics come from validation, still recorded
+
+
 def test_train_page_compares_losses_with_stored_findings(store: Store, tmp_path: Path) -> None:
     dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
     flagged = findings_frame(["0", "1", "2"], "label_noise", [0.9, 0.9, 0.9], None, "suspect")

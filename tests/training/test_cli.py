@@ -13,6 +13,7 @@ from recipe_dash.cli import app
 from recipe_dash.settings import PROJECT_ROOT, SAMPLE_DATA
 from recipe_dash.store import open_store
 from recipe_dash.training import runs
+from recipe_dash.training.config import TrainConfig
 
 runner = CliRunner()
 
@@ -84,6 +85,20 @@ def test_train_follows_a_worker_run_and_records_it(table_file: Path) -> None:
     assert "epoch   1" in result.stdout and "epoch   2" in result.stdout and "Done: run" in result.stdout
     listed = runs.list_runs(open_store())
     assert listed[["status", "seed", "epochs"]].to_dict("records") == [{"status": "done", "seed": 4, "epochs": 2}]
+
+
+def test_train_no_sample_losses_reaches_the_run_config(table_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[TrainConfig] = []
+
+    def start_run(store: object, dataset_id: int, config: TrainConfig) -> int:  # no worker: the config is the point
+        started.append(config)
+        return len(started)
+
+    monkeypatch.setattr(runs, "start_run", start_run)
+    assert invoke("train", str(table_file), "--detach").exit_code == 0
+    result = invoke("train", str(table_file), "--no-sample-losses", "--detach")
+    assert result.exit_code == 0, result.output
+    assert [c.sample_losses for c in started] == [True, False]
 
 
 def test_train_refuses_bad_settings_before_starting(table_file: Path) -> None:

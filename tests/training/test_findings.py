@@ -91,7 +91,9 @@ def test_planted_label_noise_in_the_digits_has_the_highest_training_losses() -> 
     model = prepared_model(resolve_model("mlp"), data, seed=0, init_bias=True)
     collect = Collect()
     fit(model, data.x_train, data.y_train, epochs=config.epochs, lr=config.lr, recorder=collect)
-    losses = pd.DataFrame({"sample_id": data.ids_train, "split": "train", "loss": collect.epochs[-1].train_losses})
+    scored = collect.epochs[-1].train
+    assert scored is not None
+    losses = pd.DataFrame({"sample_id": data.ids_train, "split": "train", "loss": scored.losses})
     planted = json.loads((SAMPLE_DATA / "digits.manifest.json").read_text())["planted"]
     findings = pd.DataFrame([p for p in planted if p["sample_id"]])[["sample_id", "issue_type"]]
     table = loss_vs_findings(losses, findings).set_index("issue_type")

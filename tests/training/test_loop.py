@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
+from recipe_dash.training import loop
 from recipe_dash.training.data import TensorData
-from recipe_dash.training.loop import EpochEnd, StepStats, TrainingDiverged, evaluate, fit, n_batches
+from recipe_dash.training.loop import EpochEnd, Evaluation, StepStats, TrainingDiverged, evaluate, fit, n_batches
 from recipe_dash.training.models import build_model, resolve_model
 
 
@@ -68,8 +70,81 @@ def test_recorder_sees_each_step_and_epoch_with_per_sample_losses(shapes: Tensor
     assert len(collect.first) == 50
     assert [e.epoch for e in collect.epochs] == [1, 2]
     last = collect.epochs[-1]
-    assert not torch.isnan(torch.from_numpy(last.train_losses)).any() and len(last.train_losses) == 120
+    assert last.train is not None and len(last.train.losses) == 120 and not np.isnan(last.train.losses).any()
     assert last.val is not None and len(last.val.losses) == 30
+
+
+class Rescore(Collect):
+    """Scores the training inputs itself at each epoch's end, with the model as it stands then."""
+
+    def __init__(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
+        super().__init__()
+        self.model, self.x, self.y = model, x, y
+        self.expected: list[Evaluation] = []
+
+    def on_epoch(self, end: EpochEnd) -> None:
+        super().on_epoch(end)
+        self.expected.append(evaluate(self.model, self.x, self.y))
+
+
+@pytest.mark.parametrize(
+    ("spec", "augment", "zero_inputs"),
+    [
+        ("tests.training.zoo:cnn_batchnorm", True, False),  # BatchNorm and shifts: train mode differs from eval
+        ("tests.training.zoo:mlp_dropout", False, False),
+        ("mlp", False, True),
+    ],
+)
+def test_each_epoch_scores_every_training_sample_with_its_final_model(
+    shapes: TensorData, spec: str, augment: bool, zero_inputs: bool
+) -> None:
+    """Per-sample losses are one eval-mode pass of the end-of-epoch model over un-augmented inputs
+    (zeroed for a zero-input run), not each sample's training forward pass during the epoch."""
+    model = model_for(shapes, spec)
+    x = torch.zeros_like(shapes.x_train) if zero_inputs else shapes.x_train
+    rescore = Rescore(model, x, shapes.y_train)
+    fit(
+        model,
+        shapes.x_train,
+        shapes.y_train,
+        epochs=2,
+        batch_size=16,
+        lr=3e-3,
+        augment=augment,
+        zero_inputs=zero_inputs,
+        recorder=rescore,
+    )
+    assert len(rescore.epochs) == 2
+    for end, expected in zip(rescore.epochs, rescore.expected, strict=True):
+        assert end.train is not None
+        np.testing.assert_allclose(end.train.losses, expected.losses, rtol=0, atol=1e-5)
+        np.testing.assert_array_equal(end.train.predicted, expected.predicted)
+        assert end.train.loss == pytest.approx(expected.loss, abs=1e-5)
+
+
+def test_the_end_of_epoch_pass_runs_only_with_a_recorder_and_when_asked(
+    shapes: TensorData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes: list[int] = []
+
+    def counted(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> Evaluation:
+        passes.append(len(x))
+        return evaluate(model, x, y)
+
+    monkeypatch.setattr(loop, "evaluate", counted)
+    val = (shapes.x_val, shapes.y_val)
+
+    def run(recorder: Collect | None = None, sample_losses: bool = True) -> list[int]:
+        passes.clear()
+        model = model_for(shapes)
+        fit(model, shapes.x_train, shapes.y_train, epochs=2, val=val, recorder=recorder, sample_losses=sample_losses)
+        return list(passes)
+
+    assert run() == [30]  # no recorder: validation once, at the end
+    assert run(recorder=Collect()) == [120, 30, 120, 30]  # per epoch: the training split, then validation
+    collect = Collect()
+    assert run(recorder=collect, sample_losses=False) == [30, 30]
+    assert [e.train for e in collect.epochs] == [None, None] and all(e.val is not None for e in collect.epochs)
 
 
 def test_a_last_batch_of_one_joins_the_previous_so_batchnorm_trains(shapes: TensorData) -> None:

@@ -52,6 +52,19 @@ def test_a_run_records_its_curve_samples_batch_and_metrics(store: Store, shapes_
     assert len(dynamics) == 16 * 3
 
 
+def test_a_run_without_sample_losses_still_records_validation_and_its_dynamics(
+    store: Store, table_file: Path
+) -> None:
+    dataset_id, _ = workspace.open_dataset(store, table_file)
+    job = jobs.get_job(store, run_inline(store, dataset_id, TrainConfig(epochs=2, sample_losses=False)))
+    assert job is not None and job.result is not None, job
+    run_id = job.result["run_id"]
+    record = runs.get_run(store, run_id)
+    assert record is not None and record.config["sample_losses"] is False
+    assert set(runs.read_sample_losses(run_id)["split"]) == {"val"}  # validation is scored anyway
+    assert len(runs.tracked_predictions(run_id, record.summary["tracked_ids"])) == 16 * 2
+
+
 def test_same_config_and_seed_give_the_same_curve(store: Store, table_file: Path) -> None:
     dataset_id, _ = workspace.open_dataset(store, table_file)
     config = TrainConfig(epochs=2, seed=3)
