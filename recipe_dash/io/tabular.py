@@ -176,14 +176,15 @@ def load_table(path: Path, *, label_column: str | None = None, name: str | None 
     row_numbers = pa.compute.cast(pa.array(np.arange(len(frame))), pa.string())  # 20x faster than pandas' astype
     samples = pd.DataFrame({"sample_id": pd.array(row_numbers, dtype="string"), "label": labels,
                             "split": splits.astype("string")})
-    notes = _label_notes(samples["label"], str(label))
+    classes = sorted_classes(samples["label"])
+    notes = _label_notes(samples["label"], classes, str(label))
     dataset = Dataset(
         kind="table",
         name=name or path.name,
         source=path,
         root=path,
         samples=samples,
-        class_names=sorted_classes(samples["label"]),
+        class_names=classes,
         label_column=label,
         load_notes=tuple(notes),
         read_options=options,
@@ -207,16 +208,16 @@ def _split_values(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.array(by_code[codes], dtype="string"), index=frame.index)
 
 
-def _label_notes(labels: pd.Series, column: str) -> list[str]:
-    if labels.nunique() == 0:
+def _label_notes(labels: pd.Series, classes: tuple[str, ...], column: str) -> list[str]:
+    if not classes:
         raise DataError(f"Label column '{column}' has no values. Pick another label column.")
     notes = []
     missing = int(labels.isna().sum())
     if missing:
         notes.append(f"{missing} row(s) have no value in label column '{column}'.")
-    if labels.nunique() == 1:
+    if len(classes) == 1:
         notes.append(
-            f"Column '{column}' has one class ('{labels.dropna().iloc[0]}'); imbalance and label noise need two. "
+            f"Column '{column}' has one class ('{classes[0]}'); imbalance and label noise need two. "
             "Pick another label column if this is not the label."
         )
     return notes
