@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from recipe_dash.modeling.attributes import MISSING, Attribute
 
@@ -32,6 +31,8 @@ class Shift:
 
 def shift(attr: Attribute, reference: np.ndarray, other: np.ndarray) -> Shift:
     """Compare the samples selected by the boolean masks `reference` and `other`."""
+    from scipy import stats  # half a second to import; only the distribution checks need it
+
     if attr.values is not None:
         values = attr.values
         ref_values, other_values = values[reference], values[other]
@@ -74,6 +75,8 @@ def _psi(ref_counts: np.ndarray, other_counts: np.ndarray) -> float:
 
 
 def _chi2_p(ref_counts: np.ndarray, other_counts: np.ndarray) -> float:
+    from scipy import stats  # half a second to import; only the distribution checks need it
+
     table = np.vstack([ref_counts, other_counts])
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():

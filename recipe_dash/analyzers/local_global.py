@@ -15,8 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from recipe_dash.analyzers.base import Result, findings_frame
@@ -109,6 +107,9 @@ def _random_patches(
 
 def _cv_accuracy(images: np.ndarray, y: np.ndarray, folds: np.ndarray, seed: int) -> float:
     """Balanced accuracy of out-of-fold predictions of an L2 logistic regression on `_inputs`."""
+    # sklearn takes about a second to import and only the model-based checks need it
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
     X = _inputs(images)
     predicted = np.empty(len(y), dtype=np.int64)
     with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():

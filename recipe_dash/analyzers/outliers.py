@@ -13,8 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import IsolationForest
-from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
 from recipe_dash.analyzers._per_sample import MAX_ROWS, keep_worst, score_histogram
@@ -86,12 +84,18 @@ def analyze(
 
 
 def _isolation_scores(matrix: np.ndarray, *, n_estimators: int, seed: int) -> np.ndarray:
+    # sklearn takes about a second to import and only the model-based checks need it
+    from sklearn.ensemble import IsolationForest
+
     forest = IsolationForest(n_estimators=n_estimators, max_samples=min(256, len(matrix)), random_state=seed)
     return np.asarray(-forest.fit(matrix).score_samples(matrix))  # higher = easier to isolate
 
 
 def _knn_distances(matrix: np.ndarray, *, n_neighbors: int, max_reference: int, rng: np.random.Generator) -> np.ndarray:
     """Mean distance to the k nearest other samples of a reference sample (self-matches skipped)."""
+    # sklearn takes about a second to import and only the model-based checks need it
+    from sklearn.neighbors import NearestNeighbors
+
     n_rows = len(matrix)
     reference = np.sort(rng.choice(n_rows, size=min(n_rows, max_reference), replace=False))
     index = NearestNeighbors(n_neighbors=n_neighbors + 1, algorithm="brute").fit(matrix[reference])

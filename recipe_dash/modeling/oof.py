@@ -20,9 +20,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import KNeighborsClassifier
 from threadpoolctl import threadpool_limits
 
 from recipe_dash.modeling.matrix import ModelInput
@@ -123,6 +120,10 @@ def _fit_predict(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, n
     BLAS runs single-threaded: lbfgs makes many small matrix products, and threaded OpenBLAS spends
     more time waking threads than multiplying (measured: 20x slower on 2 cores).
     """
+    # sklearn takes about a second to import and only the model-based checks need it
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
     out = np.zeros((len(X_test), n_classes), dtype=np.float64)
     with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ConvergenceWarning)

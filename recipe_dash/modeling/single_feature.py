@@ -12,7 +12,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
 
 from recipe_dash.modeling.attributes import Attribute
 
@@ -48,6 +47,8 @@ def assign_folds(y: np.ndarray, *, n_folds: int, seed: int) -> np.ndarray:
 
     Fewer folds when no class has `n_folds` members; unstratified halves when no class has two.
     """
+    # sklearn takes about a second to import and only the model-based checks need it
+    from sklearn.model_selection import StratifiedKFold
     folds = np.zeros(len(y), dtype=np.int8)
     largest = int(np.bincount(y).max()) if len(y) else 0
     if largest < 2:
