@@ -101,6 +101,13 @@ def config_inputs(dataset: Dataset, *, key: str) -> TrainConfig:
             help="E.g. a column the data inspection flagged as a leak.",
         )
         augment = False
+    sample_losses = st.toggle(
+        "Score every training sample at each epoch's end",
+        value=True,
+        key=f"{key}_sample_losses",
+        help="One no-grad pass over the training split per epoch (on CPU, for a small CNN, about half the time "
+        "of training the epoch). The Highest losses tab needs it.",
+    )
     return TrainConfig(
         model=model,
         optimizer=str(optimizer),
@@ -111,6 +118,7 @@ def config_inputs(dataset: Dataset, *, key: str) -> TrainConfig:
         input_size=input_size,
         augment=augment,
         exclude_columns=tuple(excluded),
+        sample_losses=sample_losses,
     )
 
 

@@ -119,10 +119,11 @@ def test_start_run_trains_in_a_worker_process(store: Store, tmp_path: Path) -> N
     at = open_page("app_pages/train.py")
     assert "No runs yet" in " ".join(i.value for i in at.info)
     at.number_input(key="run_epochs").set_value(2)
+    at.toggle(key="run_sample_losses").set_value(False)
     at.button(key="start_run").click().run()
     assert not at.exception
     (job,) = jobs.list_jobs(store, kind="train")
-    assert job.config["epochs"] == 2 and job.pid is not None
+    assert job.config["epochs"] == 2 and job.config["sample_losses"] is False and job.pid is not None
     deadline = time.monotonic() + 90
     while jobs.get_job(store, job.id).status in ("queued", "running") and time.monotonic() < deadline:
         time.sleep(0.3)
