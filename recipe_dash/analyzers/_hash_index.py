@@ -10,6 +10,7 @@ widths and radii are chosen by a cost model from the number of hashes and `k`.
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from math import comb
@@ -43,15 +44,20 @@ def hamming_pairs(hashes: np.ndarray, max_distance: int) -> tuple[np.ndarray, np
     for index, ((shift, width), radius) in enumerate(zip(plan.blocks, plan.radii, strict=True)):
         table = _BlockTable(values, shift, width)
         earlier = plan.blocks[:index], plan.radii[:index]
-        for mask in _flip_masks(width, radius):
+
+        def probe(mask: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             left, right = table.pairs(mask)  # positions in the block's sorted order
             xor = table.values[left] ^ table.values[right]
             distance = _popcount(xor)
             keep = (distance <= max_distance) & _first_block(xor, *earlier)
             left, right = table.order[left[keep]], table.order[right[keep]]
-            found_i.append(np.minimum(left, right))
-            found_j.append(np.maximum(left, right))
-            found_d.append(distance[keep].astype(np.int8))
+            return np.minimum(left, right), np.maximum(left, right), distance[keep].astype(np.int8)
+
+        with ThreadPoolExecutor(2) as pool:  # flip masks are independent; NumPy releases the GIL on each
+            for i, j, d in pool.map(probe, _flip_masks(width, radius)):
+                found_i.append(i)
+                found_j.append(j)
+                found_d.append(d)
     return np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_d)
 
 
