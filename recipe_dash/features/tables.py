@@ -47,7 +47,7 @@ def per_table(compute: Callable[[pd.DataFrame], T]) -> Callable[[pd.DataFrame], 
 
 
 @per_table
-def identifier_columns(table: pd.DataFrame) -> list[str]:
+def identifier_columns(table: pd.DataFrame) -> tuple[str, ...]:
     """Columns named like an id (record_id, uuid, Unnamed: 0) whose values are all distinct.
 
     They differ between copies of the same record, so duplicate checks ignore them.
@@ -59,7 +59,7 @@ def identifier_columns(table: pd.DataFrame) -> list[str]:
         column = table.iloc[:, position]
         if column.notna().all() and _all_distinct(column):
             names.append(str(name))
-    return names
+    return tuple(names)  # shared by every caller through the cache: immutable
 
 
 def _all_distinct(column: pd.Series) -> bool:
@@ -185,6 +185,6 @@ def _parse_numbers(text: pa.Array) -> pa.Array:
 
 
 @per_table
-def numeric_view(table: pd.DataFrame) -> list[pd.Series | None]:
+def numeric_view(table: pd.DataFrame) -> tuple[pd.Series | None, ...]:
     """`as_numeric` of every column by position, parsed once per table (analyzers share it)."""
-    return [as_numeric(table.iloc[:, position]) for position in range(table.shape[1])]
+    return tuple(as_numeric(table.iloc[:, position]) for position in range(table.shape[1]))
