@@ -1,10 +1,10 @@
-"""Pairs of table rows that differ only by tiny numeric jitter, found with a k-d tree, not all pairs.
+"""Pairs of table rows that differ only by tiny numeric jitter, found by a grid join, not all pairs.
 
 Rows are compared on their content columns: numeric columns are centred and divided by a robust
 scale, and the distance is the root-mean-square of the scaled differences (so 0.01 means "1% of
 a typical spread per column"). Text columns and the pattern of missing cells must match exactly.
 A random orthonormal projection to a few dimensions never lengthens a difference, so a radius
-query there returns every true pair (and some extra, removed by the full check).
+join there returns every true pair (and some extra, removed by the full check).
 """
 
 from __future__ import annotations
@@ -13,16 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from recipe_dash.errors import DataError
 from recipe_dash.features.tables import cell_hashes, combine_hashes, numeric_view
 
-_PROJECTED_DIMS = 3  # a k-d tree stays fast in 3 dimensions; the full check removes the extra candidates
-_KEY_BUCKETS = 1 << 20
-_BUDGET_SAMPLE = 1000  # rows whose neighbours are counted to estimate the pairs (a mean: 1000 is plenty)
-_PARALLEL_ROWS = 100_000  # below this one tree is quicker than two threads
-_MAX_CANDIDATES_PER_ROW = 50  # beyond this the threshold pairs up most of the table: refuse, say why
+_COMPARED_DIMS = 6  # rotated axes compared in the join; pairs that pass all six are rare, then checked on all
+_MAX_COMPARISONS_PER_ROW = 250  # beyond this the threshold pairs up most of the table: refuse, say why
 _SCALE_SAMPLE = 100_000
 _SEED = 0
 
@@ -60,11 +56,12 @@ def _scale_into(series: pd.Series, sample: np.ndarray | None, out: np.ndarray) -
 def near_rows(values: np.ndarray, key: np.ndarray, max_rms: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) of rows with equal `key` and RMS scaled difference <= max_rms, with that distance.
 
-    The rows are rotated (a rotation keeps every distance) and searched in a k-d tree on the
-    first few rotated axes; the many candidates that gives are cut on the next rotated axes
-    before the exact check, which is where a million rows would otherwise spend their time.
+    The rows are rotated (a rotation keeps every distance), joined on a grid over the first rotated
+    axes and compared on the first few; the rare pairs left are checked exactly on all columns.
     Raises DataError when the threshold is so wide for this data that most rows would pair up.
     """
+    from recipe_dash.analyzers._grid_join import build_grid  # compiled code: loaded when rows are compared
+
     n_rows, n_dims = values.shape
     empty = np.empty(0, dtype=np.int64)
     if n_rows < 2 or n_dims == 0:
@@ -72,62 +69,18 @@ def near_rows(values: np.ndarray, key: np.ndarray, max_rms: float) -> tuple[np.n
     radius = max_rms * np.sqrt(n_dims)  # RMS <= max_rms  <=>  Euclidean <= max_rms * sqrt(n_dims)
     radius = radius * 1.001 + 1e-5  # float32 rounding in the rotation; the exact check at the end decides
     rotation = np.linalg.qr(np.random.default_rng(_SEED).standard_normal((n_dims, n_dims)))[0].astype(np.float32)
-    tree_dims = min(n_dims, _PROJECTED_DIMS)
-    points = (values @ rotation[:, :tree_dims]).astype(np.float64)
-    # rows whose exact-match keys differ are moved far apart along the first axis, so they never pair
-    width = float(points[:, 0].max() - points[:, 0].min()) + 4.0 * radius + 1.0
-    points[:, 0] += (key % np.uint64(_KEY_BUCKETS)).astype(np.float64) * width
-    left, right = _close_pairs(points, radius, max_rms)
-    del points
-    keep = key[left] == key[right]
-    left, right = left[keep], right[keep]
-    gap = np.zeros(len(left))
-    for axis in range(tree_dims, n_dims):  # one more rotated axis at a time, while candidates are many
-        if len(left) <= n_rows // 100:
-            break
-        rotated = values @ rotation[:, axis]
-        step = rotated[left] - rotated[right]
-        gap += step * step
-        keep = gap <= radius * radius
-        left, right, gap = left[keep], right[keep], gap[keep]
+    rotated = values @ rotation[:, : min(n_dims, _COMPARED_DIMS)]
+    grid = build_grid(rotated, pd.factorize(key)[0], radius)
+    per_row = grid.comparisons_per_row()
+    if per_row * n_rows / 2 > _MAX_COMPARISONS_PER_ROW * n_rows + 1e7:
+        raise DataError(
+            f"The near-duplicate threshold {max_rms:.3g} is so wide for this table that a typical row would be "
+            f"compared with {per_row:.0f} others; lower the threshold (max_jitter)."
+        )
+    left, right = grid.pairs(rotated, radius)
     distance = np.sqrt(((values[left] - values[right]) ** 2).mean(axis=1, dtype=np.float64))
     keep = distance <= max_rms
     return np.minimum(left, right)[keep], np.maximum(left, right)[keep], distance[keep]
-
-
-def _close_pairs(points: np.ndarray, radius: float, max_rms: float) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs of points within `radius`, from two k-d trees queried in parallel on either side
-    of the median of the first axis; both trees hold the slab of width 2*radius around it, and
-    pairs found by both are kept once."""
-    if len(points) < _PARALLEL_ROWS:
-        return _tree_pairs(points, np.arange(len(points)), radius, max_rms)
-    middle = float(np.median(points[:, 0]))
-    below = np.flatnonzero(points[:, 0] < middle + radius)
-    above = np.flatnonzero(points[:, 0] >= middle - radius)
-    with ThreadPoolExecutor(2) as pool:  # scipy's k-d tree releases the GIL
-        (left_a, right_a), (left_b, right_b) = pool.map(lambda rows: _tree_pairs(points, rows, radius, max_rms),
-                                                        [below, above])
-    in_both = (points[left_b, 0] < middle + radius) & (points[right_b, 0] < middle + radius)
-    return np.r_[left_a, left_b[~in_both]], np.r_[right_a, right_b[~in_both]]
-
-
-def _tree_pairs(points: np.ndarray, rows: np.ndarray, radius: float, max_rms: float) -> tuple[np.ndarray, np.ndarray]:
-    tree = cKDTree(points[rows], balanced_tree=False, compact_nodes=False)
-    _check_pair_budget(tree, radius, max_rms)
-    pairs = tree.query_pairs(radius, output_type="ndarray")
-    return rows[pairs[:, 0]], rows[pairs[:, 1]]
-
-
-def _check_pair_budget(tree: cKDTree, radius: float, max_rms: float) -> None:
-    """Estimate the candidate pairs from a sample before listing them all."""
-    n_rows = tree.n
-    sample = np.random.default_rng(_SEED).choice(n_rows, size=min(n_rows, _BUDGET_SAMPLE), replace=False)
-    neighbours = tree.query_ball_point(tree.data[sample], radius, return_length=True).mean() - 1.0
-    if neighbours * n_rows / 2 > _MAX_CANDIDATES_PER_ROW * n_rows + 1e6:
-        raise DataError(
-            f"The near-duplicate threshold {max_rms:.3g} is so wide for this table that a typical row has "
-            f"{neighbours:.0f} rows within it; lower the threshold (max_jitter)."
-        )
 
 
 def _scale_sample(n_rows: int) -> np.ndarray | None:
