@@ -53,12 +53,11 @@ def find_links(dataset: Dataset, features: pd.DataFrame, *, max_distance: float)
     kind = np.array(["", "row"])[(counts[codes] > 1).view(np.int8)]  # a take: 3x faster than np.where here
     reps = _representatives(codes)
     values, key = scaled_numeric(dataset.table, content_positions(dataset))
-    values, key = values[reps], key[reps]
     try:
-        left, right, distance = near_rows(values, key, max_distance)
+        left, right, distance = near_rows(values, key, max_distance, rows=reps)
     except DataError as err:  # exact copies are still worth reporting
         return Links(codes.astype(np.int64), kind, *_no_edges(), float(max_distance), "rms", skipped=str(err))
-    return Links(codes.astype(np.int64), kind, reps[left], reps[right], distance, float(max_distance), "rms")
+    return Links(codes.astype(np.int64), kind, left, right, distance, float(max_distance), "rms")
 
 
 def cluster_frame(dataset: Dataset, links: Links, *, threshold: float) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from recipe_dash.errors import DataError
 from recipe_dash.features.tables import cell_hashes, combine_hashes, numeric_view
 
 _COMPARED_DIMS = 6  # rotated axes compared in the join; pairs that pass all six are rare, then checked on all
+_GRID_DIMS = 3  # of which the grid sorts on three
 _MAX_COMPARISONS_PER_ROW = 250  # beyond this the threshold pairs up most of the table: refuse, say why
 _SCALE_SAMPLE = 100_000
 _SEED = 0
@@ -53,31 +54,36 @@ def _scale_into(series: pd.Series, sample: np.ndarray | None, out: np.ndarray) -
     return scale > 0.0, ~finite
 
 
-def near_rows(values: np.ndarray, key: np.ndarray, max_rms: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (i < j) of rows with equal `key` and RMS scaled difference <= max_rms, with that distance.
+def near_rows(
+    values: np.ndarray, key: np.ndarray, max_rms: float, *, rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) among `rows` (default: all) with equal `key` and RMS scaled difference <= max_rms,
+    with that distance.
 
-    The rows are rotated (a rotation keeps every distance), joined on a grid over the first rotated
-    axes and compared on the first few; the rare pairs left are checked exactly on all columns.
+    The rows are rotated (a rotation keeps every distance), joined on a grid over three rotated axes
+    and compared on six; the rare pairs left are checked exactly on all columns.
     Raises DataError when the threshold is so wide for this data that most rows would pair up.
     """
     from recipe_dash.analyzers._grid_join import build_grid  # compiled code: loaded when rows are compared
 
-    n_rows, n_dims = values.shape
+    rows = np.arange(len(values)) if rows is None else rows
+    n_rows, n_dims = len(rows), values.shape[1]
     empty = np.empty(0, dtype=np.int64)
     if n_rows < 2 or n_dims == 0:
         return empty, empty, np.empty(0)
     radius = max_rms * np.sqrt(n_dims)  # RMS <= max_rms  <=>  Euclidean <= max_rms * sqrt(n_dims)
     radius = radius * 1.001 + 1e-5  # float32 rounding in the rotation; the exact check at the end decides
     rotation = np.linalg.qr(np.random.default_rng(_SEED).standard_normal((n_dims, n_dims)))[0].astype(np.float32)
-    rotated = values @ rotation[:, : min(n_dims, _COMPARED_DIMS)]
-    grid = build_grid(rotated, pd.factorize(key)[0], radius)
+    rotated = np.take(values @ rotation[:, : min(n_dims, _COMPARED_DIMS)], rows, axis=0)  # 6 columns, not all
+    # the grid takes the last axes; the check starts on the others, where a candidate is usually far off
+    grid = build_grid(rotated[:, -_GRID_DIMS:], pd.factorize(key[rows])[0], radius)
     per_row = grid.comparisons_per_row()
     if per_row * n_rows / 2 > _MAX_COMPARISONS_PER_ROW * n_rows + 1e7:
         raise DataError(
             f"The near-duplicate threshold {max_rms:.3g} is so wide for this table that a typical row would be "
             f"compared with {per_row:.0f} others; lower the threshold (max_jitter)."
         )
-    left, right = grid.pairs(rotated, radius)
+    left, right = (rows[side] for side in grid.pairs(rotated, radius))
     distance = np.sqrt(((values[left] - values[right]) ** 2).mean(axis=1, dtype=np.float64))
     keep = distance <= max_rms
     return np.minimum(left, right)[keep], np.maximum(left, right)[keep], distance[keep]

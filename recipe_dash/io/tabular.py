@@ -204,8 +204,9 @@ def _split_values(frame: pd.DataFrame) -> pd.Series:
         return pd.Series(DEFAULT_SPLIT, index=frame.index)
     codes, names = pd.factorize(frame[column].astype("string"))  # a handful of distinct values: clean those
     cleaned = pd.Series(names, dtype="string").str.strip().str.lower().replace(_SPLIT_ALIASES)
-    by_code = np.append(cleaned.to_numpy(dtype=object), DEFAULT_SPLIT)  # code -1 (missing) takes the last
-    return pd.Series(pd.array(by_code[codes], dtype="string"), index=frame.index)
+    by_code = pa.array([*cleaned, DEFAULT_SPLIT], pa.string())
+    codes[codes < 0] = len(by_code) - 1  # missing takes the default
+    return pd.Series(pd.array(by_code.take(codes), dtype="string"), index=frame.index)  # Arrow: no per-row objects
 
 
 def _label_notes(labels: pd.Series, classes: tuple[str, ...], column: str) -> list[str]:

@@ -93,3 +93,12 @@ def test_a_single_row_or_no_column_gives_no_pairs() -> None:
     one = near_rows(np.ones((1, 3), dtype=np.float32), np.zeros(1, dtype=np.uint64), 0.01)
     none = near_rows(np.ones((5, 0), dtype=np.float32), np.zeros(5, dtype=np.uint64), 0.01)
     assert all(len(part) == 0 for part in (*one, *none))
+
+
+def test_only_the_given_rows_are_paired_and_pairs_name_table_rows() -> None:
+    values = _planted_rows(3000, 8, n_pairs=200, jitter=0.005, seed=9)
+    key = np.zeros(len(values), dtype=np.uint64)
+    rows = np.flatnonzero(np.random.default_rng(4).random(len(values)) < 0.7)
+    left, right, _ = near_rows(values, key, 0.01, rows=rows)
+    expected = {(int(rows[a]), int(rows[b])) for a, b in _reference(values[rows], key[rows], 0.01)}
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == expected and len(expected) > 50
