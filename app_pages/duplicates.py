@@ -29,6 +29,8 @@ dataset, stored = page
 
 with user_errors():
     links = duplicate_links(dataset, dataset_id, str(stored.created_at))
+    if note := duplicates.search_note(links):
+        st.info(note)
     is_image = dataset.kind == "image"
     threshold = st.slider(
         "Near-duplicate threshold" + (" (hash bits that may differ, of 64)" if is_image else " (RMS of scaled jitter)"),

@@ -17,7 +17,7 @@ DEFAULT_MAX_HAMMING = 8  # perceptual-hash bits (of 64) two images may differ by
 DEFAULT_MAX_JITTER = 0.01  # RMS difference of robust-scaled numeric columns for near-duplicate rows
 SEARCH_HAMMING = 12  # widest radius a threshold slider offers (search once, re-cluster per position)
 SEARCH_HAMMING_MAX_IMAGES = 200_000
-SEARCH_JITTER = 0.1
+SEARCH_JITTERS = (0.1, 0.05, 0.03, 0.02, DEFAULT_MAX_JITTER)  # widest first; a big dense table gets what it can afford
 _EXACT_WORDS = {"bytes": "Byte-identical to", "pixels": "Same pixels, different file, as", "row": "Identical row to"}
 
 
@@ -72,12 +72,28 @@ def search(dataset: Dataset, features: pd.DataFrame) -> Links:
     """Exact twins and near copies up to the widest slider radius (the slow part; cache the result).
 
     Over SEARCH_HAMMING_MAX_IMAGES images the radius stays at the default (a million images at 12
-    bits would take minutes); `links.max_distance` says which radius was searched.
+    bits would take minutes); a table gets the widest of SEARCH_JITTERS at which rows are not mostly
+    near each other. `links.max_distance` says which radius was searched.
     """
     if dataset.kind == "table":
-        return find_links(dataset, features, max_distance=SEARCH_JITTER)
+        for radius in SEARCH_JITTERS:
+            links = find_links(dataset, features, max_distance=radius)
+            if links.skipped is None:
+                break
+        return links
     radius = SEARCH_HAMMING if dataset.n_samples <= SEARCH_HAMMING_MAX_IMAGES else DEFAULT_MAX_HAMMING
     return find_links(dataset, features, max_distance=radius)
+
+
+def search_note(links: Links) -> str | None:
+    """What the threshold slider cannot show, in one sentence; None when it offers the full range."""
+    if links.skipped:
+        return f"Near duplicates were not searched: {links.skipped}"
+    widest = SEARCH_HAMMING if links.unit == "bits" else SEARCH_JITTERS[0]
+    if links.max_distance < widest:
+        return (f"The threshold stops at {links.max_distance:g}: a wider search would compare too many samples "
+                "of a dataset this size with each other.")
+    return None
 
 
 def _exact_findings(frame: pd.DataFrame) -> pd.DataFrame:

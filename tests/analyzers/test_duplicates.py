@@ -109,3 +109,22 @@ def test_table_copies_that_differ_by_id_or_jitter_are_found(tmp_path: Path) -> N
     assert found == {("3", "duplicate"), ("50", "duplicate"), ("4", "duplicate"), ("51", "duplicate"),
                      ("4", "leakage"), ("51", "leakage"), ("5", "near_duplicate"), ("52", "near_duplicate")}
     assert "record_id" in result.details["ignored_columns"]
+
+
+def test_a_dense_table_is_searched_as_wide_as_it_affords_and_says_so(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(80_000, 2)), columns=["x", "y"])
+    frame["label"] = rng.choice(["a", "b"], size=len(frame))
+    frame.loc[1, ["x", "y"]] = frame.loc[0, ["x", "y"]] + 1e-4  # a jittered copy
+    frame.to_csv(tmp_path / "dense.csv", index=False)
+    dataset = load_dataset(tmp_path / "dense.csv")
+    links = duplicates.search(dataset, compute_features(dataset))
+    # at the widest radius a typical row would meet hundreds of others: a narrower one is searched
+    assert duplicates.DEFAULT_MAX_JITTER <= links.max_distance < duplicates.SEARCH_JITTERS[0] and links.skipped is None
+    assert {"0", "1"} <= set(duplicates.clusters(dataset, links, threshold=0.001)["sample_id"])
+    assert "threshold stops at" in (duplicates.search_note(links) or "")
+
+
+def test_the_search_note_is_silent_when_the_full_range_was_searched(copies: Path) -> None:
+    dataset = load_dataset(copies)
+    assert duplicates.search_note(duplicates.search(dataset, compute_features(dataset))) is None

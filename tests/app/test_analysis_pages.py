@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -74,6 +76,22 @@ def test_duplicates_threshold_merges_and_splits_clusters() -> None:
     assert exact_only < int(clusters["Clusters"]) <= int(at.metric[0].value) + 30
     at.pills[1].set_value(["leakage"]).run()
     assert all("leaks across splits" in m.value for m in at.markdown if m.value.startswith("Cluster "))
+
+
+def test_duplicates_page_says_when_a_big_table_limits_the_threshold(tmp_path) -> None:  # noqa: ANN001
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(80_000, 2)), columns=["x", "y"])  # dense: rows crowd each other
+    frame["label"] = rng.choice(["a", "b"], size=len(frame))
+    frame.to_csv(tmp_path / "dense.csv", index=False)
+    dataset = load_dataset(tmp_path / "dense.csv")
+    store = open_store()
+    save_results(store, store.record_dataset(dataset), run_checks(dataset, checks="duplicates"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/duplicates.py").run()
+    assert not at.exception
+    assert any("threshold stops at" in i.value for i in at.info)
+    assert at.slider[0].max < 0.1
 
 
 def findings_table(at: AppTest):  # noqa: ANN201 - a DataFrame
