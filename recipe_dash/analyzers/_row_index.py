@@ -19,7 +19,8 @@ from recipe_dash.features.tables import cell_hashes, combine_hashes, numeric_vie
 
 _COMPARED_DIMS = 6  # rotated axes compared in the join; pairs that pass all six are rare, then checked on all
 _GRID_DIMS = 3  # of which the grid sorts on three
-_MAX_COMPARISONS_PER_ROW = 250  # beyond this the threshold pairs up most of the table: refuse, say why
+_MAX_COMPARISONS_PER_ROW = 500  # beyond this the threshold pairs up most of the table: refuse, say why
+_ANY_TABLE_COMPARISONS = 2e7  # ...unless the whole join is this small (well under a second)
 _SCALE_SAMPLE = 100_000
 _SEED = 0
 
@@ -78,7 +79,7 @@ def near_rows(
     # the grid takes the last axes; the check starts on the others, where a candidate is usually far off
     grid = build_grid(rotated[:, -_GRID_DIMS:], pd.factorize(key[rows])[0], radius)
     per_row = grid.comparisons_per_row()
-    if per_row * n_rows / 2 > _MAX_COMPARISONS_PER_ROW * n_rows + 1e7:
+    if per_row > _MAX_COMPARISONS_PER_ROW and per_row * n_rows > _ANY_TABLE_COMPARISONS:
         raise DataError(
             f"The near-duplicate threshold {max_rms:.3g} is so wide for this table that a typical row would be "
             f"compared with {per_row:.0f} others; lower the threshold (max_jitter)."
