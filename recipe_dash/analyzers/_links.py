@@ -41,8 +41,13 @@ class Links:
     skipped: str | None = None  # why the near search was not run (then only exact twins are linked)
 
 
-def find_links(dataset: Dataset, features: pd.DataFrame, *, max_distance: float) -> Links:
-    """Exact twins of every sample, and near copies up to `max_distance` between distinct ones."""
+def find_links(
+    dataset: Dataset, features: pd.DataFrame, *, max_distance: float, narrower: tuple[float, ...] = (),
+) -> Links:
+    """Exact twins of every sample, and near copies up to `max_distance` between distinct ones.
+
+    For a table where `max_distance` would pair up most rows, the `narrower` radii are tried in
+    turn (widest first) on the same scaled rows; `Links.max_distance` is the one searched."""
     if dataset.kind == "image":
         group, kind = _image_exact_groups(features)
         reps = _representatives(group)
@@ -53,11 +58,14 @@ def find_links(dataset: Dataset, features: pd.DataFrame, *, max_distance: float)
     kind = np.array(["", "row"])[(counts[codes] > 1).view(np.int8)]  # a take: 3x faster than np.where here
     reps = _representatives(codes)
     values, key = scaled_numeric(dataset.table, content_positions(dataset))
-    try:
-        left, right, distance = near_rows(values, key, max_distance, rows=reps)
-    except DataError as err:  # exact copies are still worth reporting
-        return Links(codes.astype(np.int64), kind, *_no_edges(), float(max_distance), "rms", skipped=str(err))
-    return Links(codes.astype(np.int64), kind, left, right, distance, float(max_distance), "rms")
+    for radius in (max_distance, *narrower):
+        try:
+            left, right, distance = near_rows(values, key, radius, rows=reps)
+        except DataError as err:  # exact copies are still worth reporting
+            refused = str(err)
+            continue
+        return Links(codes.astype(np.int64), kind, left, right, distance, float(radius), "rms")
+    return Links(codes.astype(np.int64), kind, *_no_edges(), float(radius), "rms", skipped=refused)
 
 
 def cluster_frame(dataset: Dataset, links: Links, *, threshold: float) -> pd.DataFrame:

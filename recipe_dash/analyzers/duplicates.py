@@ -76,11 +76,7 @@ def search(dataset: Dataset, features: pd.DataFrame) -> Links:
     near each other. `links.max_distance` says which radius was searched.
     """
     if dataset.kind == "table":
-        for radius in SEARCH_JITTERS:
-            links = find_links(dataset, features, max_distance=radius)
-            if links.skipped is None:
-                break
-        return links
+        return find_links(dataset, features, max_distance=SEARCH_JITTERS[0], narrower=SEARCH_JITTERS[1:])
     radius = SEARCH_HAMMING if dataset.n_samples <= SEARCH_HAMMING_MAX_IMAGES else DEFAULT_MAX_HAMMING
     return find_links(dataset, features, max_distance=radius)
 
