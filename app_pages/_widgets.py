@@ -73,7 +73,9 @@ def verdict_badge(verdict: str) -> None:
     st.badge(verdict.upper(), icon=VERDICT_ICONS.get(verdict), color=VERDICT_COLORS.get(verdict, "gray"))  # type: ignore[arg-type]
 
 
-def sample_previews(dataset: Dataset, sample_ids: list[str], *, columns: int = 6, caption: dict[str, str] | None = None) -> None:
+def sample_previews(
+    dataset: Dataset, sample_ids: list[str], *, columns: int = 6, caption: dict[str, str] | None = None
+) -> None:
     """Show samples side by side: thumbnails for images, the rows themselves for tables."""
     if not sample_ids:
         return
@@ -104,7 +106,9 @@ def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, pre
         return
     joined = with_samples(dataset, findings)
     types_col, score_col, label_col, split_col = st.columns([2, 2, 2, 1])
-    issue_types = types_col.multiselect("Issue", sorted(joined["issue_type"].unique()), key=f"{key}_types", placeholder="All issues")
+    issue_types = types_col.multiselect(
+        "Issue", sorted(joined["issue_type"].unique()), key=f"{key}_types", placeholder="All issues"
+    )
     min_score = score_col.slider("Minimum score", 0.0, 1.0, 0.0, 0.05, key=f"{key}_score")
     labels = label_col.multiselect("Class", dataset.class_names, key=f"{key}_labels", placeholder="All classes")
     splits = split_col.multiselect("Split", dataset.splits, key=f"{key}_splits", placeholder="All")
@@ -122,7 +126,9 @@ def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, pre
     ids = [s for s in chosen["sample_id"].dropna().unique()][:preview_limit]
     if ids:
         st.markdown("**Selected samples**" if event.selection.rows else f"**Top {len(ids)} samples**")
-        captions = dict(zip(chosen["sample_id"], chosen["label"].fillna("") + " · " + chosen["issue_type"], strict=False))
+        captions = dict(
+            zip(chosen["sample_id"], chosen["label"].fillna("") + " · " + chosen["issue_type"], strict=False)
+        )
         sample_previews(dataset, ids, caption=captions)
 
 
@@ -157,8 +163,10 @@ def stored_result(check: str) -> StoredResult | None:
     dataset_id = current_dataset_id()
     found = analysis.latest_results(store(), dataset_id, checks=[check]) if dataset_id is not None else {}
     if check not in found:
-        st.info("This check has not run on this dataset yet. Run the checks on the Overview page.",
-                icon=":material/play_circle:")
+        st.info(
+            "This check has not run on this dataset yet. Run the checks on the Overview page.",
+            icon=":material/play_circle:",
+        )
         st.page_link("app_pages/overview.py", label="Go to Overview", icon=":material/monitor_heart:")
         return None
     return found[check]

@@ -23,8 +23,12 @@ st.dataframe(
         "n_classes": st.column_config.NumberColumn("classes present"),
         "ratio": st.column_config.NumberColumn("largest / smallest", format="%.1f"),
         "normalized_entropy": st.column_config.ProgressColumn(
-            "balance (1 = even)", min_value=0.0, max_value=1.0, format="%.2f",
-            help="Entropy of the class shares divided by its maximum."),
+            "balance (1 = even)",
+            min_value=0.0,
+            max_value=1.0,
+            format="%.2f",
+            help="Entropy of the class shares divided by its maximum.",
+        ),
     },
     key="balance_stats",
 )

@@ -14,8 +14,9 @@ if page is None:
 dataset, stored = page
 details = stored.result.details
 
-st.plotly_chart(predictive_power_bar(details["predictive_power"], leak_threshold=details["leak_threshold"]),
-                key="predictive_power")
+st.plotly_chart(
+    predictive_power_bar(details["predictive_power"], leak_threshold=details["leak_threshold"]), key="predictive_power"
+)
 rates = pd.DataFrame(details["label_rates"])
 if not rates.empty:
     attributes = list(dict.fromkeys(rates["attribute"]))

@@ -15,8 +15,11 @@ details = stored.result.details
 
 if dataset.kind == "image":
     checks_col, modes_col, formats_col = st.columns(3)
-    for column, key, title in ((checks_col, "by_check", "Problem"), (modes_col, "modes", "Pillow mode"),
-                               (formats_col, "formats", "Format")):
+    for column, key, title in (
+        (checks_col, "by_check", "Problem"),
+        (modes_col, "modes", "Pillow mode"),
+        (formats_col, "formats", "Format"),
+    ):
         counts = pd.Series(details.get(key, {}), name="images").rename_axis(title).reset_index()
         column.markdown(f"**{title}**")
         column.dataframe(counts, hide_index=True, key=f"corruption_{key}")
@@ -26,8 +29,11 @@ else:
     if columns.empty:
         st.success("Every column has one type and enough values.", icon=":material/check_circle:")
     else:
-        st.dataframe(columns.assign(column=columns["group"].str.removeprefix("column:"))[
-            ["column", "issue_type", "detail"]], hide_index=True, key="corruption_columns")
+        st.dataframe(
+            columns.assign(column=columns["group"].str.removeprefix("column:"))[["column", "issue_type", "detail"]],
+            hide_index=True,
+            key="corruption_columns",
+        )
 
 st.subheader("Samples")
 per_sample = stored.result.findings[stored.result.findings["sample_id"].notna()]

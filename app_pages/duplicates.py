@@ -36,7 +36,8 @@ with user_errors():
         "Near-duplicate threshold" + (" (hash bits that may differ, of 64)" if is_image else " (RMS of scaled jitter)"),
         min_value=0.0 if not is_image else 0,
         max_value=links.max_distance if not is_image else int(links.max_distance),
-        value=stored.result.details.get("threshold", links.max_distance) if not is_image
+        value=stored.result.details.get("threshold", links.max_distance)
+        if not is_image
         else int(stored.result.details.get("threshold", links.max_distance)),
         step=0.001 if not is_image else 1,
         help="Raise it to merge more samples into clusters, lower it to split them. Exact copies always stay.",
@@ -60,8 +61,10 @@ with user_errors():
         first = members.iloc[0]
         kind = "exact" if members["has_twin"].all() and not first["has_near"] else "near"
         with st.container(border=True):
-            flags_text = [*(["**leaks across splits**"] if first["n_splits"] > 1 else []),
-                          *(["**labels disagree**"] if first["n_labels"] > 1 else [])]
+            flags_text = [
+                *(["**leaks across splits**"] if first["n_splits"] > 1 else []),
+                *(["**labels disagree**"] if first["n_labels"] > 1 else []),
+            ]
             st.markdown(" · ".join([f"Cluster {first['cluster']}", f"{len(members)} {kind} copies", *flags_text]))
             captions = dict(zip(members["sample_id"], members["label"] + " · " + members["split"], strict=True))
             sample_previews(dataset, list(members["sample_id"]), columns=8, caption=captions)

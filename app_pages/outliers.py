@@ -19,14 +19,23 @@ details = stored.result.details
 scores = pd.DataFrame(details["scores"])
 st.subheader("Top outliers")
 top = scores.sort_values("outlier_score", ascending=False).head(TOP_SHOWN)
-sample_previews(dataset, list(top["sample_id"]), columns=8,
-                caption={row.sample_id: f"**{row.outlier_score:.1f}** · {row.label}" for row in top.itertuples()})
-st.dataframe(top[["sample_id", "label", "split", "outlier_score", "why"]], hide_index=True, key="top_outliers",
-             column_config={"outlier_score": st.column_config.NumberColumn(format="%.2f")})
+sample_previews(
+    dataset,
+    list(top["sample_id"]),
+    columns=8,
+    caption={row.sample_id: f"**{row.outlier_score:.1f}** · {row.label}" for row in top.itertuples()},
+)
+st.dataframe(
+    top[["sample_id", "label", "split", "outlier_score", "why"]],
+    hide_index=True,
+    key="top_outliers",
+    column_config={"outlier_score": st.column_config.NumberColumn(format="%.2f")},
+)
 
 histogram_col, views_col = st.columns(2)
-histogram_col.plotly_chart(outlier_score_histogram(details["score_histogram"], threshold=details["threshold"]),
-                           key="outlier_histogram")
+histogram_col.plotly_chart(
+    outlier_score_histogram(details["score_histogram"], threshold=details["threshold"]), key="outlier_histogram"
+)
 views_col.plotly_chart(outlier_views_scatter(details["scores"]), key="outlier_views")
 
 st.subheader("All flagged samples")

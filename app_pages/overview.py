@@ -7,7 +7,12 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._widgets import (
-    current_dataset, current_dataset_id, job_progress, store, user_errors, verdict_badge,
+    current_dataset,
+    current_dataset_id,
+    job_progress,
+    store,
+    user_errors,
+    verdict_badge,
 )
 from recipe_dash import analysis
 from recipe_dash.analyzers import ANALYZERS
@@ -31,8 +36,10 @@ if dataset is None or dataset_id is None:
     st.stop()
 
 st.title(f"Overview · {dataset.name}")
-st.caption("Become one with the data: every check below runs in a background worker; leave the page or "
-           "reload, the progress and the results stay in the store.")
+st.caption(
+    "Become one with the data: every check below runs in a background worker; leave the page or "
+    "reload, the progress and the results stay in the store."
+)
 
 with user_errors():
     latest = analysis.latest_analysis(store(), dataset_id)
@@ -42,10 +49,14 @@ with user_errors():
         if latest is not None:
             job_progress(latest.id)  # shows how the last run ended, if it failed or was stopped
         chosen = st.multiselect("Checks", list(ANALYZERS), default=list(ANALYZERS), key="checks")
-        embedding = st.text_input(
-            "Your own embedding for label noise and outliers (optional)", key="embedding",
-            placeholder="a .npy or .parquet path on the server, or table columns: col1,col2",
-        ).strip() or None
+        embedding = (
+            st.text_input(
+                "Your own embedding for label noise and outliers (optional)",
+                key="embedding",
+                placeholder="a .npy or .parquet path on the server, or table columns: col1,col2",
+            ).strip()
+            or None
+        )
         if st.button("Run checks", type="primary", icon=":material/play_arrow:", disabled=not chosen):
             if embedding and Path(embedding).suffix.lower() in {".npy", ".parquet", ".pq"}:
                 embedding = str(check_allowed(embedding))  # a file on the server: only inside the data roots

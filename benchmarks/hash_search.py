@@ -48,8 +48,10 @@ def main() -> None:
             inverse[s] == inverse[c] or (min(inverse[s], inverse[c]), max(inverse[s], inverse[c])) in found
             for s, c in zip(sources, copies, strict=True)
         )
-        print(f"{args.n:,} hashes, threshold {threshold} bits: {seconds:.2f} s; planted pairs found {hits}/{args.pairs} "
-              f"(recall {hits / args.pairs:.3f}); {len(found):,} pairs in all; plan {plan_blocks(args.n, threshold)}")
+        print(
+            f"{args.n:,} hashes, threshold {threshold} bits: {seconds:.2f} s; planted pairs found {hits}/{args.pairs} "
+            f"(recall {hits / args.pairs:.3f}); {len(found):,} pairs in all; plan {plan_blocks(args.n, threshold)}"
+        )
 
 
 if __name__ == "__main__":

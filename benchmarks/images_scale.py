@@ -52,7 +52,9 @@ def _photo(rng: np.random.Generator) -> Image.Image:
         colour = tuple(int(c) for c in rng.integers(0, 256, size=3))
         (draw.ellipse if rng.random() < 0.5 else draw.rectangle)((x - r, y - r, x + r, y + r), fill=colour)
     grain = rng.integers(-8, 9, size=(size[1] // 4 + 1, size[0] // 4 + 1, 1), dtype=np.int16)
-    pixels = np.asarray(image).astype(np.int16) + np.repeat(np.repeat(grain, 4, axis=0), 4, axis=1)[: size[1], : size[0]]
+    pixels = (
+        np.asarray(image).astype(np.int16) + np.repeat(np.repeat(grain, 4, axis=0), 4, axis=1)[: size[1], : size[0]]
+    )
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
@@ -96,7 +98,11 @@ def _write_group(task: tuple[Path, int, dict[str, Any]]) -> list[dict[str, str]]
         copy = root / split / label / f"{seed}_copy.{ext}"
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / source, copy)
-        issues = {"exact": ["duplicate"], "leak": ["duplicate", "leakage"], "conflict": ["duplicate", "conflicting_label"]}[kind]
+        issues = {
+            "exact": ["duplicate"],
+            "leak": ["duplicate", "leakage"],
+            "conflict": ["duplicate", "conflicting_label"],
+        }[kind]
         for sid in (source, f"{split}/{label}/{seed}_copy.{ext}"):
             records += [{"sample_id": sid, "issue_type": i, "group": group, "kind": kind} for i in issues]
     elif kind == "pixels":
@@ -105,7 +111,9 @@ def _write_group(task: tuple[Path, int, dict[str, Any]]) -> list[dict[str, str]]
     elif kind in NEAR_KINDS:
         quality = int(rng.integers(50, 76)) if kind == "recompress" else 90
         copy = save(_near_copy(image, kind, rng), split, label, f"{seed}_near.jpg", "JPEG", quality=quality)
-        records += [{"sample_id": s, "issue_type": "near_duplicate", "group": group, "kind": kind} for s in (source, copy)]
+        records += [
+            {"sample_id": s, "issue_type": "near_duplicate", "group": group, "kind": kind} for s in (source, copy)
+        ]
     else:  # broken files
         path = root / split / label / f"{seed}_broken.{ext}"
         if kind == "empty":
@@ -114,15 +122,23 @@ def _write_group(task: tuple[Path, int, dict[str, Any]]) -> list[dict[str, str]]
             path.write_bytes((root / source).read_bytes()[:2000])
         else:
             path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n")
-        records.append({"sample_id": f"{split}/{label}/{seed}_broken.{ext}", "issue_type": "corrupt", "group": group, "kind": kind})
+        records.append(
+            {"sample_id": f"{split}/{label}/{seed}_broken.{ext}", "issue_type": "corrupt", "group": group, "kind": kind}
+        )
     return records
 
 
 def generate(root: Path, n: int, seed: int = 0) -> list[dict[str, str]]:
     """About n files: sources, plus planted variants for a few percent of them."""
     rng = np.random.default_rng(seed)
-    variants = (["exact"] * 10 + ["leak"] * 5 + ["conflict"] * 3 + ["pixels"] * 5 + [k for k in NEAR_KINDS for _ in range(10)]
-                + ["empty", "truncated", "text"])  # per 1000 sources: 63 variant files
+    variants = (
+        ["exact"] * 10
+        + ["leak"] * 5
+        + ["conflict"] * 3
+        + ["pixels"] * 5
+        + [k for k in NEAR_KINDS for _ in range(10)]
+        + ["empty", "truncated", "text"]
+    )  # per 1000 sources: 63 variant files
     n_sources = int(n / 1.063)
     tasks = []
     for i in range(n_sources):
@@ -226,8 +242,9 @@ def main() -> None:
     # the pool is made before the monitor thread starts, so it forks as in the CLI and job workers
     with open_executor("process") as workers, Monitor() as monitor:
         started = time.perf_counter()
-        results = run_checks(dataset, checks=["duplicates", "corruption", "imbalance"], executor=workers,
-                             cache_dir=cache_dir)
+        results = run_checks(
+            dataset, checks=["duplicates", "corruption", "imbalance"], executor=workers, cache_dir=cache_dir
+        )
         total = time.perf_counter() - started
     checks_seconds = sum(r.details["seconds"] for r in results.values())
     full_pass = total - checks_seconds
@@ -242,10 +259,16 @@ def main() -> None:
 
     n = dataset.n_samples
     print(f"{n:,} images, {os.cpu_count()} cores")
-    print(f"floor (read + Pillow decode on all cores, mean of a run before and after): {floor:.1f} s = {n / floor:,.0f} images/s")
-    print(f"feature pass: {full_pass:.1f} s = {n / full_pass:,.0f} images/s; ratio to the floor {full_pass / floor:.2f}x (target <= 1.5x)")
-    print(f"CPU time (all processes): floor {floor_cpu:.1f} s, pass {pass_cpu:.1f} s, ratio {pass_cpu / floor_cpu:.2f}x "
-          f"(load {os.getloadavg()[0]:.1f}; the wall ratio suffers when other programs share the cores)")
+    print(
+        f"floor (read + Pillow decode on all cores, mean of a run before and after): {floor:.1f} s = {n / floor:,.0f} images/s"
+    )
+    print(
+        f"feature pass: {full_pass:.1f} s = {n / full_pass:,.0f} images/s; ratio to the floor {full_pass / floor:.2f}x (target <= 1.5x)"
+    )
+    print(
+        f"CPU time (all processes): floor {floor_cpu:.1f} s, pass {pass_cpu:.1f} s, ratio {pass_cpu / floor_cpu:.2f}x "
+        f"(load {os.getloadavg()[0]:.1f}; the wall ratio suffers when other programs share the cores)"
+    )
     print("checks: " + ", ".join(f"{k} {r.details['seconds']:.1f} s" for k, r in results.items()))
     print(f"rerun on the unchanged dataset (cached features + duplicates): {rerun:.1f} s")
     print(f"peak memory (process + workers): {monitor.peak / 1e9:.2f} GB (target < 2 GB at 100k)")
@@ -253,13 +276,17 @@ def main() -> None:
 
 
 def _score(findings: Any, planted: list[dict[str, str]]) -> None:
-    found_pairs = {(s, t) for s, t in zip(findings["sample_id"], findings["issue_type"], strict=True) if isinstance(s, str)}
+    found_pairs = {
+        (s, t) for s, t in zip(findings["sample_id"], findings["issue_type"], strict=True) if isinstance(s, str)
+    }
     for issue_type in ("duplicate", "near_duplicate", "leakage", "conflicting_label", "corrupt"):
         truth = {r["sample_id"] for r in planted if r["issue_type"] == issue_type}
         found = {s for s, t in found_pairs if t == issue_type}
         hits = len(found & truth)
-        print(f"{issue_type}: planted {len(truth)}, found {len(found)}, precision {hits / max(len(found), 1):.3f}, "
-              f"recall {hits / max(len(truth), 1):.3f}")
+        print(
+            f"{issue_type}: planted {len(truth)}, found {len(found)}, precision {hits / max(len(found), 1):.3f}, "
+            f"recall {hits / max(len(truth), 1):.3f}"
+        )
     for kind in NEAR_KINDS:
         members = [r["sample_id"] for r in planted if r["kind"] == kind]
         hits = sum((s, "near_duplicate") in found_pairs for s in members)

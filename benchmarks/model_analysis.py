@@ -37,15 +37,16 @@ def make_images(root: Path, n: int, seed: int = 0) -> tuple[set[str], set[str]]:
     folders, 5% filed under a wrong class, N_OUTLIERS pure-noise images. Returns (flipped, outliers)."""
     rng = np.random.default_rng(seed)
     digits = load_digits()
-    base = np.stack([np.asarray(Image.fromarray((im * 15.9).astype(np.uint8)).resize((28, 28)))
-                     for im in digits.images])
+    base = np.stack(
+        [np.asarray(Image.fromarray((im * 15.9).astype(np.uint8)).resize((28, 28))) for im in digits.images]
+    )
     flipped: set[str] = set()
     outliers: set[str] = set()
     for i in range(n):
         k = int(rng.integers(len(base)))
         canvas = np.zeros((32, 32), dtype=np.float64)
         top, left = rng.integers(0, 5, size=2)
-        canvas[top:top + 28, left:left + 28] = base[k]
+        canvas[top : top + 28, left : left + 28] = base[k]
         label = int(digits.target[k])
         is_outlier, is_flipped = i < N_OUTLIERS, i >= N_OUTLIERS and rng.random() < FLIP_RATE
         if is_outlier:
@@ -64,8 +65,9 @@ def make_table(path: Path, n: int, seed: int = 0) -> tuple[set[str], set[str]]:
     """n rows: 30 numeric features (3 classes), a category, an id column, 5% flipped labels,
     N_OUTLIERS rows scaled 30x, a train/test split. Returns (flipped, outliers) as sample ids."""
     rng = np.random.default_rng(seed)
-    X, y = make_classification(n_samples=n, n_features=30, n_informative=12, n_redundant=6, n_classes=3,
-                               class_sep=1.5, random_state=seed)
+    X, y = make_classification(
+        n_samples=n, n_features=30, n_informative=12, n_redundant=6, n_classes=3, class_sep=1.5, random_state=seed
+    )
     X[:N_OUTLIERS] *= 30
     flip = rng.random(n) < FLIP_RATE
     flip[:N_OUTLIERS] = False
@@ -106,12 +108,16 @@ def run_scenario(kind: str, n: int) -> dict[str, Any]:
     ranked = results["outliers"].details["scores"].sort_values("outlier_score", ascending=False)
     top = set(ranked["sample_id"].head(len(outliers)))
     return {
-        "kind": kind, "n": dataset.n_samples, "steps": steps,
+        "kind": kind,
+        "n": dataset.n_samples,
+        "steps": steps,
         "total": sum(v for k, v in steps.items() if not k.startswith("generate")),
-        "peak_mb": _peak_mb(), "peak_mb_after_generation": generated_rss,
+        "peak_mb": _peak_mb(),
+        "peak_mb_after_generation": generated_rss,
         "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "label_noise_f1": 2 * len(found & flipped) / max(len(found) + len(flipped), 1),
-        "noise_rate": results["label_noise"].details["noise_rate"], "planted_rate": len(flipped) / dataset.n_samples,
+        "noise_rate": results["label_noise"].details["noise_rate"],
+        "planted_rate": len(flipped) / dataset.n_samples,
         "outlier_recall_at_k": len(top & outliers) / len(outliers),
         "summaries": {name: r.summary for name, r in results.items()},
     }
@@ -126,12 +132,18 @@ def report(result: dict[str, Any]) -> None:
     for step, seconds in result["steps"].items():
         print(f"  {step:<28} {seconds:8.1f} s")
     print(f"  {'total (load to last check)':<28} {result['total']:8.1f} s   (target < 300 s)")
-    print(f"  peak memory, analysing process {result['peak_mb']:8.0f} MB   (target < 4096 MB; "
-          f"{result['peak_mb_after_generation']:.0f} MB after generating the data)")
-    print(f"  peak memory, largest child     {result['worker_peak_mb']:8.0f} MB   (feature workers; a forked child "
-          "counts the pages it shares with its parent)")
-    print(f"  label noise F1 {result['label_noise_f1']:.3f}; estimated rate {result['noise_rate']:.3%} vs planted "
-          f"{result['planted_rate']:.3%}; outlier recall@k {result['outlier_recall_at_k']:.2f}")
+    print(
+        f"  peak memory, analysing process {result['peak_mb']:8.0f} MB   (target < 4096 MB; "
+        f"{result['peak_mb_after_generation']:.0f} MB after generating the data)"
+    )
+    print(
+        f"  peak memory, largest child     {result['worker_peak_mb']:8.0f} MB   (feature workers; a forked child "
+        "counts the pages it shares with its parent)"
+    )
+    print(
+        f"  label noise F1 {result['label_noise_f1']:.3f}; estimated rate {result['noise_rate']:.3%} vs planted "
+        f"{result['planted_rate']:.3%}; outlier recall@k {result['outlier_recall_at_k']:.2f}"
+    )
     for name, summary in result["summaries"].items():
         print(f"  {name}: {summary}")
 
@@ -147,8 +159,12 @@ def main() -> None:
         return
     for kind, n in (("images", args.images), ("table", args.rows)):
         if n:
-            out = subprocess.run([sys.executable, __file__, "--scenario", kind, "--images", str(args.images),
-                                  "--rows", str(args.rows)], check=True, capture_output=True, text=True).stdout
+            out = subprocess.run(
+                [sys.executable, __file__, "--scenario", kind, "--images", str(args.images), "--rows", str(args.rows)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
             report(json.loads(out.strip().splitlines()[-1]))
 
 

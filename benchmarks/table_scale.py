@@ -35,8 +35,9 @@ N_NUMERIC = 16  # + id, category, label, split = 20 columns
 def make_table(path: Path, n_rows: int, seed: int = 0) -> dict[str, set[str]]:
     """Write the CSV; returns the planted sample ids per issue type."""
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame(rng.lognormal(2.0, 0.6, size=(n_rows, N_NUMERIC)).round(6),
-                         columns=[f"f{i:02d}" for i in range(N_NUMERIC)])
+    frame = pd.DataFrame(
+        rng.lognormal(2.0, 0.6, size=(n_rows, N_NUMERIC)).round(6), columns=[f"f{i:02d}" for i in range(N_NUMERIC)]
+    )
     frame.insert(0, "record_id", rng.permutation(n_rows) + 10_000_000)
     frame["category"] = rng.choice(["north", "south", "east", "west"], size=n_rows)
     frame["label"] = rng.choice(["a", "b", "c"], size=n_rows, p=[0.6, 0.3, 0.1])
@@ -56,8 +57,11 @@ def make_table(path: Path, n_rows: int, seed: int = 0) -> dict[str, set[str]]:
     frame.loc[bad[: n_plant // 2], numeric[1]] = np.inf
     frame.to_csv(path, index=False)
     planted_dup = {str(r) for r in np.r_[sources, dups]}
-    return {"duplicate": planted_dup, "near_duplicate": {str(r) for r in np.r_[near_sources, nears]},
-            "corrupt": {str(r) for r in bad}}
+    return {
+        "duplicate": planted_dup,
+        "near_duplicate": {str(r) for r in np.r_[near_sources, nears]},
+        "corrupt": {str(r) for r in bad},
+    }
 
 
 class PeakMemory:
@@ -123,9 +127,15 @@ def main() -> None:
     else:
         started = time.perf_counter()
         planted = make_table(path, args.rows)
-        np.savez(planted_path, duplicate=np.array(sorted(planted["duplicate"])),
-                 near_duplicate=np.array(sorted(planted["near_duplicate"])), corrupt=np.array(sorted(planted["corrupt"])))
-        print(f"generated {args.rows:,} rows x 20 columns ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+        np.savez(
+            planted_path,
+            duplicate=np.array(sorted(planted["duplicate"])),
+            near_duplicate=np.array(sorted(planted["near_duplicate"])),
+            corrupt=np.array(sorted(planted["corrupt"])),
+        )
+        print(
+            f"generated {args.rows:,} rows x 20 columns ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
+        )
 
     _read_seconds(path)  # warm-up, not counted: the file into the page cache, as for every run after it
     floors, totals, runs = [], [], []
@@ -136,13 +146,19 @@ def main() -> None:
         runs.append(run)
     floor, total = float(np.median(floors)), float(np.median(totals))
     run = runs[int(np.argsort(totals)[len(totals) // 2])]
-    print(f"pyarrow read_csv (floor): median {floor:.2f} s of {len(floors)} runs ({', '.join(f'{f:.2f}' for f in floors)})")
-    print(f"whole analysis: median {total:.2f} s of {len(totals)} runs ({', '.join(f'{t:.2f}' for t in totals)}); "
-          f"median run: load {run.loaded:.2f} s, "
-          + ", ".join(f"{k} {r.details.get('seconds', 0):.2f} s" for k, r in run.results.items()))
-    print(f"ratio to the floor: {total / floor:.2f}x of the medians (target <= 5x): "
-          f"{'PASS' if total <= 5 * floor else 'FAIL'}; {min(totals) / min(floors):.2f}x of the fastest runs "
-          f"(the least disturbed); load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"pyarrow read_csv (floor): median {floor:.2f} s of {len(floors)} runs ({', '.join(f'{f:.2f}' for f in floors)})"
+    )
+    print(
+        f"whole analysis: median {total:.2f} s of {len(totals)} runs ({', '.join(f'{t:.2f}' for t in totals)}); "
+        f"median run: load {run.loaded:.2f} s, "
+        + ", ".join(f"{k} {r.details.get('seconds', 0):.2f} s" for k, r in run.results.items())
+    )
+    print(
+        f"ratio to the floor: {total / floor:.2f}x of the medians (target <= 5x): "
+        f"{'PASS' if total <= 5 * floor else 'FAIL'}; {min(totals) / min(floors):.2f}x of the fastest runs "
+        f"(the least disturbed); load average {os.getloadavg()[0]:.1f}"
+    )
     peak = max(r.peak_memory for r in runs)
     print(f"peak memory (process + children): {peak / 1e9:.2f} GB (target < 4 GB): {'PASS' if peak < 4e9 else 'FAIL'}")
     results = run.results
@@ -150,8 +166,10 @@ def main() -> None:
     for issue_type, truth in planted.items():
         found = set(findings.loc[findings["issue_type"] == issue_type, "sample_id"].dropna())
         hits = len(found & truth)
-        print(f"{issue_type}: planted {len(truth)}, found {len(found)}, "
-              f"precision {hits / max(len(found), 1):.3f}, recall {hits / max(len(truth), 1):.3f}")
+        print(
+            f"{issue_type}: planted {len(truth)}, found {len(found)}, "
+            f"precision {hits / max(len(found), 1):.3f}, recall {hits / max(len(truth), 1):.3f}"
+        )
 
 
 if __name__ == "__main__":

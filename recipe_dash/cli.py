@@ -63,8 +63,19 @@ def run_app(
     script = PROJECT_ROOT / "app.py"
     if not script.exists():
         raise RecipeDashError(f"The dashboard script {script} is missing; install recipe-dash from its source tree.")
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-               "--server.address", host, "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     raise typer.Exit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
 
 

@@ -25,14 +25,10 @@ class Settings(BaseSettings):
     db: str = ""
     # Server-side paths the dashboard may open; the CLI opens any path its user can read.
     # Given in the environment like PATH: folders separated by os.pathsep.
-    data_roots: Annotated[list[Path], NoDecode] = Field(
-        default_factory=lambda: [Path.cwd(), SAMPLE_DATA]
-    )
+    data_roots: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [Path.cwd(), SAMPLE_DATA])
     # Folders whose `*.py` model builders the dashboard offers (loading a model runs its code, so the
     # dashboard never takes an uploaded model); separated by os.pathsep like data_roots.
-    model_dirs: Annotated[list[Path], NoDecode] = Field(
-        default_factory=lambda: [PROJECT_ROOT / "examples" / "models"]
-    )
+    model_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [PROJECT_ROOT / "examples" / "models"])
     # Zip bombs: total bytes we are willing to extract and the worst compression ratio we accept.
     max_extract_bytes: int = 20 * 1024**3
     max_compression_ratio: float = 200.0

@@ -53,7 +53,9 @@ def test_label_column_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_console_script_is_installed() -> None:
-    result = subprocess.run([str(Path(sys.executable).parent / "recipe-dash"), "--help"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "recipe-dash"), "--help"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and "check-model" in result.stdout
 
 

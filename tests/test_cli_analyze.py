@@ -66,17 +66,21 @@ def test_analyze_uses_the_users_own_embedding(tmp_path: Path) -> None:
     dataset = load_dataset(table)
     vectors = pd.to_numeric(dataset.table["mean radius"], errors="coerce").fillna(0).to_numpy()[:, None]
     good = tmp_path / "good.npy"
-    np.save(good, np.hstack([vectors, vectors ** 2]))
+    np.save(good, np.hstack([vectors, vectors**2]))
     out = tmp_path / "f.jsonl"
-    result = CliRunner().invoke(app, ["analyze", str(table), "--out", str(out), "--checks", "label_noise",
-                                      "--embedding", str(good)])
+    result = CliRunner().invoke(
+        app, ["analyze", str(table), "--out", str(out), "--checks", "label_noise", "--embedding", str(good)]
+    )
     assert result.exit_code == 0, result.output
     assert run_checks(dataset, checks="label_noise", embedding=good)["label_noise"].details["source"] == "embedding"
-    assert run_checks(dataset, checks="outliers", embedding=["mean radius"])["outliers"].details["source"] == "embedding"
+    assert (
+        run_checks(dataset, checks="outliers", embedding=["mean radius"])["outliers"].details["source"] == "embedding"
+    )
     assert run_checks(dataset, checks="label_noise")["label_noise"].details["source"] == "table"
     short = tmp_path / "short.npy"
     np.save(short, np.zeros((5, 2)))
-    result = CliRunner().invoke(app, ["analyze", str(table), "--out", str(out), "--checks", "label_noise",
-                                      "--embedding", str(short)])
+    result = CliRunner().invoke(
+        app, ["analyze", str(table), "--out", str(out), "--checks", "label_noise", "--embedding", str(short)]
+    )
     error_lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert result.exit_code == 2 and len(error_lines) == 1 and "has 5 rows" in error_lines[0]

@@ -14,15 +14,29 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "JOB_KIND": "jobs", "latest_analysis": "jobs",
-    "run_analysis_job": "jobs", "start_analysis": "jobs",
-    "StoredResult": "results", "latest_results": "results", "save_results": "results",
+    "JOB_KIND": "jobs",
+    "latest_analysis": "jobs",
+    "run_analysis_job": "jobs",
+    "start_analysis": "jobs",
+    "StoredResult": "results",
+    "latest_results": "results",
+    "save_results": "results",
     "health_table": "overview",
-    "findings_table": "run", "resolve_checks": "run", "run_checks": "run",
+    "findings_table": "run",
+    "resolve_checks": "run",
+    "run_checks": "run",
 }
 __all__ = [
-    "JOB_KIND", "StoredResult", "findings_table", "health_table",
-    "latest_analysis", "latest_results", "resolve_checks", "run_analysis_job", "run_checks", "save_results",
+    "JOB_KIND",
+    "StoredResult",
+    "findings_table",
+    "health_table",
+    "latest_analysis",
+    "latest_results",
+    "resolve_checks",
+    "run_analysis_job",
+    "run_checks",
+    "save_results",
     "start_analysis",
 ]
 

@@ -21,7 +21,9 @@ def analyze(
     label_column: Annotated[
         str | None, typer.Option("--label-column", help="Label column of a table (default: label/target/class/y).")
     ] = None,
-    executor: Annotated[str, typer.Option(help="Where the feature pass runs: process (local pool) or dask.")] = "process",
+    executor: Annotated[
+        str, typer.Option(help="Where the feature pass runs: process (local pool) or dask.")
+    ] = "process",
     embedding: Annotated[
         str | None,
         typer.Option(help="Your own vectors for label_noise/outliers: a .npy or Parquet path, or col1,col2,..."),
@@ -44,8 +46,13 @@ def analyze(
     dataset = load_dataset(path, label_column=label_column)
     typer.echo(f"Analyzing {dataset.name}: {dataset.n_samples} samples, checks: {', '.join(names)}", err=True)
     try:
-        results = run_checks(dataset, checks=names, executor=executor, progress=_progress_line,
-                             embedding=embedding_from_text(embedding) if embedding else None)
+        results = run_checks(
+            dataset,
+            checks=names,
+            executor=executor,
+            progress=_progress_line,
+            embedding=embedding_from_text(embedding) if embedding else None,
+        )
     except ValueError as err:  # an unknown executor name
         raise RecipeDashError(str(err)) from None
     sys.stderr.write("\n")

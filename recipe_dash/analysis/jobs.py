@@ -15,7 +15,11 @@ JOB_KIND = "analyze"
 
 
 def start_analysis(
-    store: Store, dataset_id: int, *, checks: list[str] | None = None, executor: str = "process",
+    store: Store,
+    dataset_id: int,
+    *,
+    checks: list[str] | None = None,
+    executor: str = "process",
     embedding: str | None = None,
 ) -> int:
     """Start the checks on a recorded dataset in a worker process; returns the job id at once.
@@ -45,8 +49,13 @@ def run_analysis_job(context: JobContext) -> dict[str, Any]:
         context.check_stop()
 
     embedding = context.config.get("embedding")
-    results = run_checks(dataset, checks=context.config.get("checks"), executor=context.config.get("executor"),
-                         progress=progress, embedding=embedding_from_text(embedding) if embedding else None)
+    results = run_checks(
+        dataset,
+        checks=context.config.get("checks"),
+        executor=context.config.get("executor"),
+        progress=progress,
+        embedding=embedding_from_text(embedding) if embedding else None,
+    )
     context.check_stop()  # a stop pressed during the last check still keeps the previous results
     context.progress(dataset.n_samples, dataset.n_samples, "saving results", force=True)
     save_results(context.store, context.dataset_id, results, job_id=context.job_id)

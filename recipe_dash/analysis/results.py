@@ -32,16 +32,24 @@ def save_results(store: Store, dataset_id: int, results: dict[str, Result], *, j
     """Replace the stored results of these checks in one transaction: readers see old or new, never a mix."""
     records = [
         AnalysisResultRecord(
-            dataset_id=dataset_id, analyzer=name, job_id=job_id, verdict=r.verdict, summary=r.summary,
-            details=jsonable(r.details), findings=_to_parquet(r.findings), n_findings=len(r.findings),
+            dataset_id=dataset_id,
+            analyzer=name,
+            job_id=job_id,
+            verdict=r.verdict,
+            summary=r.summary,
+            details=jsonable(r.details),
+            findings=_to_parquet(r.findings),
+            n_findings=len(r.findings),
         )
         for name, r in results.items()
     ]
     try:
         with store.session() as session, session.begin():
-            session.execute(delete(AnalysisResultRecord).where(
-                AnalysisResultRecord.dataset_id == dataset_id, AnalysisResultRecord.analyzer.in_(list(results))
-            ))
+            session.execute(
+                delete(AnalysisResultRecord).where(
+                    AnalysisResultRecord.dataset_id == dataset_id, AnalysisResultRecord.analyzer.in_(list(results))
+                )
+            )
             session.add_all(records)
     except SQLAlchemyError as err:
         raise StoreError(f"Could not save the analysis of dataset #{dataset_id}: {err}") from None
@@ -57,7 +65,8 @@ def latest_results(store: Store, dataset_id: int, *, checks: list[str] | None = 
     return {
         r.analyzer: StoredResult(
             Result(r.analyzer, r.verdict, r.summary, _from_parquet(r.findings), dict(r.details)),  # type: ignore[arg-type]
-            r.created_at, r.job_id,
+            r.created_at,
+            r.job_id,
         )
         for r in records
     }

@@ -29,7 +29,9 @@ def resolve_checks(checks: Iterable[str] | str | None) -> list[str]:
     names = [c.strip() for c in (checks.split(",") if isinstance(checks, str) else checks) if c.strip()]
     unknown = [n for n in names if n not in ANALYZERS]
     if unknown or not names:
-        raise ValueError(f"Unknown check '{unknown[0] if unknown else ''}'. Choose one of: {', '.join(sorted(ANALYZERS))}.")
+        raise ValueError(
+            f"Unknown check '{unknown[0] if unknown else ''}'. Choose one of: {', '.join(sorted(ANALYZERS))}."
+        )
     return [n for n in ANALYZERS if n in names]
 
 
@@ -57,8 +59,13 @@ def run_checks(
         analyzer = ANALYZERS[name]
         takes_embedding = embedding is not None and "embedding" in inspect.signature(analyzer).parameters
         result = analyzer(dataset, features, **({"embedding": embedding} if takes_embedding else {}))
-        results[name] = Result(result.analyzer, result.verdict, result.summary, result.findings,
-                               result.details | {"seconds": round(time.monotonic() - started, 3)})
+        results[name] = Result(
+            result.analyzer,
+            result.verdict,
+            result.summary,
+            result.findings,
+            result.details | {"seconds": round(time.monotonic() - started, 3)},
+        )
     return results
 
 
@@ -79,6 +86,8 @@ def executor_from(choice: ExecutorChoice) -> Iterator[Executor | Workers | None]
             yield workers
         return
     if choice not in EXECUTOR_KINDS:
-        raise ValueError(f"Unknown executor '{choice}'. Choose one of: {', '.join(EXECUTOR_KINDS)}, or tcp://HOST:PORT.")
+        raise ValueError(
+            f"Unknown executor '{choice}'. Choose one of: {', '.join(EXECUTOR_KINDS)}, or tcp://HOST:PORT."
+        )
     with open_executor(choice) as workers:
         yield workers

@@ -40,8 +40,11 @@ def shift(attr: Attribute, reference: np.ndarray, other: np.ndarray) -> Shift:
         edges = np.unique(np.quantile(ref_finite, _DECILES)) if len(ref_finite) else np.array([])
         ref_codes, other_codes = _bins(ref_values, edges), _bins(other_values, edges)
         n_codes = len(edges) + 2  # bins, plus one for missing
-        ks = (float(stats.ks_2samp(ref_finite, other_finite).statistic)
-              if len(ref_finite) and len(other_finite) else float("nan"))
+        ks = (
+            float(stats.ks_2samp(ref_finite, other_finite).statistic)
+            if len(ref_finite) and len(other_finite)
+            else float("nan")
+        )
         missing = (float(np.isnan(ref_values).mean()), float(np.isnan(other_values).mean()))
     else:
         ref_codes, other_codes = attr.codes[reference], attr.codes[other]

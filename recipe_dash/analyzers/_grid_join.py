@@ -81,7 +81,7 @@ def build_grid(points: np.ndarray, group: np.ndarray, radius: float) -> Grid:
     n_cells = np.minimum(per_axis_cells, np.maximum(1, (width / (radius * (1.0 + 1e-6))).astype(np.int64)))
     n_cells[0] = 1  # the sweep axis is not cut into cells: rows are sorted along it
     sizes = n_cells + 2  # an empty cell either side of each column axis: neighbours never wrap
-    strides = tuple(int(np.prod(sizes[axis + 1:])) for axis in range(1, axes))
+    strides = tuple(int(np.prod(sizes[axis + 1 :])) for axis in range(1, axes))
     column_bits = max(n_groups * int(np.prod(sizes[1:])) - 1, 1).bit_length()
     resolution = max(radius / _SWEEP_STEPS_PER_RADIUS, width[0] / float((1 << (62 - column_bits)) - 1))
     sweep_bits = int(width[0] / resolution).bit_length()
@@ -92,8 +92,13 @@ def build_grid(points: np.ndarray, group: np.ndarray, radius: float) -> Grid:
 
 @numba.njit(cache=True, nogil=True)
 def _grid_keys(
-    points: np.ndarray, group: np.ndarray, bounds: np.ndarray, cells_per_unit: np.ndarray, sizes: np.ndarray,
-    resolution: float, sweep_bits: int,
+    points: np.ndarray,
+    group: np.ndarray,
+    bounds: np.ndarray,
+    cells_per_unit: np.ndarray,
+    sizes: np.ndarray,
+    resolution: float,
+    sweep_bits: int,
 ) -> np.ndarray:
     """Per row: column id (group, then the cell on each column axis) in the high bits, position along
     the sweep axis in the low bits. Coordinates are clipped to `bounds` and the maths is float64."""
@@ -137,8 +142,16 @@ def _split_columns(starts: np.ndarray, parts: int) -> list[tuple[int, int]]:
 
 @numba.njit(cache=True, nogil=True)
 def _sweep(
-    keys: np.ndarray, sweep_bits: int, starts: np.ndarray, column_ids: np.ndarray, points: np.ndarray,
-    radius_sq: float, window: int, offsets: np.ndarray, first: int, last: int,
+    keys: np.ndarray,
+    sweep_bits: int,
+    starts: np.ndarray,
+    column_ids: np.ndarray,
+    points: np.ndarray,
+    radius_sq: float,
+    window: int,
+    offsets: np.ndarray,
+    first: int,
+    last: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (positions in sorted order) within the radius, for the columns first..last-1 and their
     forward neighbours."""

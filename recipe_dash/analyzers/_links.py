@@ -22,8 +22,18 @@ from recipe_dash.io.dataset import Dataset
 FLAT_CONTRAST = 0.01  # images this flat have meaningless perceptual hashes; only exact copies count
 MAX_BRIGHTNESS_GAP = 0.2  # near copies may be brightened or darkened, not inverted
 CLUSTER_COLUMNS = (
-    "cluster", "sample_id", "label", "split", "exact_group", "exact_kind", "near_distance", "has_twin",
-    "has_near", "size", "n_splits", "n_labels",
+    "cluster",
+    "sample_id",
+    "label",
+    "split",
+    "exact_group",
+    "exact_kind",
+    "near_distance",
+    "has_twin",
+    "has_near",
+    "size",
+    "n_splits",
+    "n_labels",
 )
 
 
@@ -42,7 +52,11 @@ class Links:
 
 
 def find_links(
-    dataset: Dataset, features: pd.DataFrame, *, max_distance: float, narrower: tuple[float, ...] = (),
+    dataset: Dataset,
+    features: pd.DataFrame,
+    *,
+    max_distance: float,
+    narrower: tuple[float, ...] = (),
 ) -> Links:
     """Exact twins of every sample, and near copies up to `max_distance` between distinct ones.
 
@@ -89,9 +103,13 @@ def cluster_frame(dataset: Dataset, links: Links, *, threshold: float) -> pd.Dat
     node[involved] = np.arange(len(involved))
     n = len(involved)
     graph = coo_matrix(
-        (np.ones(n + 2 * len(near_left)),
-         (np.r_[node[star_left[involved]], node[near_left], node[near_right]],
-          np.r_[np.arange(n), node[near_right], node[near_left]])),
+        (
+            np.ones(n + 2 * len(near_left)),
+            (
+                np.r_[node[star_left[involved]], node[near_left], node[near_right]],
+                np.r_[np.arange(n), node[near_right], node[near_left]],
+            ),
+        ),
         shape=(n, n),
     )
     _, component = connected_components(graph, directed=False)
@@ -99,20 +117,24 @@ def cluster_frame(dataset: Dataset, links: Links, *, threshold: float) -> pd.Dat
     members = involved[sizes[component] > 1]
     cluster = np.full(len(links.exact_group), -1, dtype=np.int64)
     cluster[involved] = component
-    nearest = pd.Series(
-        np.r_[links.near_distance[within], links.near_distance[within]], index=np.r_[near_left, near_right]
-    ).groupby(level=0).min()
-    frame = pd.DataFrame({
-        "position": members,
-        "cluster": cluster[members],
-        "sample_id": dataset.samples["sample_id"].take(members).to_numpy(),
-        "label": dataset.samples["label"].take(members).to_numpy(),
-        "split": dataset.samples["split"].take(members).to_numpy(),
-        "exact_group": links.exact_group[members],
-        "exact_kind": links.exact_kind[members],
-        "near_distance": nearest.reindex(star_left[members]).to_numpy(),
-        "size": sizes[cluster[members]],
-    })
+    nearest = (
+        pd.Series(np.r_[links.near_distance[within], links.near_distance[within]], index=np.r_[near_left, near_right])
+        .groupby(level=0)
+        .min()
+    )
+    frame = pd.DataFrame(
+        {
+            "position": members,
+            "cluster": cluster[members],
+            "sample_id": dataset.samples["sample_id"].take(members).to_numpy(),
+            "label": dataset.samples["label"].take(members).to_numpy(),
+            "split": dataset.samples["split"].take(members).to_numpy(),
+            "exact_group": links.exact_group[members],
+            "exact_kind": links.exact_kind[members],
+            "near_distance": nearest.reindex(star_left[members]).to_numpy(),
+            "size": sizes[cluster[members]],
+        }
+    )
     frame["has_twin"] = frame["exact_kind"] != ""
     by_cluster = frame.groupby("cluster")
     frame["has_near"] = by_cluster["exact_group"].transform("nunique").to_numpy() > 1
@@ -143,15 +165,18 @@ def _image_near(features: pd.DataFrame, reps: np.ndarray, max_bits: int) -> tupl
     phash = features["phash"].to_numpy(dtype=np.int64, na_value=0)
     inverse, i, j, distance = distinct_pairs(phash[usable], max_bits)
     by_value = pd.DataFrame({"value": inverse, "sample": usable})
-    pairs = pd.concat([
-        pd.DataFrame({"a": i, "b": j, "distance": distance})
-        .merge(by_value.rename(columns={"value": "a", "sample": "left"}), on="a")
-        .merge(by_value.rename(columns={"value": "b", "sample": "right"}), on="b"),
-        by_value.merge(by_value, on="value", suffixes=("_l", "_r"))  # distinct samples sharing one hash
-        .query("sample_l < sample_r")
-        .rename(columns={"sample_l": "left", "sample_r": "right"})
-        .assign(distance=0),
-    ], ignore_index=True)
+    pairs = pd.concat(
+        [
+            pd.DataFrame({"a": i, "b": j, "distance": distance})
+            .merge(by_value.rename(columns={"value": "a", "sample": "left"}), on="a")
+            .merge(by_value.rename(columns={"value": "b", "sample": "right"}), on="b"),
+            by_value.merge(by_value, on="value", suffixes=("_l", "_r"))  # distinct samples sharing one hash
+            .query("sample_l < sample_r")
+            .rename(columns={"sample_l": "left", "sample_r": "right"})
+            .assign(distance=0),
+        ],
+        ignore_index=True,
+    )
     left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
     dhash = features["dhash"].to_numpy(dtype=np.int64, na_value=0).view(np.uint64)
     brightness = features["brightness"].to_numpy(dtype=np.float64)

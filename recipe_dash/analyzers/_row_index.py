@@ -56,7 +56,11 @@ def _scale_into(series: pd.Series, sample: np.ndarray | None, out: np.ndarray) -
 
 
 def near_rows(
-    values: np.ndarray, key: np.ndarray, max_rms: float, *, rows: np.ndarray | None = None,
+    values: np.ndarray,
+    key: np.ndarray,
+    max_rms: float,
+    *,
+    rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) among `rows` (default: all) with equal `key` and RMS scaled difference <= max_rms,
     with that distance.

@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from recipe_dash.analyzers.base import concat_findings, findings_frame
-from recipe_dash.features.tables import NUMERIC_SHARE, identifier_columns, numeric_share, numeric_view, sample_cells, to_float
+from recipe_dash.features.tables import (
+    NUMERIC_SHARE,
+    identifier_columns,
+    numeric_share,
+    numeric_view,
+    sample_cells,
+    to_float,
+)
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.io.tabular import SPLIT_COLUMN
 
@@ -25,8 +32,13 @@ def table_findings(dataset: Dataset, *, max_missing: float, isolated_missing: fl
     checked = [p for p, name in enumerate(table.columns) if str(name) not in skip and str(name).lower() != SPLIT_COLUMN]
 
     def check(position: int) -> pd.DataFrame:
-        return _column_findings(str(table.columns[position]), table.iloc[:, position], parsed[position],
-                                max_missing=max_missing, isolated_missing=isolated_missing)
+        return _column_findings(
+            str(table.columns[position]),
+            table.iloc[:, position],
+            parsed[position],
+            max_missing=max_missing,
+            isolated_missing=isolated_missing,
+        )
 
     with ThreadPoolExecutor(2) as pool:  # column scans are NumPy/Arrow work that releases the GIL
         return concat_findings([_duplicated_names(table), *pool.map(check, checked)])
@@ -43,25 +55,52 @@ def _column_findings(
         return _column_issue(name, "empty_column", 1.0, f"{name} is empty in every row; drop it.")
     problems = []
     if share_missing > max_missing:
-        problems.append(_column_issue(name, "high_missing", share_missing,
-                                      f"{name} is empty in {share_missing:.1%} of rows; drop it or impute with care."))
+        problems.append(
+            _column_issue(
+                name,
+                "high_missing",
+                share_missing,
+                f"{name} is empty in {share_missing:.1%} of rows; drop it or impute with care.",
+            )
+        )
     filled = column[~missing]
     if n_rows > 1 and not filled.empty and _constant(filled):
-        problems.append(_column_issue(name, "constant_column", 1.0,
-                                      f"{name} is '{filled.iloc[0]}' in every filled row; it cannot help a model."))
+        problems.append(
+            _column_issue(
+                name,
+                "constant_column",
+                1.0,
+                f"{name} is '{filled.iloc[0]}' in every filled row; it cannot help a model.",
+            )
+        )
     if numeric is None:
         problems.append(_mixed(name, filled))
         return concat_findings(problems)
     rows = column.index.to_numpy()
     if not pd.api.types.is_numeric_dtype(column):  # text that is mostly numbers: the rest are bad cells
         bad = (~missing & numeric.isna()).to_numpy()
-        problems.append(_cells(name, rows[bad], 0.9, [f"Numeric cell '{name}' holds the text {v!r}." for v in column[bad]]))
+        problems.append(
+            _cells(name, rows[bad], 0.9, [f"Numeric cell '{name}' holds the text {v!r}." for v in column[bad]])
+        )
     infinite = np.isinf(numeric.to_numpy())
-    problems.append(_cells(name, rows[infinite], 0.9,
-                           [f"Numeric cell '{name}' holds {'-inf' if v < 0 else 'inf'} (infinite)." for v in numeric[infinite]]))
+    problems.append(
+        _cells(
+            name,
+            rows[infinite],
+            0.9,
+            [f"Numeric cell '{name}' holds {'-inf' if v < 0 else 'inf'} (infinite)." for v in numeric[infinite]],
+        )
+    )
     if 0 < share_missing <= isolated_missing:  # a few holes in a filled column look like damage, not design
         holes = missing.to_numpy()
-        problems.append(_cells(name, rows[holes], 0.6, f"Numeric cell '{name}' is missing (empty, or a marker like 'n/a') in an otherwise filled column."))
+        problems.append(
+            _cells(
+                name,
+                rows[holes],
+                0.6,
+                f"Numeric cell '{name}' is missing (empty, or a marker like 'n/a') in an otherwise filled column.",
+            )
+        )
     return concat_findings(problems)
 
 
@@ -81,8 +120,10 @@ def _mixed(name: str, filled: pd.Series) -> pd.DataFrame:
     if not MIXED_SHARE <= share < NUMERIC_SHARE:
         return findings_frame()
     example = filled[parsed.isna()].iloc[0]
-    detail = (f"{name} mixes {n_numbers} numbers with {len(filled) - n_numbers} text values like {example!r}; "
-              "a model will read it as text. Split or clean it.")
+    detail = (
+        f"{name} mixes {n_numbers} numbers with {len(filled) - n_numbers} text values like {example!r}; "
+        "a model will read it as text. Split or clean it."
+    )
     return _column_issue(name, "mixed_types", 0.8, detail)
 
 
@@ -93,10 +134,14 @@ def _duplicated_names(table: pd.DataFrame) -> pd.DataFrame:
         match = _MANGLED.match(n)
         if match and match["base"] in names:
             repeated.add(match["base"])
-    return concat_findings([
-        _column_issue(n, "duplicated_column", 1.0, f"The header names column '{n}' more than once; rename the copies.")
-        for n in sorted(repeated)
-    ])
+    return concat_findings(
+        [
+            _column_issue(
+                n, "duplicated_column", 1.0, f"The header names column '{n}' more than once; rename the copies."
+            )
+            for n in sorted(repeated)
+        ]
+    )
 
 
 def _column_issue(name: str, issue_type: str, score: float, detail: str) -> pd.DataFrame:

@@ -36,12 +36,17 @@ def analyze(
     leaks are flagged among them.
     """
     attributes = table_attributes(dataset) if dataset.kind == "table" else image_attributes(features)
-    details: dict[str, Any] = {"leak_threshold": leak_threshold, "bias_threshold": bias_threshold,
-                               "label_rates": label_rates(attributes, dataset.labels)}
+    details: dict[str, Any] = {
+        "leak_threshold": leak_threshold,
+        "bias_threshold": bias_threshold,
+        "label_rates": label_rates(attributes, dataset.labels),
+    }
     n_classes = dataset.labels.dropna().nunique()
     if n_classes < 2:
-        reason = (f"the labels have {n_classes} class(es); a bias is an attribute that predicts the label, "
-                  "which needs at least two. Check the label column or folders.")
+        reason = (
+            f"the labels have {n_classes} class(es); a bias is an attribute that predicts the label, "
+            "which needs at least two. Check the label column or folders."
+        )
         details["skipped"] = reason
         return Result("biases", "pass", f"Biases not checked: {reason}", findings_frame(), details)
     power = predictive_power(attributes, dataset.labels, n_folds=n_folds, seed=seed)
@@ -72,13 +77,17 @@ def label_rates(attributes: list[Attribute], labels: pd.Series) -> pd.DataFrame:
 
 def _findings(rows: pd.DataFrame, *, leak: bool) -> pd.DataFrame:
     if leak:
-        details = [f"Column '{a}' alone predicts the label with balanced accuracy {b:.2f} (chance {c:.2f}): it leaks "
-                   "the label. Drop it from the model's inputs; it also hides label noise."
-                   for a, b, c in zip(rows["attribute"], rows["balanced_accuracy"], rows["chance"], strict=True)]
+        details = [
+            f"Column '{a}' alone predicts the label with balanced accuracy {b:.2f} (chance {c:.2f}): it leaks "
+            "the label. Drop it from the model's inputs; it also hides label noise."
+            for a, b, c in zip(rows["attribute"], rows["balanced_accuracy"], rows["chance"], strict=True)
+        ]
     else:
-        details = [f"'{a}' alone predicts the label with balanced accuracy {b:.2f} (chance {c:.2f}): a model can "
-                   f"learn it instead of the content. Balance it across classes or normalise it away."
-                   for a, b, c in zip(rows["attribute"], rows["balanced_accuracy"], rows["chance"], strict=True)]
+        details = [
+            f"'{a}' alone predicts the label with balanced accuracy {b:.2f} (chance {c:.2f}): a model can "
+            f"learn it instead of the content. Balance it across classes or normalise it away."
+            for a, b, c in zip(rows["attribute"], rows["balanced_accuracy"], rows["chance"], strict=True)
+        ]
     return findings_frame(
         sample_id=[None] * len(rows),
         issue_type="bias",
@@ -97,9 +106,13 @@ def _summary(power: pd.DataFrame, is_leak: pd.Series, is_bias: pd.Series) -> str
         return f"{listed} each predict the label almost perfectly on their own: leaks; drop them before training."
     if is_bias.any():
         top = power[is_bias].iloc[0]
-        return (f"{int(is_bias.sum())} attribute(s) predict the label without being content (strongest: "
-                f"'{top['attribute']}', balanced accuracy {top['balanced_accuracy']:.2f} vs chance "
-                f"{top['chance']:.2f}); balance or remove them.")
+        return (
+            f"{int(is_bias.sum())} attribute(s) predict the label without being content (strongest: "
+            f"'{top['attribute']}', balanced accuracy {top['balanced_accuracy']:.2f} vs chance "
+            f"{top['chance']:.2f}); balance or remove them."
+        )
     best = power.iloc[0]
-    return (f"No leak or nuisance bias: the best single attribute, '{best['attribute']}', reaches balanced "
-            f"accuracy {best['balanced_accuracy']:.2f} (chance {best['chance']:.2f}).")
+    return (
+        f"No leak or nuisance bias: the best single attribute, '{best['attribute']}', reaches balanced "
+        f"accuracy {best['balanced_accuracy']:.2f} (chance {best['chance']:.2f})."
+    )

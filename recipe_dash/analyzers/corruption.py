@@ -13,12 +13,23 @@ from recipe_dash.analyzers.base import Result, Verdict, concat_findings, finding
 from recipe_dash.io.dataset import Dataset
 
 FORMAT_EXTENSIONS = {
-    "PNG": {".png"}, "JPEG": {".jpg", ".jpeg"}, "BMP": {".bmp"}, "GIF": {".gif"}, "TIFF": {".tif", ".tiff"},
-    "WEBP": {".webp"}, "PPM": {".ppm", ".pgm", ".pbm"},
+    "PNG": {".png"},
+    "JPEG": {".jpg", ".jpeg"},
+    "BMP": {".bmp"},
+    "GIF": {".gif"},
+    "TIFF": {".tif", ".tiff"},
+    "WEBP": {".webp"},
+    "PPM": {".ppm", ".pgm", ".pbm"},
 }
 USUAL_MODES = frozenset({"L", "RGB", "RGBA", "P"})  # anything else needs care when converting (CMYK, 16-bit...)
-MODE_NAMES = {"CMYK": "CMYK (4-channel print colours)", "I": "32-bit integer", "F": "32-bit float",
-              "1": "1-bit black and white", "LA": "grayscale with alpha", "PA": "palette with alpha"}
+MODE_NAMES = {
+    "CMYK": "CMYK (4-channel print colours)",
+    "I": "32-bit integer",
+    "F": "32-bit float",
+    "1": "1-bit black and white",
+    "LA": "grayscale with alpha",
+    "PA": "palette with alpha",
+}
 HUGE_FACTOR = 64  # an image with this many times the median pixel count (and over HUGE_PIXELS) is flagged
 HUGE_PIXELS = 4096 * 4096
 _REASON_GROUPS = ("zero-byte", "not an image", "truncated", "damaged", "pixels, over the limit", "crashed", "header")
@@ -44,8 +55,10 @@ def analyze(
         details = _image_details(features, findings)
     else:
         findings = table_findings(dataset, max_missing=max_missing, isolated_missing=isolated_missing)
-        details = {"columns": findings[findings["sample_id"].isna()][["issue_type", "group", "detail"]].to_dict("records"),
-                   "cells_by_column": findings[findings["sample_id"].notna()]["group"].value_counts().to_dict()}
+        details = {
+            "columns": findings[findings["sample_id"].isna()][["issue_type", "group", "detail"]].to_dict("records"),
+            "cells_by_column": findings[findings["sample_id"].notna()]["group"].value_counts().to_dict(),
+        }
     per_sample = findings[findings["sample_id"].notna()]
     n_bad, n_columns = per_sample["sample_id"].nunique(), int(findings["sample_id"].isna().sum())
     details |= {"n_corrupt_samples": int(n_bad), "n_column_issues": n_columns}
@@ -56,22 +69,53 @@ def analyze(
 def _image_findings(features: pd.DataFrame, *, min_side: int, max_aspect: float) -> pd.DataFrame:
     ids = features["sample_id"]
     broken = features["decode_error"].notna()
-    frames = [findings_frame(ids[broken], "corrupt", 1.0, "decode", "Does not decode: " + features["decode_error"][broken] + ".")]
+    frames = [
+        findings_frame(
+            ids[broken], "corrupt", 1.0, "decode", "Does not decode: " + features["decode_error"][broken] + "."
+        )
+    ]
     extension = ids.map(lambda s: PurePosixPath(s).suffix.lower())
     expected = features["format"].map(lambda f: FORMAT_EXTENSIONS.get(f, set()) if isinstance(f, str) else set())
     wrong = np.array([bool(e) and x not in e for x, e in zip(extension, expected, strict=True)])
-    frames.append(findings_frame(ids[wrong], "corrupt", 0.7, "extension",
-                                 "The content is " + features["format"][wrong] + " but the name ends in " + extension[wrong]
-                                 + "; tools that trust the extension will misread it."))
+    frames.append(
+        findings_frame(
+            ids[wrong],
+            "corrupt",
+            0.7,
+            "extension",
+            "The content is "
+            + features["format"][wrong]
+            + " but the name ends in "
+            + extension[wrong]
+            + "; tools that trust the extension will misread it.",
+        )
+    )
     mode = features["mode"]
     odd_mode = mode.notna() & ~mode.isin(USUAL_MODES) & ~broken
     palette_alpha = (mode == "P") & features["transparency"].fillna(False) & ~broken
-    frames.append(findings_frame(ids[odd_mode], "corrupt", 0.6, "mode",
-                                 "Unusual mode " + mode[odd_mode].map(_mode_name) + " (" + mode[odd_mode]
-                                 + "); convert it explicitly before training."))
-    frames.append(findings_frame(ids[palette_alpha], "corrupt", 0.6, "mode",
-                                 "Palette image with transparency; converting to RGB paints the transparent area "
-                                 "with an arbitrary palette colour."))
+    frames.append(
+        findings_frame(
+            ids[odd_mode],
+            "corrupt",
+            0.6,
+            "mode",
+            "Unusual mode "
+            + mode[odd_mode].map(_mode_name)
+            + " ("
+            + mode[odd_mode]
+            + "); convert it explicitly before training.",
+        )
+    )
+    frames.append(
+        findings_frame(
+            ids[palette_alpha],
+            "corrupt",
+            0.6,
+            "mode",
+            "Palette image with transparency; converting to RGB paints the transparent area "
+            "with an arbitrary palette colour.",
+        )
+    )
     frames.append(_size_findings(features, min_side=min_side, max_aspect=max_aspect))
     return concat_findings(frames)
 
@@ -95,15 +139,28 @@ def _size_findings(features: pd.DataFrame, *, min_side: int, max_aspect: float) 
     huge = known & (pixels > HUGE_PIXELS) & (pixels > HUGE_FACTOR * typical_pixels)
     ids = features["sample_id"]
     sizes = pd.Series([f"{w:.0f}x{h:.0f}" for w, h in zip(width, height, strict=True)], index=features.index)
-    return concat_findings([
-        findings_frame(ids[tiny], "corrupt", 0.8, "size",
-                       "Tiny image (" + sizes[tiny] + f"), under {min_side} px on a side."),
-        findings_frame(ids[stretched], "corrupt", np.clip(aspect[stretched] / (4 * max_aspect), 0.5, 1.0), "size",
-                       "Extreme aspect ratio (" + sizes[stretched] + "); resizing to a square will distort it."),
-        findings_frame(ids[huge], "corrupt", 0.5, "size",
-                       "Huge image (" + sizes[huge] + f"), over {HUGE_FACTOR}x the typical pixel count; "
-                       "it dominates decoding time and memory."),
-    ])
+    return concat_findings(
+        [
+            findings_frame(
+                ids[tiny], "corrupt", 0.8, "size", "Tiny image (" + sizes[tiny] + f"), under {min_side} px on a side."
+            ),
+            findings_frame(
+                ids[stretched],
+                "corrupt",
+                np.clip(aspect[stretched] / (4 * max_aspect), 0.5, 1.0),
+                "size",
+                "Extreme aspect ratio (" + sizes[stretched] + "); resizing to a square will distort it.",
+            ),
+            findings_frame(
+                ids[huge],
+                "corrupt",
+                0.5,
+                "size",
+                "Huge image (" + sizes[huge] + f"), over {HUGE_FACTOR}x the typical pixel count; "
+                "it dominates decoding time and memory.",
+            ),
+        ]
+    )
 
 
 def _image_details(features: pd.DataFrame, findings: pd.DataFrame) -> dict[str, Any]:

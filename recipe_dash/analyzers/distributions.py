@@ -21,8 +21,18 @@ from recipe_dash.modeling import Attribute, image_attributes, table_attributes
 from recipe_dash.modeling.attributes import IMAGE_PROPERTIES, MISSING
 
 HISTOGRAM_COLUMNS = ("attribute", "by", "group", "bin", "bin_label", "left", "right", "count", "share")
-DRIFT_COLUMNS = ("attribute", "kind", "reference", "split", "psi", "ks", "p_value", "missing_reference",
-                 "missing_split", "verdict")
+DRIFT_COLUMNS = (
+    "attribute",
+    "kind",
+    "reference",
+    "split",
+    "psi",
+    "ks",
+    "p_value",
+    "missing_reference",
+    "missing_split",
+    "verdict",
+)
 UNLABELLED = "(unlabelled)"
 
 
@@ -37,8 +47,9 @@ def analyze(
 ) -> Result:
     """Histograms by class and split; a split whose PSI vs the reference reaches `psi_warn` (and whose
     chi-square p-value is below `alpha`) drifts, and `psi_fail` or more is a major shift."""
-    attributes = (table_attributes(dataset) if dataset.kind == "table"
-                  else image_attributes(features, names=IMAGE_PROPERTIES))
+    attributes = (
+        table_attributes(dataset) if dataset.kind == "table" else image_attributes(features, names=IMAGE_PROPERTIES)
+    )
     attributes = [a for a in attributes if a.n_missing < len(a.codes)]
     details: dict[str, Any] = {
         "attributes": [a.name for a in attributes],
@@ -51,11 +62,23 @@ def analyze(
     if len(present) < 2:
         reason = f"there is one split ('{present[0]}'); drift compares a training split with a test split."
         details |= {"drift_skipped": reason, "drift": pd.DataFrame(columns=list(DRIFT_COLUMNS))}
-        return Result("distributions", "pass", f"Histograms by class are ready; drift not checked: {reason}",
-                      findings_frame(), details)
+        return Result(
+            "distributions",
+            "pass",
+            f"Histograms by class are ready; drift not checked: {reason}",
+            findings_frame(),
+            details,
+        )
     reference = DEFAULT_SPLIT if DEFAULT_SPLIT in present else present[0]
-    drift = _drift_table(attributes, splits, reference, [s for s in present if s != reference],
-                         psi_warn=psi_warn, psi_fail=psi_fail, alpha=alpha)
+    drift = _drift_table(
+        attributes,
+        splits,
+        reference,
+        [s for s in present if s != reference],
+        psi_warn=psi_warn,
+        psi_fail=psi_fail,
+        alpha=alpha,
+    )
     details["drift"] = drift
     shifted = drift[drift["verdict"] != "stable"].sort_values("psi", ascending=False, kind="stable")
     findings = findings_frame(
@@ -63,10 +86,20 @@ def analyze(
         issue_type="drift",
         score=(shifted["psi"] / (2 * psi_fail)).clip(0, 1).to_numpy(),
         group=("column:" + shifted["attribute"] + " split:" + shifted["split"]).to_numpy(),
-        detail=[f"'{a}' is distributed differently in '{s}' than in '{r}' (PSI {p:.2f}"
-                + (f", KS {k:.2f}" if k == k else "") + f"): {v}."
-                for a, s, r, p, k, v in zip(shifted["attribute"], shifted["split"], shifted["reference"],
-                                            shifted["psi"], shifted["ks"], shifted["verdict"], strict=True)],
+        detail=[
+            f"'{a}' is distributed differently in '{s}' than in '{r}' (PSI {p:.2f}"
+            + (f", KS {k:.2f}" if k == k else "")
+            + f"): {v}."
+            for a, s, r, p, k, v in zip(
+                shifted["attribute"],
+                shifted["split"],
+                shifted["reference"],
+                shifted["psi"],
+                shifted["ks"],
+                shifted["verdict"],
+                strict=True,
+            )
+        ],
     )
     verdict: Verdict = "fail" if (drift["verdict"] == "major shift").any() else "warn" if len(shifted) else "pass"
     return Result("distributions", verdict, _summary(shifted, reference, psi_warn), findings, details)
@@ -92,12 +125,21 @@ def histograms(attributes: list[Attribute], samples: pd.DataFrame, *, n_bins: in
             counts = np.bincount(codes * len(labels) + bins[present], minlength=len(names) * len(labels))
             counts = counts.reshape(len(names), len(labels))
             shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-            frames.append(pd.DataFrame({
-                "attribute": attr.name, "by": by, "group": np.repeat(np.asarray(names, dtype=object), len(labels)),
-                "bin": np.tile(np.arange(len(labels)), len(names)), "bin_label": np.tile(labels, len(names)),
-                "left": np.tile(left, len(names)), "right": np.tile(right, len(names)),
-                "count": counts.ravel(), "share": shares.ravel(),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "attribute": attr.name,
+                        "by": by,
+                        "group": np.repeat(np.asarray(names, dtype=object), len(labels)),
+                        "bin": np.tile(np.arange(len(labels)), len(names)),
+                        "bin_label": np.tile(labels, len(names)),
+                        "left": np.tile(left, len(names)),
+                        "right": np.tile(right, len(names)),
+                        "count": counts.ravel(),
+                        "share": shares.ravel(),
+                    }
+                )
+            )
     if not frames:
         return pd.DataFrame(columns=list(HISTOGRAM_COLUMNS))
     return pd.concat(frames, ignore_index=True)[list(HISTOGRAM_COLUMNS)]
@@ -129,8 +171,14 @@ def _missing_code(attr: Attribute) -> int:
 
 
 def _drift_table(
-    attributes: list[Attribute], splits: np.ndarray, reference: str, others: list[str],
-    *, psi_warn: float, psi_fail: float, alpha: float,
+    attributes: list[Attribute],
+    splits: np.ndarray,
+    reference: str,
+    others: list[str],
+    *,
+    psi_warn: float,
+    psi_fail: float,
+    alpha: float,
 ) -> pd.DataFrame:
     rows = []
     is_reference = splits == reference
@@ -138,19 +186,40 @@ def _drift_table(
         for other in others:
             result = shift(attr, is_reference, splits == other)
             significant = result.p_value < alpha
-            verdict = ("major shift" if significant and result.psi >= psi_fail
-                       else "moderate shift" if significant and result.psi >= psi_warn else "stable")
-            rows.append((attr.name, attr.kind, reference, other, result.psi, result.ks, result.p_value,
-                         result.missing_reference, result.missing_other, verdict))
+            verdict = (
+                "major shift"
+                if significant and result.psi >= psi_fail
+                else "moderate shift"
+                if significant and result.psi >= psi_warn
+                else "stable"
+            )
+            rows.append(
+                (
+                    attr.name,
+                    attr.kind,
+                    reference,
+                    other,
+                    result.psi,
+                    result.ks,
+                    result.p_value,
+                    result.missing_reference,
+                    result.missing_other,
+                    verdict,
+                )
+            )
     frame = pd.DataFrame(rows, columns=list(DRIFT_COLUMNS))
     return frame.sort_values("psi", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def _summary(shifted: pd.DataFrame, reference: str, psi_warn: float) -> str:
     if shifted.empty:
-        return (f"No feature drifts between '{reference}' and the other split(s): no difference is both large "
-                f"(PSI at least {psi_warn:g}) and statistically significant.")
+        return (
+            f"No feature drifts between '{reference}' and the other split(s): no difference is both large "
+            f"(PSI at least {psi_warn:g}) and statistically significant."
+        )
     top = shifted.iloc[0]
-    return (f"{shifted['attribute'].nunique()} feature(s) are distributed differently outside '{reference}' "
-            f"(largest: '{top['attribute']}' in '{top['split']}', PSI {top['psi']:.2f}); the test scores will not "
-            "reflect training conditions: re-split at random or collect matching data.")
+    return (
+        f"{shifted['attribute'].nunique()} feature(s) are distributed differently outside '{reference}' "
+        f"(largest: '{top['attribute']}' in '{top['split']}', PSI {top['psi']:.2f}); the test scores will not "
+        "reflect training conditions: re-split at random or collect matching data."
+    )

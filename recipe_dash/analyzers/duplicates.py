@@ -36,12 +36,14 @@ def analyze(
     threshold = float(max_hamming) if dataset.kind == "image" else float(max_jitter)
     links = find_links(dataset, features, max_distance=threshold)
     frame = cluster_frame(dataset, links, threshold=threshold)
-    findings = concat_findings([
-        _exact_findings(frame),
-        _near_findings(frame, links, threshold),
-        _spread_findings(frame, "split", "leakage"),
-        _spread_findings(frame, "label", "conflicting_label"),
-    ])
+    findings = concat_findings(
+        [
+            _exact_findings(frame),
+            _near_findings(frame, links, threshold),
+            _spread_findings(frame, "split", "leakage"),
+            _spread_findings(frame, "label", "conflicting_label"),
+        ]
+    )
     counts = findings["issue_type"].value_counts().to_dict()
     details: dict[str, Any] = {
         "threshold": threshold,
@@ -56,7 +58,9 @@ def analyze(
     if links.skipped:
         details["near_search_skipped"] = links.skipped
         summary += f" Near duplicates were not searched: {links.skipped}"
-    verdict: Verdict = "fail" if counts.get("leakage") or counts.get("conflicting_label") else "warn" if counts else "pass"
+    verdict: Verdict = (
+        "fail" if counts.get("leakage") or counts.get("conflicting_label") else "warn" if counts else "pass"
+    )
     return Result("duplicates", verdict, summary, findings, details)
 
 
@@ -87,8 +91,10 @@ def search_note(links: Links) -> str | None:
         return f"Near duplicates were not searched: {links.skipped}"
     widest = SEARCH_HAMMING if links.unit == "bits" else SEARCH_JITTERS[0]
     if links.max_distance < widest:
-        return (f"The threshold stops at {links.max_distance:g}: a wider search would compare too many samples "
-                "of a dataset this size with each other.")
+        return (
+            f"The threshold stops at {links.max_distance:g}: a wider search would compare too many samples "
+            "of a dataset this size with each other."
+        )
     return None
 
 
@@ -110,8 +116,13 @@ def _near_findings(frame: pd.DataFrame, links: Links, threshold: float) -> pd.Da
         how = [f" (perceptual hashes {d:.0f} of 64 bits apart)." for d in distance]
     else:
         how = [f" (numeric columns differ by {d:.2g} RMS of their spread)." for d in distance]
-    return findings_frame(near["sample_id"], "near_duplicate", np.clip(score, 0.0, 1.0),
-                          "dup-" + near["cluster"].astype(str), "Near copy of " + other + pd.Series(how, index=near.index))
+    return findings_frame(
+        near["sample_id"],
+        "near_duplicate",
+        np.clip(score, 0.0, 1.0),
+        "dup-" + near["cluster"].astype(str),
+        "Near copy of " + other + pd.Series(how, index=near.index),
+    )
 
 
 def _spread_findings(frame: pd.DataFrame, attribute: str, issue_type: str) -> pd.DataFrame:
@@ -120,8 +131,15 @@ def _spread_findings(frame: pd.DataFrame, attribute: str, issue_type: str) -> pd
     other = _counterpart(spread, "cluster", attribute)
     other_value = spread.set_index("sample_id")[attribute].reindex(other.to_numpy()).to_numpy()
     if issue_type == "leakage":
-        detail = ("In '" + spread["split"] + "' while its copy " + other + " is in '" + other_value
-                  + "': the model is evaluated on what it trained on.")
+        detail = (
+            "In '"
+            + spread["split"]
+            + "' while its copy "
+            + other
+            + " is in '"
+            + other_value
+            + "': the model is evaluated on what it trained on."
+        )
     else:
         detail = "Labelled '" + spread["label"] + "' while its copy " + other + " is labelled '" + other_value + "'."
     score = np.where(spread["has_twin"], 1.0, 0.9)
@@ -136,15 +154,20 @@ def _counterpart(frame: pd.DataFrame, group: str, key: str) -> pd.Series:
     second = firsts[ranked == 1].set_index(group)
     first_key = first[key].reindex(frame[group]).to_numpy()
     use_second = frame[key].to_numpy() == first_key
-    other = np.where(use_second, second["sample_id"].reindex(frame[group]).to_numpy(),
-                     first["sample_id"].reindex(frame[group]).to_numpy())
+    other = np.where(
+        use_second,
+        second["sample_id"].reindex(frame[group]).to_numpy(),
+        first["sample_id"].reindex(frame[group]).to_numpy(),
+    )
     return pd.Series(other, index=frame.index, dtype="string")
 
 
 def _summary(counts: dict[str, int], n_clusters: int) -> str:
     if not counts:
         return "No exact or near duplicates found."
-    parts = [f"{counts.get('duplicate', 0)} exact and {counts.get('near_duplicate', 0)} near duplicates in {n_clusters} clusters"]
+    parts = [
+        f"{counts.get('duplicate', 0)} exact and {counts.get('near_duplicate', 0)} near duplicates in {n_clusters} clusters"
+    ]
     if counts.get("leakage"):
         parts.append(f"{counts['leakage']} samples leak across splits")
     if counts.get("conflicting_label"):

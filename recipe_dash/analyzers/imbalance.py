@@ -27,8 +27,10 @@ def analyze(
     is unused (class counts need no per-sample features) but kept for the shared signature.
     """
     counts = dataset.class_counts()
-    splits = {"all": counts.groupby("label")["count"].sum(),
-              **{s: counts[counts["split"] == s].set_index("label")["count"] for s in dataset.splits}}
+    splits = {
+        "all": counts.groupby("label")["count"].sum(),
+        **{s: counts[counts["split"] == s].set_index("label")["count"] for s in dataset.splits},
+    }
     classes = list(dataset.class_names)
     stats = {name: _split_stats(per_class, classes) for name, per_class in splits.items()}
     overall = stats["all"]
@@ -36,7 +38,8 @@ def analyze(
         "classes": classes,
         "counts": [
             {"split": name, "label": label, "count": count, "share": count / max(s["n"], 1)}
-            for name, s in stats.items() for label, count in s["counts"].items()
+            for name, s in stats.items()
+            for label, count in s["counts"].items()
         ],
         "splits": {name: {k: v for k, v in s.items() if k != "counts"} for name, s in stats.items()},
         "unlabelled": int(dataset.samples["label"].isna().sum()),
@@ -45,14 +48,22 @@ def analyze(
     }
     if len(classes) < 2:
         only = f"'{classes[0]}'" if classes else "none"
-        return Result("imbalance", "warn", f"There is one class ({only}); a classifier needs at least two. "
-                      "Check the label column or folders.", findings_frame(), details)
+        return Result(
+            "imbalance",
+            "warn",
+            f"There is one class ({only}); a classifier needs at least two. Check the label column or folders.",
+            findings_frame(),
+            details,
+        )
     counts = overall["counts"]
     others = {label: float(np.median([n for other, n in counts.items() if other != label])) for label in counts}
     rare = [(label, n, n / others[label]) for label, n in counts.items() if n < warn_ratio * others[label]]
     empty_in_split = [
-        (name, label) for name, s in stats.items() if name != "all" and s["n"]
-        for label, n in s["counts"].items() if n == 0
+        (name, label)
+        for name, s in stats.items()
+        if name != "all" and s["n"]
+        for label, n in s["counts"].items()
+        if n == 0
     ]
     details["rare_classes"] = [label for label, _, _ in rare]
     details["missing_in_split"] = [{"split": s, "label": label} for s, label in empty_in_split]
@@ -61,9 +72,15 @@ def analyze(
         issue_type="imbalance",
         score=[min(1.0, 1.0 - r) for _, _, r in rare] + [1.0] * len(empty_in_split),
         group=[f"class:{label}" for label, _, _ in rare] + [f"class:{label}" for _, label in empty_in_split],
-        detail=[f"Class '{label}' has {n} samples vs a median of {others[label]:.0f} for the other classes "
-                f"(about 1:{others[label] / max(n, 1):.1f})." for label, n, _ in rare]
-        + [f"Class '{label}' has no samples in split '{s}', so it is never evaluated there." for s, label in empty_in_split],
+        detail=[
+            f"Class '{label}' has {n} samples vs a median of {others[label]:.0f} for the other classes "
+            f"(about 1:{others[label] / max(n, 1):.1f})."
+            for label, n, _ in rare
+        ]
+        + [
+            f"Class '{label}' has no samples in split '{s}', so it is never evaluated there."
+            for s, label in empty_in_split
+        ],
     )
     verdict: Verdict = "pass"
     if rare or empty_in_split:
@@ -90,17 +107,24 @@ def _split_stats(counts: pd.Series, classes: list[str]) -> dict[str, Any]:
 
 
 def _summary(
-    verdict: Verdict, rare: list[tuple[str, int, float]], empty: list[tuple[str, str]], overall: dict[str, Any],
+    verdict: Verdict,
+    rare: list[tuple[str, int, float]],
+    empty: list[tuple[str, str]],
+    overall: dict[str, Any],
     others: dict[str, float],
 ) -> str:
     if verdict == "pass":
-        return (f"Classes are balanced enough: the largest is {overall['ratio']:.1f}x the smallest "
-                f"(normalized entropy {overall['normalized_entropy']:.2f}).")
+        return (
+            f"Classes are balanced enough: the largest is {overall['ratio']:.1f}x the smallest "
+            f"(normalized entropy {overall['normalized_entropy']:.2f})."
+        )
     parts = []
     if rare:
         label, n, _ = min(rare, key=lambda item: item[1])
         more = f" and {len(rare) - 1} other class(es)" if len(rare) > 1 else ""
-        parts.append(f"Class '{label}'{more} is rare ({n} samples vs a median of {others[label]:.0f} for the other classes)")
+        parts.append(
+            f"Class '{label}'{more} is rare ({n} samples vs a median of {others[label]:.0f} for the other classes)"
+        )
     if empty:
         parts.append(f"{len(empty)} class/split pair(s) have no samples (e.g. '{empty[0][1]}' in '{empty[0][0]}')")
     return "; ".join(parts) + f": {ADVICE}."

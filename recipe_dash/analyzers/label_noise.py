@@ -47,16 +47,22 @@ def analyze(
     The verdict follows the estimated noise rate: at least `warn_rate` warns, `fail_rate` fails.
     `details["scores"]` keeps the `max_score_rows` lowest label qualities; the histogram covers all.
     """
-    inputs = model_input(dataset, features, embedding=embedding, leak_threshold=leak_threshold,
-                         n_folds=n_folds, seed=seed)
-    details: dict[str, Any] = {"excluded_columns": inputs.excluded, "source": inputs.source,
-                               "n_folds": n_folds, "seed": seed}
+    inputs = model_input(
+        dataset, features, embedding=embedding, leak_threshold=leak_threshold, n_folds=n_folds, seed=seed
+    )
+    details: dict[str, Any] = {
+        "excluded_columns": inputs.excluded,
+        "source": inputs.source,
+        "n_folds": n_folds,
+        "seed": seed,
+    }
     if inputs.matrix.shape[1] == 0:
         reason = _unmodelable_reason(inputs)
         details |= {"skipped": reason, "notes": []}
         return Result("label_noise", "warn", f"Label noise not estimated: {reason}", findings_frame(), details)
-    oof = out_of_fold(inputs, dataset.labels, n_folds=n_folds, seed=seed,
-                      max_train_samples=max_train_samples, cache_dir=cache_dir)
+    oof = out_of_fold(
+        inputs, dataset.labels, n_folds=n_folds, seed=seed, max_train_samples=max_train_samples, cache_dir=cache_dir
+    )
     details["notes"] = list(oof.notes)
     if len(oof.classes) < 2:
         reason = _skip_reason(dataset, oof)
@@ -88,9 +94,16 @@ def analyze(
         issue_type="label_noise",
         score=(1.0 - flagged["label_quality"]).clip(0, 1).to_numpy(),
         group=("given:" + flagged["label"] + " -> suspected:" + flagged["suspected_label"]).to_numpy(),
-        detail=[f"Labelled '{g}' but looks like '{s}' (model: {ps:.0%} '{s}', {pg:.0%} '{g}')."
-                for g, s, ps, pg in zip(flagged["label"], flagged["suspected_label"], flagged["suspected_prob"],
-                                        flagged["label_quality"], strict=True)],
+        detail=[
+            f"Labelled '{g}' but looks like '{s}' (model: {ps:.0%} '{s}', {pg:.0%} '{g}')."
+            for g, s, ps, pg in zip(
+                flagged["label"],
+                flagged["suspected_label"],
+                flagged["suspected_prob"],
+                flagged["label_quality"],
+                strict=True,
+            )
+        ],
     )
     verdict: Verdict = "fail" if rate >= fail_rate else "warn" if rate >= warn_rate or len(findings) else "pass"
     return Result("label_noise", verdict, _summary(verdict, rate, len(findings), n_counted, details), findings, details)
@@ -109,8 +122,13 @@ def _scores(dataset: Dataset, oof: OutOfFold, learned: ConfidentLearning) -> pd.
     suspected_prob[idx] = oof.probs[idx, learned.suspected]
     is_issue = np.zeros(len(frame), dtype=bool)
     is_issue[idx] = learned.is_issue
-    return frame.assign(scored=oof.scored, label_quality=quality, suspected_label=pd.array(suspected, dtype="string"),
-                        suspected_prob=suspected_prob, is_issue=is_issue)
+    return frame.assign(
+        scored=oof.scored,
+        label_quality=quality,
+        suspected_label=pd.array(suspected, dtype="string"),
+        suspected_prob=suspected_prob,
+        is_issue=is_issue,
+    )
 
 
 def _joint(classes: tuple[str, ...], learned: ConfidentLearning, n_counted: int) -> pd.DataFrame:
@@ -118,28 +136,33 @@ def _joint(classes: tuple[str, ...], learned: ConfidentLearning, n_counted: int)
     count and the confident-joint count; `share_of_given` is the heatmap's row-normalised value."""
     K = len(classes)
     row = learned.joint.sum(axis=1, keepdims=True)
-    return pd.DataFrame({
-        "given_label": np.repeat(classes, K),
-        "true_label": np.tile(classes, K),
-        "share": learned.joint.ravel(),
-        "share_of_given": (learned.joint / np.where(row > 0, row, 1.0)).ravel(),
-        "expected_count": learned.joint.ravel() * n_counted,
-        "confident_count": learned.confident_joint.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "given_label": np.repeat(classes, K),
+            "true_label": np.tile(classes, K),
+            "share": learned.joint.ravel(),
+            "share_of_given": (learned.joint / np.where(row > 0, row, 1.0)).ravel(),
+            "expected_count": learned.joint.ravel() * n_counted,
+            "confident_count": learned.confident_joint.ravel(),
+        }
+    )
 
 
 def _class_noise(oof: OutOfFold, learned: ConfidentLearning, y: np.ndarray) -> pd.DataFrame:
     """Per given class: samples, estimated share mislabelled, samples flagged, most common true class."""
     joint = learned.joint.copy()
     np.fill_diagonal(joint, 0.0)
-    return pd.DataFrame({
-        "label": list(oof.classes),
-        "n_samples": np.bincount(y, minlength=len(oof.classes)),
-        "noise_rate": learned.class_noise_rates(),
-        "n_flagged": np.bincount(y[learned.is_issue], minlength=len(oof.classes)),
-        "mostly_confused_with": [oof.classes[j] if joint[i, j] > 0 else None
-                                 for i, j in enumerate(joint.argmax(axis=1))],
-    })
+    return pd.DataFrame(
+        {
+            "label": list(oof.classes),
+            "n_samples": np.bincount(y, minlength=len(oof.classes)),
+            "noise_rate": learned.class_noise_rates(),
+            "n_flagged": np.bincount(y[learned.is_issue], minlength=len(oof.classes)),
+            "mostly_confused_with": [
+                oof.classes[j] if joint[i, j] > 0 else None for i, j in enumerate(joint.argmax(axis=1))
+            ],
+        }
+    )
 
 
 def _skip_reason(dataset: Dataset, oof: OutOfFold) -> str:
@@ -147,8 +170,10 @@ def _skip_reason(dataset: Dataset, oof: OutOfFold) -> str:
     if len(classes) < 2:
         only = f"'{classes[0]}'" if len(classes) else "none"
         return f"the labels have one class ({only}); label noise needs at least two. Check the label column or folders."
-    return ("fewer than two classes have enough distinct samples for cross-validation "
-            f"({'; '.join(oof.notes) or 'too few samples'}). Add samples or lower n_folds.")
+    return (
+        "fewer than two classes have enough distinct samples for cross-validation "
+        f"({'; '.join(oof.notes) or 'too few samples'}). Add samples or lower n_folds."
+    )
 
 
 def _unmodelable_reason(inputs: ModelInput) -> str:
@@ -160,8 +185,10 @@ def _unmodelable_reason(inputs: ModelInput) -> str:
 
 
 def _summary(verdict: Verdict, rate: float, n_flagged: int, n_counted: int, details: dict[str, Any]) -> str:
-    estimate = (f"about {rate:.1%} of labels look wrong (estimated from {n_counted} distinct samples, "
-                f"model accuracy {details['oof_accuracy']:.0%} out of fold)")
+    estimate = (
+        f"about {rate:.1%} of labels look wrong (estimated from {n_counted} distinct samples, "
+        f"model accuracy {details['oof_accuracy']:.0%} out of fold)"
+    )
     if verdict == "pass":
         return f"Labels look clean: {estimate}; no sample is confidently mislabelled."
     return f"{n_flagged} sample(s) are probably mislabelled and {estimate}: {ADVICE}."

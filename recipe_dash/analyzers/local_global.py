@@ -42,12 +42,15 @@ def analyze(
     details: dict[str, Any] = {"patch_side": patch_side, "n_folds": n_folds}
     if dataset.kind != "image":
         details["skipped"] = "it compares image patches with whole images, and this dataset is a table."
-        return Result("local_global", "pass", f"Local vs global not measured: {details['skipped']}",
-                      findings_frame(), details)
+        return Result(
+            "local_global", "pass", f"Local vs global not measured: {details['skipped']}", findings_frame(), details
+        )
     images, y, n_classes = _thumbnails(dataset, features, n_folds=n_folds, max_samples=max_samples, seed=seed)
     if n_classes < 2:
-        reason = (f"fewer than two classes have {n_folds} or more decodable images; "
-                  "cross-validation needs them. Check the labels or lower n_folds.")
+        reason = (
+            f"fewer than two classes have {n_folds} or more decodable images; "
+            "cross-validation needs them. Check the labels or lower n_folds."
+        )
         details["skipped"] = reason
         return Result("local_global", "pass", f"Local vs global not measured: {reason}", findings_frame(), details)
     side = images.shape[1]
@@ -63,8 +66,12 @@ def analyze(
     rows = [
         ("whole", f"{side}x{side} thumbnail", side, _cv_accuracy(images, y, folds, seed)),
         ("downscaled", f"{side // 2}x{side // 2} thumbnail", side // 2, _cv_accuracy(half, y, folds, seed)),
-        ("patches", f"random {patch_side}x{patch_side} patches", patch_side,
-         _cv_accuracy(patches, y[owner], folds[owner], seed)),
+        (
+            "patches",
+            f"random {patch_side}x{patch_side} patches",
+            patch_side,
+            _cv_accuracy(patches, y[owner], folds[owner], seed),
+        ),
     ]
     table = pd.DataFrame([(*r, chance, (r[3] - chance) / (1 - chance)) for r in rows], columns=list(ACCURACY_COLUMNS))
     statement = _statement(table, local_share, patch_side, side)
@@ -110,6 +117,7 @@ def _cv_accuracy(images: np.ndarray, y: np.ndarray, folds: np.ndarray, seed: int
     # sklearn takes about a second to import and only the model-based checks need it
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
+
     X = _inputs(images)
     predicted = np.empty(len(y), dtype=np.int64)
     with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
@@ -133,8 +141,10 @@ def _inputs(images: np.ndarray) -> np.ndarray:
 def _statement(table: pd.DataFrame, local_share: float, patch_side: int, side: int) -> str:
     skill = dict(zip(table["view"], table["skill"], strict=True))
     accuracy = dict(zip(table["view"], table["balanced_accuracy"], strict=True))
-    figures = (f"balanced accuracy {accuracy['patches']:.0%} on random {patch_side}x{patch_side} patches vs "
-               f"{accuracy['whole']:.0%} on the whole {side}x{side} image")
+    figures = (
+        f"balanced accuracy {accuracy['patches']:.0%} on random {patch_side}x{patch_side} patches vs "
+        f"{accuracy['whole']:.0%} on the whole {side}x{side} image"
+    )
     if skill["whole"] <= 0.05:
         return f"Neither patches nor whole images predict the label with a linear model ({figures})."
     if skill["patches"] >= local_share * skill["whole"]:
@@ -142,6 +152,8 @@ def _statement(table: pd.DataFrame, local_share: float, patch_side: int, side: i
     else:
         verdict = f"The label needs global context ({figures}): use a model that sees the whole image."
     if skill["downscaled"] >= local_share * skill["whole"]:
-        verdict += (f" The {side // 2}x{side // 2} version keeps most of it ({accuracy['downscaled']:.0%}), so a "
-                    "smaller input size is a cheap regulariser.")
+        verdict += (
+            f" The {side // 2}x{side // 2} version keeps most of it ({accuracy['downscaled']:.0%}), so a "
+            "smaller input size is a cheap regulariser."
+        )
     return verdict

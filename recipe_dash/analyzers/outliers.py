@@ -46,19 +46,30 @@ def analyze(
     """
     inputs = model_input(dataset, features, embedding=embedding, leak_threshold=None)
     n_rows = len(inputs.matrix)
-    details: dict[str, Any] = {"views": list(VIEWS), "threshold": threshold, "source": inputs.source,
-                               "excluded_columns": inputs.excluded}
+    details: dict[str, Any] = {
+        "views": list(VIEWS),
+        "threshold": threshold,
+        "source": inputs.source,
+        "excluded_columns": inputs.excluded,
+    }
     min_rows = max(2 * n_neighbors, 20)
     if n_rows < min_rows or inputs.matrix.shape[1] == 0:
-        reason = (f"only {n_rows} sample(s) have a feature vector; outlier scores need at least {min_rows}."
-                  if n_rows < min_rows else "no column is left to describe the samples.")
+        reason = (
+            f"only {n_rows} sample(s) have a feature vector; outlier scores need at least {min_rows}."
+            if n_rows < min_rows
+            else "no column is left to describe the samples."
+        )
         details["skipped"] = reason
         return Result("outliers", "pass", f"Outliers not scored: {reason}", findings_frame(), details)
     rng = np.random.default_rng(seed)
-    views = np.column_stack([
-        _robust_z(_isolation_scores(inputs.matrix, n_estimators=n_estimators, seed=seed)),
-        _robust_z(np.log(_knn_distances(inputs.matrix, n_neighbors=n_neighbors, max_reference=max_reference, rng=rng))),
-    ])
+    views = np.column_stack(
+        [
+            _robust_z(_isolation_scores(inputs.matrix, n_estimators=n_estimators, seed=seed)),
+            _robust_z(
+                np.log(_knn_distances(inputs.matrix, n_neighbors=n_neighbors, max_reference=max_reference, rng=rng))
+            ),
+        ]
+    )
     combined = views.mean(axis=1)
     flagged = combined >= threshold
     cap = max(1, int(max_share * n_rows))
@@ -67,8 +78,7 @@ def analyze(
     why = np.full(n_rows, None, dtype=object)
     why[flagged] = [_explain(inputs, int(row), views[row]) for row in np.flatnonzero(flagged)]
     probability = 1.0 / (1.0 + np.exp(-(combined - threshold)))  # 0.5 at the threshold, near 1 well above it
-    scores = _scores(dataset, inputs, combined=combined, probability=probability, views=views, flagged=flagged,
-                     why=why)
+    scores = _scores(dataset, inputs, combined=combined, probability=probability, views=views, flagged=flagged, why=why)
     details["scores"] = keep_worst(scores, "outlier_score", high_is_bad=True, limit=max_score_rows)
     details["score_histogram"] = score_histogram(scores["outlier_score"].to_numpy(), scores["is_outlier"].to_numpy())
     hits = scores[scores["is_outlier"]].sort_values("outlier_score", ascending=False, kind="stable")
@@ -125,13 +135,18 @@ def _explain(inputs: ModelInput, row: int, view_z: np.ndarray) -> str:
     top = named[np.argsort(-np.abs(values[named]))][:3]
     parts = [f"{inputs.feature_names[i]} {values[i]:+.1f} sd" for i in top]
     features = f"unusual {', '.join(parts)}" if parts else "an unusual overall pattern, no single property extreme"
-    return (f"Far from the other samples ({leading} z={view_z.max():.1f}, other view z={view_z.min():.1f}); "
-            f"{features}.")
+    return f"Far from the other samples ({leading} z={view_z.max():.1f}, other view z={view_z.min():.1f}); {features}."
 
 
 def _scores(
-    dataset: Dataset, inputs: ModelInput, *, combined: np.ndarray, probability: np.ndarray, views: np.ndarray,
-    flagged: np.ndarray, why: np.ndarray,
+    dataset: Dataset,
+    inputs: ModelInput,
+    *,
+    combined: np.ndarray,
+    probability: np.ndarray,
+    views: np.ndarray,
+    flagged: np.ndarray,
+    why: np.ndarray,
 ) -> pd.DataFrame:
     """One row per sample (arrays are per matrix row); unscored samples (no feature vector) get NaN."""
     frame = dataset.samples[["sample_id", "label", "split"]].reset_index(drop=True)
@@ -143,13 +158,14 @@ def _scores(
 
     columns = {"scored": inputs.rows, "outlier_score": spread(combined, np.nan), "score": spread(probability, np.nan)}
     columns |= {view: spread(views[:, i], np.nan) for i, view in enumerate(VIEWS)}
-    columns |= {"is_outlier": spread(flagged, False),
-                "why": pd.array(spread(why, None), dtype="string")}
+    columns |= {"is_outlier": spread(flagged, False), "why": pd.array(spread(why, None), dtype="string")}
     return frame.assign(**columns)
 
 
 def _summary(n_flagged: int, n_rows: int, hits: pd.DataFrame) -> str:
     if not n_flagged:
         return f"No sample stands out among the {n_rows} scored: nothing looks like it comes from another source."
-    return (f"{n_flagged} of {n_rows} sample(s) look like they come from elsewhere (worst: "
-            f"'{hits['sample_id'].iloc[0]}'); look at them first and drop or fix those that do not belong.")
+    return (
+        f"{n_flagged} of {n_rows} sample(s) look like they come from elsewhere (worst: "
+        f"'{hits['sample_id'].iloc[0]}'); look at them first and drop or fix those that do not belong."
+    )

@@ -33,6 +33,13 @@ from recipe_dash.features.executors import EXECUTOR_KINDS, ExecutorKind, Workers
 from recipe_dash.features.images import TINY_SIDE, WORK_SIDE
 
 __all__ = [
-    "EXECUTOR_KINDS", "IMAGE_COLUMNS", "IMAGE_DTYPES", "TINY_SIDE", "WORK_SIDE", "ExecutorKind", "Workers",
-    "compute_features", "open_executor",
+    "EXECUTOR_KINDS",
+    "IMAGE_COLUMNS",
+    "IMAGE_DTYPES",
+    "TINY_SIDE",
+    "WORK_SIDE",
+    "ExecutorKind",
+    "Workers",
+    "compute_features",
+    "open_executor",
 ]

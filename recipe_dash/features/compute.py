@@ -27,18 +27,53 @@ from recipe_dash.settings import get_settings
 
 Progress = Callable[[int, int, str], None]  # (done, total, message)
 IMAGE_COLUMNS = (
-    "sha256", "pixel_hash", "phash", "dhash", "width", "height", "mode", "format", "file_bytes", "brightness",
-    "contrast", "blur", "decode_error", "tiny", "mean_r", "mean_g", "mean_b", "transparency",
+    "sha256",
+    "pixel_hash",
+    "phash",
+    "dhash",
+    "width",
+    "height",
+    "mode",
+    "format",
+    "file_bytes",
+    "brightness",
+    "contrast",
+    "blur",
+    "decode_error",
+    "tiny",
+    "mean_r",
+    "mean_g",
+    "mean_b",
+    "transparency",
 )
 IMAGE_DTYPES = {
-    "sample_id": "string", "sha256": "string", "pixel_hash": "string", "phash": "Int64", "dhash": "Int64",
-    "width": "Int64", "height": "Int64", "mode": "string", "format": "string", "file_bytes": "Int64",
-    "brightness": "float64", "contrast": "float64", "blur": "float64", "decode_error": "string",
-    "tiny": "object", "mean_r": "float64", "mean_g": "float64", "mean_b": "float64", "transparency": "boolean",
+    "sample_id": "string",
+    "sha256": "string",
+    "pixel_hash": "string",
+    "phash": "Int64",
+    "dhash": "Int64",
+    "width": "Int64",
+    "height": "Int64",
+    "mode": "string",
+    "format": "string",
+    "file_bytes": "Int64",
+    "brightness": "float64",
+    "contrast": "float64",
+    "blur": "float64",
+    "decode_error": "string",
+    "tiny": "object",
+    "mean_r": "float64",
+    "mean_g": "float64",
+    "mean_b": "float64",
+    "transparency": "boolean",
 }
 FEATURES_VERSION = 3  # bump when a column is added or computed differently: old caches are then ignored
-_CACHE_DTYPES = IMAGE_DTYPES | {"fingerprint": "string", "exact_pixel_hash": "string", "size": "Int64",
-                                "mtime_ns": "Int64"}
+_CACHE_DTYPES = IMAGE_DTYPES | {
+    "fingerprint": "string",
+    "exact_pixel_hash": "string",
+    "size": "Int64",
+    "mtime_ns": "Int64",
+}
 _FLUSH_ROWS = 4096  # rows buffered before a part is written (what a cancelled pass keeps)
 
 
@@ -157,9 +192,13 @@ def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: W
     paths = [path_of[s] for s in merged.loc[missing, "sample_id"]]
     found: dict[str, str | None] = {}
     task = partial(pixel_hashes, max_pixels=get_settings().max_image_pixels)
-    run_chunks(workers, chunked(paths, workers.n_workers), task,
-               on_chunk=lambda chunk, hashes: found.update(zip(chunk, hashes, strict=True)),
-               on_crash=lambda path, _reason: found.update({path: None}))
+    run_chunks(
+        workers,
+        chunked(paths, workers.n_workers),
+        task,
+        on_chunk=lambda chunk, hashes: found.update(zip(chunk, hashes, strict=True)),
+        on_crash=lambda path, _reason: found.update({path: None}),
+    )
     merged.loc[missing, "exact_pixel_hash"] = pd.array([found[p] for p in paths], dtype="string")
     return True
 
@@ -187,8 +226,14 @@ def _file_keys(sample_ids: list[str], paths: list[str]) -> pd.DataFrame:
         except OSError:
             sizes.append(-1)
             mtimes.append(-1)
-    return pd.DataFrame({"sample_id": pd.array(sample_ids, dtype="string"), "path": paths,
-                         "size": pd.array(sizes, dtype="Int64"), "mtime_ns": pd.array(mtimes, dtype="Int64")})
+    return pd.DataFrame(
+        {
+            "sample_id": pd.array(sample_ids, dtype="string"),
+            "path": paths,
+            "size": pd.array(sizes, dtype="Int64"),
+            "mtime_ns": pd.array(mtimes, dtype="Int64"),
+        }
+    )
 
 
 def _crash_columns(path: str, reason: str) -> dict[str, list[Any]]:
@@ -229,6 +274,7 @@ def _write_row_hashes(path: Path, hashes: np.ndarray, key: dict[str, str]) -> No
     """Atomically (temporary name, then rename): a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
-    pq.write_table(pa.table({"row_hash": hashes}).replace_schema_metadata(key), partial,
-                   compression="none")  # random hashes do not compress; skipping it halves the write
+    pq.write_table(
+        pa.table({"row_hash": hashes}).replace_schema_metadata(key), partial, compression="none"
+    )  # random hashes do not compress; skipping it halves the write
     partial.replace(path)

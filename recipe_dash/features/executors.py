@@ -29,7 +29,9 @@ class Workers:
         if broken is not self.executor:
             return
         if self._factory is None:
-            raise RecipeDashError("A worker process died and broke the executor that was passed in; rerun the analysis.")
+            raise RecipeDashError(
+                "A worker process died and broke the executor that was passed in; rerun the analysis."
+            )
         broken.shutdown(wait=False, cancel_futures=True)
         self.executor = self._factory()
 
@@ -103,7 +105,9 @@ def _dask_client(scheduler: str | None, n_workers: int | None) -> Iterator[Any]:
         try:
             client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as err:
-            raise RecipeDashError(f"Cannot reach the Dask scheduler at {scheduler}: {err}. Is the cluster running?") from None
+            raise RecipeDashError(
+                f"Cannot reach the Dask scheduler at {scheduler}: {err}. Is the cluster running?"
+            ) from None
         with client:
             yield client
         return

@@ -16,8 +16,24 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 CACHED_COLUMNS = (
-    "sha256", "fingerprint", "phash", "dhash", "width", "height", "mode", "format", "file_bytes",
-    "brightness", "contrast", "blur", "decode_error", "tiny", "mean_r", "mean_g", "mean_b", "transparency",
+    "sha256",
+    "fingerprint",
+    "phash",
+    "dhash",
+    "width",
+    "height",
+    "mode",
+    "format",
+    "file_bytes",
+    "brightness",
+    "contrast",
+    "blur",
+    "decode_error",
+    "tiny",
+    "mean_r",
+    "mean_g",
+    "mean_b",
+    "transparency",
 )
 TINY_SIDE = 16  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major
 WORK_SIDE = 64  # statistics are taken on the image box-reduced by an integer factor to a short side of 64-127 px

@@ -76,10 +76,7 @@ def content_positions(dataset: Dataset) -> list[int]:
     """Positions of the columns that describe a sample: all but label, split and identifier columns."""
     table = dataset.table
     skipped = {str(dataset.label_column), *identifier_columns(table)}
-    return [
-        i for i, name in enumerate(table.columns)
-        if str(name) not in skipped and str(name).lower() != SPLIT_COLUMN
-    ]
+    return [i for i, name in enumerate(table.columns) if str(name) not in skipped and str(name).lower() != SPLIT_COLUMN]
 
 
 def row_hashes(dataset: Dataset) -> np.ndarray:

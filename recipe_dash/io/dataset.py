@@ -77,11 +77,13 @@ class Dataset:
         labelled = label_codes >= 0
         pairs = split_codes[labelled] * len(label_names) + label_codes[labelled]
         count = np.bincount(pairs, minlength=len(split_names) * len(label_names))
-        counts = pd.DataFrame({
-            "split": np.repeat(np.asarray(split_names, dtype=object), len(label_names)),
-            "label": np.tile(np.asarray(label_names, dtype=object), len(split_names)),
-            "count": count,
-        }).astype({"split": "string", "label": "string"})
+        counts = pd.DataFrame(
+            {
+                "split": np.repeat(np.asarray(split_names, dtype=object), len(label_names)),
+                "label": np.tile(np.asarray(label_names, dtype=object), len(split_names)),
+                "count": count,
+            }
+        ).astype({"split": "string", "label": "string"})
         counts = counts[counts["count"] > 0]
         rank = counts["label"].map({name: i for i, name in enumerate(self.class_names)})
         return counts.assign(rank=rank).sort_values(["split", "rank"]).drop(columns="rank").reset_index(drop=True)

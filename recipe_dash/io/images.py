@@ -87,9 +87,7 @@ def _subfolders(folder: Path) -> list[Path]:
     )
 
 
-def _collect(
-    root: Path, folder: Path, split: str, records: list[tuple[str, str, str, int]], notes: list[str]
-) -> None:
+def _collect(root: Path, folder: Path, split: str, records: list[tuple[str, str, str, int]], notes: list[str]) -> None:
     """Append (sample_id, label, split, bytes) for every image below each class folder of `folder`.
 
     Plain os.scandir and string paths: pathlib costs seconds per 100k files.

@@ -166,16 +166,15 @@ def load_table(path: Path, *, label_column: str | None = None, name: str | None 
             "Choose one (--label-column C on the command line)."
         )
     if label not in frame.columns:
-        raise DataError(
-            f"Column '{label}' is not in '{path.name}'. Columns: {', '.join(map(str, frame.columns))}."
-        )
+        raise DataError(f"Column '{label}' is not in '{path.name}'. Columns: {', '.join(map(str, frame.columns))}.")
     if len(frame) == 0:
         raise DataError(f"'{path.name}' has a header but no rows.")
     labels = frame[label].astype("string")
     splits = _split_values(frame)
     row_numbers = pa.compute.cast(pa.array(np.arange(len(frame))), pa.string())  # 20x faster than pandas' astype
-    samples = pd.DataFrame({"sample_id": pd.array(row_numbers, dtype="string"), "label": labels,
-                            "split": splits.astype("string")})
+    samples = pd.DataFrame(
+        {"sample_id": pd.array(row_numbers, dtype="string"), "label": labels, "split": splits.astype("string")}
+    )
     classes = sorted_classes(samples["label"])
     notes = _label_notes(samples["label"], classes, str(label))
     dataset = Dataset(

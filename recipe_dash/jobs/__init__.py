@@ -19,8 +19,16 @@ from recipe_dash.jobs.runner import (
 )
 
 __all__ = [
-    "JOB_KINDS", "JobContext", "JobStopped", "create_job", "get_job", "list_jobs", "register_job_kind",
-    "request_stop", "run_job", "submit",
+    "JOB_KINDS",
+    "JobContext",
+    "JobStopped",
+    "create_job",
+    "get_job",
+    "list_jobs",
+    "register_job_kind",
+    "request_stop",
+    "run_job",
+    "submit",
 ]
 
 register_job_kind("train", "recipe_dash.training.worker:train_run")

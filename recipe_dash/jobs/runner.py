@@ -31,8 +31,15 @@ def create_job(store: Store, kind: str, config: dict[str, Any], dataset_id: int 
     if kind not in JOB_KINDS:
         raise ValueError(f"Unknown job kind '{kind}'. Choose one of: {', '.join(sorted(JOB_KINDS))}.")
     with store.session() as session, session.begin():
-        job = JobRecord(kind=kind, config=config, dataset_id=dataset_id, status="queued", done=0.0,
-                        message="queued", stop_requested=False)
+        job = JobRecord(
+            kind=kind,
+            config=config,
+            dataset_id=dataset_id,
+            status="queued",
+            done=0.0,
+            message="queued",
+            stop_requested=False,
+        )
         session.add(job)
         session.flush()
         return job.id
@@ -46,7 +53,10 @@ def submit(store: Store, kind: str, config: dict[str, Any], dataset_id: int | No
     with (log_dir / f"job-{job_id}.log").open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "recipe_dash.jobs.worker", str(job_id), "--db", store.url],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     _update(store, job_id, pid=process.pid)
     return job_id
@@ -66,8 +76,15 @@ def run_job(store: Store, job_id: int) -> None:
     except JobStopped:
         _update(store, job_id, status="cancelled", finished_at=utcnow(), message="stopped by the user")
     except Exception as err:  # the job's own failure is data for the page, never a crashed app
-        _update(store, job_id, status="failed", finished_at=utcnow(), error=f"{type(err).__name__}: {err}",
-                message="failed", result={"traceback": traceback.format_exc(limit=20)})
+        _update(
+            store,
+            job_id,
+            status="failed",
+            finished_at=utcnow(),
+            error=f"{type(err).__name__}: {err}",
+            message="failed",
+            result={"traceback": traceback.format_exc(limit=20)},
+        )
     else:
         _update(store, job_id, status="done", finished_at=utcnow(), result=result, message="done")
 

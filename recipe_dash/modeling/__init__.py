@@ -14,7 +14,19 @@ from recipe_dash.modeling.oof import OutOfFold, duplicate_groups, out_of_fold
 from recipe_dash.modeling.single_feature import assign_folds, predictive_power
 
 __all__ = [
-    "DEFAULT_LEAK_THRESHOLD", "Attribute", "EmbeddingSource", "ModelInput", "OutOfFold", "assign_folds", "attribute",
-    "duplicate_groups", "image_attributes", "leaking_columns", "load_embedding", "model_input", "out_of_fold",
-    "predictive_power", "table_attributes",
+    "DEFAULT_LEAK_THRESHOLD",
+    "Attribute",
+    "EmbeddingSource",
+    "ModelInput",
+    "OutOfFold",
+    "assign_folds",
+    "attribute",
+    "duplicate_groups",
+    "image_attributes",
+    "leaking_columns",
+    "load_embedding",
+    "model_input",
+    "out_of_fold",
+    "predictive_power",
+    "table_attributes",
 ]

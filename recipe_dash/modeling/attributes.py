@@ -62,8 +62,9 @@ def image_attributes(
     width = features["width"].astype("Float64")
     height = features["height"].astype("Float64")
     aspect = (width / height.where(height > 0)).round(3)
-    return [attribute(name, aspect if name == "aspect_ratio" else features[name], max_codes=max_codes)
-            for name in names]
+    return [
+        attribute(name, aspect if name == "aspect_ratio" else features[name], max_codes=max_codes) for name in names
+    ]
 
 
 def attribute(name: str, column: pd.Series, *, max_codes: int = 20) -> Attribute:

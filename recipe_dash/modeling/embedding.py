@@ -52,8 +52,10 @@ def _from_columns(dataset: Dataset, columns: list[str]) -> tuple[np.ndarray, np.
     table = dataset.table
     unknown = [c for c in columns if c not in table.columns]
     if unknown:
-        raise DataError(f"Embedding column(s) {', '.join(map(repr, unknown))} are not in '{dataset.name}'. "
-                        f"Columns: {', '.join(map(str, table.columns))}.")
+        raise DataError(
+            f"Embedding column(s) {', '.join(map(repr, unknown))} are not in '{dataset.name}'. "
+            f"Columns: {', '.join(map(str, table.columns))}."
+        )
     parsed = {c: as_numeric(table[c]) for c in columns}
     text = [c for c, values in parsed.items() if values is None]
     if text:
@@ -71,8 +73,10 @@ def _from_npy(dataset: Dataset, path: Path) -> tuple[np.ndarray, np.ndarray, tup
     except (OSError, ValueError) as err:
         raise DataError(f"'{path.name}' is not a readable .npy array ({err}).") from None
     if vectors.ndim != 2 or not np.issubdtype(vectors.dtype, np.number):
-        raise DataError(f"'{path.name}' holds a {vectors.ndim}-d {vectors.dtype} array; an embedding is a 2-d "
-                        "numeric array with one row per sample.")
+        raise DataError(
+            f"'{path.name}' holds a {vectors.ndim}-d {vectors.dtype} array; an embedding is a 2-d "
+            "numeric array with one row per sample."
+        )
     if len(vectors) != dataset.n_samples:
         raise DataError(
             f"'{path.name}' has {len(vectors)} rows but the dataset has {dataset.n_samples} samples. A .npy "
@@ -113,16 +117,20 @@ def _parquet_vectors(frame: pd.DataFrame, path: Path) -> tuple[np.ndarray, tuple
         return np.stack(frame.iloc[:, 0].to_numpy()).astype(np.float64), _names(int(lengths.iloc[0]))
     text = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     if text or frame.shape[1] == 0:
-        raise DataError(f"'{path.name}' needs numeric vector columns besides '{_ID}'"
-                        + (f"; not numeric: {', '.join(text[:5])}." if text else "."))
+        raise DataError(
+            f"'{path.name}' needs numeric vector columns besides '{_ID}'"
+            + (f"; not numeric: {', '.join(text[:5])}." if text else ".")
+        )
     return frame.to_numpy(dtype=np.float64), tuple(map(str, frame.columns))
 
 
 def _finite(vectors: np.ndarray, path: Path) -> np.ndarray:
     bad = ~np.isfinite(vectors).all(axis=1)
     if bad.any():
-        raise DataError(f"'{path.name}' has NaN or infinite values in {int(bad.sum())} row(s), e.g. row "
-                        f"{int(np.flatnonzero(bad)[0])}. Fill or drop them.")
+        raise DataError(
+            f"'{path.name}' has NaN or infinite values in {int(bad.sum())} row(s), e.g. row "
+            f"{int(np.flatnonzero(bad)[0])}. Fill or drop them."
+        )
     return vectors
 
 

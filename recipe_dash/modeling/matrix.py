@@ -71,16 +71,22 @@ def leaking_columns(
 
 def _table_input(dataset: Dataset, *, leak_threshold: float | None, n_folds: int, seed: int) -> ModelInput:
     attributes = table_attributes(dataset)
-    reasons: list[tuple[str, str]] = [(name, "identifier-like (all values distinct)")
-                                      for name in identifier_columns(dataset.table)]
+    reasons: list[tuple[str, str]] = [
+        (name, "identifier-like (all values distinct)") for name in identifier_columns(dataset.table)
+    ]
     reasons += [(a.name, "empty (no values)") for a in attributes if a.n_missing == len(a.codes)]
-    reasons += [(a.name, f"constant (always '{a.categories[0]}')") for a in attributes
-                if a.is_constant and a.n_missing < len(a.codes)]
+    reasons += [
+        (a.name, f"constant (always '{a.categories[0]}')")
+        for a in attributes
+        if a.is_constant and a.n_missing < len(a.codes)
+    ]
     if leak_threshold is not None:
         candidates = [a for a in attributes if a.name not in {name for name, _ in reasons}]
         leaks = leaking_columns(candidates, dataset.labels, threshold=leak_threshold, n_folds=n_folds, seed=seed)
-        reasons += [(name, f"leaks the label (balanced accuracy {acc:.2f} alone)")
-                    for name, acc in zip(leaks["attribute"], leaks["balanced_accuracy"], strict=True)]
+        reasons += [
+            (name, f"leaks the label (balanced accuracy {acc:.2f} alone)")
+            for name, acc in zip(leaks["attribute"], leaks["balanced_accuracy"], strict=True)
+        ]
     dropped = {name for name, _ in reasons}
     blocks: list[np.ndarray] = []
     names: list[str] = []
@@ -92,8 +98,9 @@ def _table_input(dataset: Dataset, *, leak_threshold: float | None, n_folds: int
         names += block_names
     n_rows = dataset.n_samples
     matrix = np.column_stack(blocks).astype(np.float32) if blocks else np.zeros((n_rows, 0), dtype=np.float32)
-    return ModelInput(matrix, np.ones(n_rows, dtype=bool), tuple(names), np.ones(len(names), dtype=bool),
-                      _excluded(reasons), "table")
+    return ModelInput(
+        matrix, np.ones(n_rows, dtype=bool), tuple(names), np.ones(len(names), dtype=bool), _excluded(reasons), "table"
+    )
 
 
 def _numeric_block(attr: Attribute) -> tuple[np.ndarray, list[str]]:
@@ -158,4 +165,3 @@ def _standardize(vectors: np.ndarray) -> np.ndarray:
 
 def _excluded(reasons: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(reasons, columns=["column", "reason"]).astype("string")
-

@@ -83,12 +83,17 @@ def _compute(inputs: ModelInput, labels: pd.Series, *, n_folds: int, seed: int, 
     labelled = inputs.rows & labels.notna().to_numpy()
     pairs = pd.DataFrame({"group": group[labelled], "label": labels[labelled].to_numpy()}).drop_duplicates()
     counts = pairs["label"].value_counts()
-    notes = [f"Class '{name}' has {n} distinct sample(s), fewer than the {n_folds} folds; its samples are not scored."
-             for name, n in counts.items() if n < n_folds]
+    notes = [
+        f"Class '{name}' has {n} distinct sample(s), fewer than the {n_folds} folds; its samples are not scored."
+        for name, n in counts.items()
+        if n < n_folds
+    ]
     classes = tuple(sorted(str(name) for name, n in counts.items() if n >= n_folds))
     if n_samples - int(inputs.rows.sum()):
-        notes.append(f"{n_samples - int(inputs.rows.sum())} sample(s) have no feature vector (e.g. undecodable "
-                     "images) and are not scored.")
+        notes.append(
+            f"{n_samples - int(inputs.rows.sum())} sample(s) have no feature vector (e.g. undecodable "
+            "images) and are not scored."
+        )
     probs = np.full((n_samples, len(classes)), np.nan, dtype=np.float32)
     fold = np.full(n_samples, -1, dtype=np.int8)
     if len(classes) < 2:
@@ -109,8 +114,9 @@ def _compute(inputs: ModelInput, labels: pd.Series, *, n_folds: int, seed: int, 
         train = rep_idx[rep_fold != f]
         train = _subsample(train, y_all[train].astype(np.int64), max_train_samples, rng)
         test = np.flatnonzero(fold == f)
-        probs[test] = _fit_predict(X[sample_row[train]], y_all[train].astype(np.int64), X[sample_row[test]],
-                                   len(classes), seed)
+        probs[test] = _fit_predict(
+            X[sample_row[train]], y_all[train].astype(np.int64), X[sample_row[test]], len(classes), seed
+        )
     return OutOfFold(classes, probs, scored, counted, fold, tuple(notes))
 
 
@@ -124,6 +130,7 @@ def _fit_predict(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, n
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
+
     out = np.zeros((len(X_test), n_classes), dtype=np.float64)
     with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -177,7 +184,16 @@ def _read_cache(path: Path) -> OutOfFold | None:
     except (OSError, pa.ArrowInvalid, KeyError, ValueError):  # a broken cache file is recomputed
         return None
     classes = tuple(meta["classes"])
-    probs = np.column_stack([table.column(f"p:{c}").to_numpy() for c in classes]) if classes else \
-        np.zeros((table.num_rows, 0), dtype=np.float32)
-    return OutOfFold(classes, probs.astype(np.float32), table.column("scored").to_numpy(),
-                     table.column("counted").to_numpy(), table.column("fold").to_numpy(), tuple(meta["notes"]))
+    probs = (
+        np.column_stack([table.column(f"p:{c}").to_numpy() for c in classes])
+        if classes
+        else np.zeros((table.num_rows, 0), dtype=np.float32)
+    )
+    return OutOfFold(
+        classes,
+        probs.astype(np.float32),
+        table.column("scored").to_numpy(),
+        table.column("counted").to_numpy(),
+        table.column("fold").to_numpy(),
+        tuple(meta["notes"]),
+    )

@@ -36,8 +36,17 @@ def predictive_power(
     for attr in attributes:
         codes = attr.codes[known]
         accuracy = _cv_balanced_accuracy(codes, y, folds, n_classes, len(attr.categories))
-        rows.append((attr.name, attr.kind, accuracy, chance, (accuracy - chance) / (1 - chance),
-                     len(attr.categories), int(known.sum())))
+        rows.append(
+            (
+                attr.name,
+                attr.kind,
+                accuracy,
+                chance,
+                (accuracy - chance) / (1 - chance),
+                len(attr.categories),
+                int(known.sum()),
+            )
+        )
     frame = pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
     return frame.sort_values("balanced_accuracy", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -49,6 +58,7 @@ def assign_folds(y: np.ndarray, *, n_folds: int, seed: int) -> np.ndarray:
     """
     # sklearn takes about a second to import and only the model-based checks need it
     from sklearn.model_selection import StratifiedKFold
+
     folds = np.zeros(len(y), dtype=np.int8)
     largest = int(np.bincount(y).max()) if len(y) else 0
     if largest < 2:

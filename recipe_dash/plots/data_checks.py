@@ -24,13 +24,25 @@ def noise_matrix_heatmap(joint: Table) -> go.Figure:
     order = list(dict.fromkeys(long["given_label"]))
     square = long.pivot(index="given_label", columns="true_label", values="share_of_given").loc[order, order]
     rows = square.to_numpy(dtype=float)
-    fig = go.Figure(go.Heatmap(
-        z=rows, x=order, y=order, colorscale="Reds", zmin=0,
-        zmax=1, text=np.vectorize(lambda v: f"{v:.0%}" if v >= 0.005 else "")(rows), texttemplate="%{text}",
-        hovertemplate="given %{y}, true %{x}: %{z:.1%}<extra></extra>",
-    ))
-    fig.update_layout(title="Estimated true label for each given label", xaxis_title="true label (estimated)",
-                      yaxis_title="given label", yaxis_autorange="reversed")
+    fig = go.Figure(
+        go.Heatmap(
+            z=rows,
+            x=order,
+            y=order,
+            colorscale="Reds",
+            zmin=0,
+            zmax=1,
+            text=np.vectorize(lambda v: f"{v:.0%}" if v >= 0.005 else "")(rows),
+            texttemplate="%{text}",
+            hovertemplate="given %{y}, true %{x}: %{z:.1%}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="Estimated true label for each given label",
+        xaxis_title="true label (estimated)",
+        yaxis_title="given label",
+        yaxis_autorange="reversed",
+    )
     fig.update_xaxes(type="category")  # class names like "0".."9": every tick, not a numeric scale
     fig.update_yaxes(type="category")
     return fig
@@ -38,9 +50,13 @@ def noise_matrix_heatmap(joint: Table) -> go.Figure:
 
 def class_noise_bar(class_noise: Table) -> go.Figure:
     """Estimated share of mislabelled samples per given class (label_noise `class_noise`)."""
-    fig = px.bar(pd.DataFrame(class_noise), x="label", y="noise_rate",
-                 hover_data=["n_samples", "n_flagged", "mostly_confused_with"],
-                 labels={"noise_rate": "estimated noise rate", "label": "given label"})
+    fig = px.bar(
+        pd.DataFrame(class_noise),
+        x="label",
+        y="noise_rate",
+        hover_data=["n_samples", "n_flagged", "mostly_confused_with"],
+        labels={"noise_rate": "estimated noise rate", "label": "given label"},
+    )
     fig.update_yaxes(tickformat=".0%")
     fig.update_xaxes(type="category")
     fig.update_layout(title="Estimated label noise per class")
@@ -59,11 +75,15 @@ def outlier_views_scatter(scores: Table) -> go.Figure:
     """The two outlier views against each other; flagged samples in red, hover shows id and why."""
     frame = pd.DataFrame(scores)
     scored = frame[frame["scored"]].assign(flagged=lambda f: f["is_outlier"].map({True: "outlier", False: "typical"}))
-    fig = px.scatter(scored, x="isolation_forest", y="knn_distance", color="flagged",
-                     hover_data=["sample_id", "label", "split", "outlier_score"],
-                     color_discrete_map={"outlier": _FLAG_COLOURS[True], "typical": _FLAG_COLOURS[False]},
-                     labels={"isolation_forest": "isolation forest (robust z)",
-                             "knn_distance": "kNN distance (robust z)"})
+    fig = px.scatter(
+        scored,
+        x="isolation_forest",
+        y="knn_distance",
+        color="flagged",
+        hover_data=["sample_id", "label", "split", "outlier_score"],
+        color_discrete_map={"outlier": _FLAG_COLOURS[True], "typical": _FLAG_COLOURS[False]},
+        labels={"isolation_forest": "isolation forest (robust z)", "knn_distance": "kNN distance (robust z)"},
+    )
     fig.update_layout(title="Outlier scores: two views")
     return fig
 
@@ -81,14 +101,24 @@ def predictive_power_bar(power: Table, *, leak_threshold: float) -> go.Figure:
     """Balanced accuracy of each attribute alone, with chance and the leak threshold (biases)."""
     frame = pd.DataFrame(power)
     ordered = frame.sort_values("balanced_accuracy", kind="stable")
-    fig = px.bar(ordered, x="balanced_accuracy", y="attribute", color="verdict", orientation="h",
-                 color_discrete_map=_VERDICT_COLOURS, hover_data=["skill", "n_codes", "n_samples"],
-                 labels={"balanced_accuracy": "balanced accuracy of this attribute alone (cross-validated)"})
+    fig = px.bar(
+        ordered,
+        x="balanced_accuracy",
+        y="attribute",
+        color="verdict",
+        orientation="h",
+        color_discrete_map=_VERDICT_COLOURS,
+        hover_data=["skill", "n_codes", "n_samples"],
+        labels={"balanced_accuracy": "balanced accuracy of this attribute alone (cross-validated)"},
+    )
     chance = float(frame["chance"].iloc[0]) if len(frame) else 0.0
     fig.add_vline(x=chance, line_dash="dot", annotation_text="chance")
     fig.add_vline(x=leak_threshold, line_dash="dash", line_color=_VERDICT_COLOURS["leak"], annotation_text="leak")
-    fig.update_layout(title="How well each attribute alone predicts the label", xaxis_range=[0, 1],
-                      height=max(300, 22 * len(frame) + 120))
+    fig.update_layout(
+        title="How well each attribute alone predicts the label",
+        xaxis_range=[0, 1],
+        height=max(300, 22 * len(frame) + 120),
+    )
     return fig
 
 
@@ -96,8 +126,14 @@ def label_rates_bar(label_rates: Table, attribute: str) -> go.Figure:
     """Share of each label among the samples with each value of `attribute` (stacked to 100%)."""
     rates = pd.DataFrame(label_rates)
     rows = rates[rates["attribute"] == attribute]
-    fig = px.bar(rows, x="value", y="share", color="label", hover_data=["count"],
-                 labels={"share": "share of samples", "value": attribute})
+    fig = px.bar(
+        rows,
+        x="value",
+        y="share",
+        color="label",
+        hover_data=["count"],
+        labels={"share": "share of samples", "value": attribute},
+    )
     fig.update_yaxes(tickformat=".0%")
     fig.update_layout(title=f"Labels per value of '{attribute}'", barmode="stack")
     return fig
@@ -114,8 +150,15 @@ def histogram_by_group(histograms: Table, attribute: str, *, by: str = "label") 
     numeric = rows["left"].notna().all() and len(rows) > 0
     x = "centre" if numeric else "bin_label"
     rows = rows.assign(centre=(rows["left"] + rows["right"]) / 2) if numeric else rows
-    fig = px.bar(rows, x=x, y="share", color="group", barmode="group", hover_data=["bin_label", "count"],
-                 labels={x: attribute, "share": "share of the group", "group": by})
+    fig = px.bar(
+        rows,
+        x=x,
+        y="share",
+        color="group",
+        barmode="group",
+        hover_data=["bin_label", "count"],
+        labels={x: attribute, "share": "share of the group", "group": by},
+    )
     fig.update_yaxes(tickformat=".0%")
     fig.update_layout(title=f"'{attribute}' by {by}")
     return fig
@@ -125,8 +168,16 @@ def drift_bar(drift: Table, *, psi_warn: float, psi_fail: float) -> go.Figure:
     """PSI per attribute and split against the reference split, with the warn and fail lines."""
     frame = pd.DataFrame(drift)
     ordered = frame.sort_values("psi", kind="stable")
-    fig = px.bar(ordered, x="psi", y="attribute", color="split", orientation="h", barmode="group",
-                 hover_data=["ks", "p_value", "verdict"], labels={"psi": "population stability index (PSI)"})
+    fig = px.bar(
+        ordered,
+        x="psi",
+        y="attribute",
+        color="split",
+        orientation="h",
+        barmode="group",
+        hover_data=["ks", "p_value", "verdict"],
+        labels={"psi": "population stability index (PSI)"},
+    )
     fig.add_vline(x=psi_warn, line_dash="dot", annotation_text="moderate")
     fig.add_vline(x=psi_fail, line_dash="dash", line_color=_VERDICT_COLOURS["leak"], annotation_text="major")
     reference = frame["reference"].iloc[0] if len(frame) else "reference"
@@ -137,8 +188,13 @@ def drift_bar(drift: Table, *, psi_warn: float, psi_fail: float) -> go.Figure:
 def local_global_bar(accuracies: Table) -> go.Figure:
     """Balanced accuracy of the same model on the whole image, a downscaled one and patches."""
     frame = pd.DataFrame(accuracies)
-    fig = px.bar(frame, x="input", y="balanced_accuracy", text_auto=".0%",
-                 labels={"balanced_accuracy": "balanced accuracy (cross-validated)", "input": "model input"})
+    fig = px.bar(
+        frame,
+        x="input",
+        y="balanced_accuracy",
+        text_auto=".0%",
+        labels={"balanced_accuracy": "balanced accuracy (cross-validated)", "input": "model input"},
+    )
     fig.add_hline(y=float(frame["chance"].iloc[0]), line_dash="dot", annotation_text="chance")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     fig.update_layout(title="Local patches vs the whole image")
@@ -149,10 +205,19 @@ def _stacked_histogram(histogram: pd.DataFrame, flagged_name: str, kept_name: st
     """Bars from precomputed bins (left, right, count, flagged): kept below, flagged on top in red."""
     centres = (histogram["left"] + histogram["right"]) / 2
     widths = histogram["right"] - histogram["left"]
-    fig = go.Figure([
-        go.Bar(x=centres, y=histogram["count"] - histogram["flagged"], width=widths, name=kept_name,
-               marker_color=_FLAG_COLOURS[False]),
-        go.Bar(x=centres, y=histogram["flagged"], width=widths, name=flagged_name, marker_color=_FLAG_COLOURS[True]),
-    ])
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=centres,
+                y=histogram["count"] - histogram["flagged"],
+                width=widths,
+                name=kept_name,
+                marker_color=_FLAG_COLOURS[False],
+            ),
+            go.Bar(
+                x=centres, y=histogram["flagged"], width=widths, name=flagged_name, marker_color=_FLAG_COLOURS[True]
+            ),
+        ]
+    )
     fig.update_layout(barmode="stack", yaxis_title="samples")
     return fig

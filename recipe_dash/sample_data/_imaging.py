@@ -32,10 +32,7 @@ def load_upscaled_digits() -> tuple[np.ndarray, np.ndarray]:
     """
     bunch = load_digits()
     images = np.stack(
-        [
-            np.asarray(Image.fromarray(_to_uint8(img), "L").resize((SIZE, SIZE), _BICUBIC))
-            for img in bunch.images
-        ]
+        [np.asarray(Image.fromarray(_to_uint8(img), "L").resize((SIZE, SIZE), _BICUBIC)) for img in bunch.images]
     )
     return images, bunch.target.astype(np.int64)
 
@@ -106,12 +103,18 @@ def _png_with_text(pixels: np.ndarray) -> bytes:
 
 
 REENCODINGS: tuple[Reencoding, ...] = (
-    Reencoding(".png", "re-saved as PNG with compress_level=0 (same pixels, different bytes)",
-               lambda p: encode(gray(p), compress_level=0)),
+    Reencoding(
+        ".png",
+        "re-saved as PNG with compress_level=0 (same pixels, different bytes)",
+        lambda p: encode(gray(p), compress_level=0),
+    ),
     Reencoding(".png", "re-saved as PNG with an extra tEXt chunk (same pixels, different bytes)", _png_with_text),
     Reencoding(".bmp", "re-saved as BMP (same pixels, different format)", lambda p: encode(gray(p), "BMP")),
-    Reencoding(".png", "re-saved as PNG with compress_level=1 (same pixels, different bytes)",
-               lambda p: encode(gray(p), compress_level=1)),
+    Reencoding(
+        ".png",
+        "re-saved as PNG with compress_level=1 (same pixels, different bytes)",
+        lambda p: encode(gray(p), compress_level=1),
+    ),
 )
 
 
@@ -145,8 +148,9 @@ DEGRADATIONS: tuple[Degradation, ...] = (
     Degradation(".png", "bicubically resized to 40x40", _resized(40)),
     Degradation(".jpg", "re-encoded as JPEG at quality 80", lambda p: encode(gray(p), "JPEG", quality=80)),
     Degradation(".png", "center-cropped by 1 px per side (~6%) and resized back to 32x32", _center_crop),
-    Degradation(".png", "brightened: every pixel moved 12% of the way towards white",
-                lambda p: _towards(p, 255.0, 0.12)),
+    Degradation(
+        ".png", "brightened: every pixel moved 12% of the way towards white", lambda p: _towards(p, 255.0, 0.12)
+    ),
     Degradation(".png", "bicubically resized to 28x28", _resized(28)),
     Degradation(".jpg", "re-encoded as JPEG at quality 70", lambda p: encode(gray(p), "JPEG", quality=70)),
     Degradation(".png", "darkened: every pixel value scaled by 0.88", lambda p: _towards(p, 0.0, 0.12)),
@@ -209,16 +213,28 @@ BREAKAGES: tuple[Breakage, ...] = (
     Breakage(".png", "zero-byte file with a .png name", False, lambda p: b""),
     Breakage(".png", "PNG truncated to the first half of its bytes", True, _truncated),
     Breakage(".png", "text file (a Git LFS pointer) named .png", True, _lfs_pointer),
-    Breakage(".png", "JPEG bytes saved under a .png name (content does not match extension; still decodes)",
-             True, lambda p: encode(gray(p), "JPEG", quality=85)),
+    Breakage(
+        ".png",
+        "JPEG bytes saved under a .png name (content does not match extension; still decodes)",
+        True,
+        lambda p: encode(gray(p), "JPEG", quality=85),
+    ),
     Breakage(".jpg", "CMYK JPEG (4-channel colour mode)", True, lambda p: encode(gray(p).convert("CMYK"), "JPEG")),
     Breakage(".png", "16-bit grayscale PNG (mode I;16)", True, _uint16_png),
     Breakage(".png", "palette PNG with transparency (mode P + tRNS)", True, _palette_png),
-    Breakage(".png", "extreme aspect ratio: the digit stretched to 640x32", True,
-             lambda p: encode(gray(p).resize((640, SIZE), _BICUBIC))),
+    Breakage(
+        ".png",
+        "extreme aspect ratio: the digit stretched to 640x32",
+        True,
+        lambda p: encode(gray(p).resize((640, SIZE), _BICUBIC)),
+    ),
     Breakage(".png", "tiny 2x2 image", True, lambda p: encode(gray(p).resize((2, 2), _BICUBIC))),
-    Breakage(".png", "decompression bomb: 14000x14000 all-black PNG (over Pillow's 2x MAX_IMAGE_PIXELS limit)",
-             False, lambda p: bomb_png()),
+    Breakage(
+        ".png",
+        "decompression bomb: 14000x14000 all-black PNG (over Pillow's 2x MAX_IMAGE_PIXELS limit)",
+        False,
+        lambda p: bomb_png(),
+    ),
 )
 
 

@@ -275,8 +275,10 @@ def _plant_reencoded(b: _Builder, pool: _Pool) -> None:
         split, label = pool.splits[src], pool.labels[src]
         members = [
             (b.add(split, label, im.png(pool.pixels[src])), "Original of a pixel-identical duplicate cluster."),
-            (b.add(split, label, enc.encoder(pool.pixels[src]), enc.ext),
-             f"Same pixels as the original, {enc.detail}."),
+            (
+                b.add(split, label, enc.encoder(pool.pixels[src]), enc.ext),
+                f"Same pixels as the original, {enc.detail}.",
+            ),
         ]
         b.cluster(("duplicate",), f"g-pix-{k + 1}", members)
 
@@ -316,8 +318,10 @@ def _plant_conflicts(b: _Builder, pool: _Pool, rng: np.random.Generator) -> None
         split, label = pool.splits[src], pool.labels[src]
         wrong = _other_class(label, rng)
         members = [
-            (b.add(split, label, im.png(pool.pixels[src])),
-             f"Original filed under '{label}'; {how} filed under '{wrong}'."),
+            (
+                b.add(split, label, im.png(pool.pixels[src])),
+                f"Original filed under '{label}'; {how} filed under '{wrong}'.",
+            ),
             (b.add(split, wrong, data, ext), f"{how.capitalize()} of a '{label}' image, filed under '{wrong}'."),
         ]
         kind = "duplicate" if exact else "near_duplicate"

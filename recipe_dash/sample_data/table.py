@@ -33,12 +33,22 @@ SITE = "site-01"
 NOTE_TEXTS = ("re-scanned", "entered late", "checked by second reader", "slide replaced")
 #: Corrupt cells: (column, value); None means "decimal comma of the true value".
 BAD_STRINGS: tuple[tuple[str, str | None], ...] = (
-    ("mean texture", "n/a"), ("worst area", "??"), ("smoothness error", None), ("mean texture", "#VALUE!"),
-    ("worst area", None), ("smoothness error", "??"), ("mean texture", None), ("worst area", "#VALUE!"),
+    ("mean texture", "n/a"),
+    ("worst area", "??"),
+    ("smoothness error", None),
+    ("mean texture", "#VALUE!"),
+    ("worst area", None),
+    ("smoothness error", "??"),
+    ("mean texture", None),
+    ("worst area", "#VALUE!"),
 )
 BAD_FLOATS: tuple[tuple[str, float], ...] = (
-    ("mean area", float("inf")), ("area error", float("-inf")), ("mean area", float("inf")),
-    ("area error", float("inf")), ("mean concavity", float("nan")), ("worst symmetry", float("nan")),
+    ("mean area", float("inf")),
+    ("area error", float("-inf")),
+    ("mean area", float("inf")),
+    ("area error", float("inf")),
+    ("mean concavity", float("nan")),
+    ("worst symmetry", float("nan")),
     ("mean concavity", float("nan")),
 )
 NOISE_DENOMINATOR = (
@@ -180,14 +190,20 @@ def _plant_duplicates(plan: _Plan, base: pd.DataFrame, pool: list[int], rng: np.
     for k in range(N_EXACT):
         original = _row(base, pool.pop())
         members = [(plan.add(original), "Original row of an exact-duplicate cluster.")]
-        members += [(plan.add(dict(original)), "Exact copy of the cluster's original row (same split and label).")
-                    for _ in range(int(rng.integers(1, 3)))]
+        members += [
+            (plan.add(dict(original)), "Exact copy of the cluster's original row (same split and label).")
+            for _ in range(int(rng.integers(1, 3)))
+        ]
         plan.clusters.append((("duplicate",), f"g-dup-{k + 1}", members))
     for k in range(N_NEAR):
         original = _row(base, pool.pop())
-        members = [(plan.add(original), "Original row of a near-duplicate pair."),
-                   (plan.add(_jittered(original, plan.features, rng)),
-                    "Copy of the original with every feature multiplied by (1 + 1e-4 * N(0,1)).")]
+        members = [
+            (plan.add(original), "Original row of a near-duplicate pair."),
+            (
+                plan.add(_jittered(original, plan.features, rng)),
+                "Copy of the original with every feature multiplied by (1 + 1e-4 * N(0,1)).",
+            ),
+        ]
         plan.clusters.append((("near_duplicate",), f"g-near-{k + 1}", members))
     for k in range(N_LEAK):
         original = _row(base, pool.pop())
@@ -195,15 +211,18 @@ def _plant_duplicates(plan: _Plan, base: pd.DataFrame, pool: list[int], rng: np.
         copy = dict(original) if exact else _jittered(original, plan.features, rng)
         copy["split"] = "test" if original["split"] == "train" else "train"
         how = "exact copy" if exact else "near copy (features jittered by ~1e-4)"
-        members = [(plan.add(original), f"Original row in {original['split']}; {how} in {copy['split']}."),
-                   (plan.add(copy), f"{how.capitalize()} of a {original['split']} row, placed in {copy['split']}.")]
+        members = [
+            (plan.add(original), f"Original row in {original['split']}; {how} in {copy['split']}."),
+            (plan.add(copy), f"{how.capitalize()} of a {original['split']} row, placed in {copy['split']}."),
+        ]
         plan.clusters.append((("duplicate" if exact else "near_duplicate", "leakage"), f"g-leak-{k + 1}", members))
     for k in range(N_CONFLICT):
         original = _row(base, pool.pop())
         copy = dict(original, label=_other(original["label"]))  # billing_code copied with the row
-        members = [(plan.add(original),
-                    f"Original row labelled {original['label']}; an exact copy says {copy['label']}."),
-                   (plan.add(copy), f"Exact copy of a {original['label']} row relabelled {copy['label']}.")]
+        members = [
+            (plan.add(original), f"Original row labelled {original['label']}; an exact copy says {copy['label']}."),
+            (plan.add(copy), f"Exact copy of a {original['label']} row relabelled {copy['label']}."),
+        ]
         plan.clusters.append((("duplicate", "conflicting_label"), f"g-conf-{k + 1}", members))
 
 
@@ -240,8 +259,11 @@ def _plant_outliers(plan: _Plan, base: pd.DataFrame, pool: list[int], rng: np.ra
         for column in columns:
             factor = float(rng.uniform(20, 50))
             row[column] = round(float(row[column]) * factor if blown else -factor * float(base[column].median()), 4)
-        how = ("multiplied by 20-50x" if blown
-               else "set to -20..-50 times the column median (impossible negative measurements)")
+        how = (
+            "multiplied by 20-50x"
+            if blown
+            else "set to -20..-50 times the column median (impossible negative measurements)"
+        )
         plan.plant("outlier", plan.add(row), f"Features {', '.join(columns)} {how}.", columns=columns)
 
 
@@ -252,8 +274,13 @@ def _plant_flips(plan: _Plan, base: pd.DataFrame, pool: list[int]) -> int:
         i = pool.pop()
         true = str(base.iloc[i]["label"])
         row = _row(base, i, label=_other(true))
-        plan.plant("label_noise", plan.add(row), f"A {true} row recorded as {row['label']}.",
-                   true_label=true, given_label=row["label"])
+        plan.plant(
+            "label_noise",
+            plan.add(row),
+            f"A {true} row recorded as {row['label']}.",
+            true_label=true,
+            given_label=row["label"],
+        )
     return n_flip
 
 
@@ -278,13 +305,26 @@ def _dataset_entries(frame: pd.DataFrame) -> list[Entry]:
     empty = float((frame["notes"] == "").mean())
     kinds = Counter(type(v).__name__ for v in frame["batch_code"])
     return [
-        entry("imbalance", None, f"Class 'malignant' is rare: {counts[BENIGN]} benign vs {counts[MALIGNANT]} "
-              f"malignant rows (about {counts[BENIGN] / counts[MALIGNANT]:.1f}:1).",
-              **{"class": MALIGNANT, "ratio": round(counts[MALIGNANT] / counts[BENIGN], 4)}),
-        entry("bias", None, f"billing_code is derived from the recorded label (B-1xx benign, M-2xx malignant) and "
-              f"agrees with it on {agreement:.1%} of rows: a leak, not a feature.", column="billing_code"),
+        entry(
+            "imbalance",
+            None,
+            f"Class 'malignant' is rare: {counts[BENIGN]} benign vs {counts[MALIGNANT]} "
+            f"malignant rows (about {counts[BENIGN] / counts[MALIGNANT]:.1f}:1).",
+            **{"class": MALIGNANT, "ratio": round(counts[MALIGNANT] / counts[BENIGN], 4)},
+        ),
+        entry(
+            "bias",
+            None,
+            f"billing_code is derived from the recorded label (B-1xx benign, M-2xx malignant) and "
+            f"agrees with it on {agreement:.1%} of rows: a leak, not a feature.",
+            column="billing_code",
+        ),
         entry("constant_column", None, f"constant_site is {SITE!r} in every row.", column="constant_site"),
         entry("high_missing", None, f"notes is empty in {empty:.1%} of rows.", column="notes"),
-        entry("mixed_types", None, f"batch_code mixes {kinds['int']} integers with {kinds['str']} strings "
-              "like 'LOT-C4'.", column="batch_code"),
+        entry(
+            "mixed_types",
+            None,
+            f"batch_code mixes {kinds['int']} integers with {kinds['str']} strings like 'LOT-C4'.",
+            column="batch_code",
+        ),
     ]

@@ -177,8 +177,13 @@ def fit_configured(
     """`fit` with a run's settings (epochs, batch size, lr, optimizer, seed, augment, sample losses);
     `options` add or override."""
     settings: dict[str, object] = dict(
-        epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, optimizer=config.optimizer,
-        seed=config.seed, augment=config.augment, sample_losses=config.sample_losses,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        lr=config.lr,
+        optimizer=config.optimizer,
+        seed=config.seed,
+        augment=config.augment,
+        sample_losses=config.sample_losses,
     )
     return fit(model, x, y, **(settings | options))  # type: ignore[arg-type]
 

@@ -46,8 +46,11 @@ def test_the_python_api_returns_the_findings_of_every_check(planted: Path) -> No
     findings = analyze(planted, checks=CHECKS)
     assert list(findings.columns) == ["sample_id", "issue_type", "score", "group", "detail"]
     found = set(zip(findings["sample_id"], findings["issue_type"], strict=True))
-    assert {("test/cat/leak.png", "leakage"), ("train/cat/0.png", "leakage"),
-            ("train/dog/empty.png", "corrupt")} <= found
+    assert {
+        ("test/cat/leak.png", "leakage"),
+        ("train/cat/0.png", "leakage"),
+        ("train/dog/empty.png", "corrupt"),
+    } <= found
 
 
 def test_results_round_trip_through_the_store_and_replace_only_the_checks_run(planted: Path) -> None:
@@ -98,7 +101,9 @@ def test_a_cancelled_analysis_leaves_the_previous_results_intact(planted: Path) 
     jobs.run_job(store, stopped)
     assert jobs.get_job(store, stopped).status == "cancelled"
     after = latest_results(store, dataset_id)
-    assert {k: (v.job_id, v.created_at) for k, v in after.items()} == {k: (v.job_id, v.created_at) for k, v in before.items()}
+    assert {k: (v.job_id, v.created_at) for k, v in after.items()} == {
+        k: (v.job_id, v.created_at) for k, v in before.items()
+    }
 
 
 def test_start_analysis_runs_in_a_worker_process_and_a_reload_finds_it(planted: Path) -> None:

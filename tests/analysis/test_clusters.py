@@ -7,17 +7,19 @@ from recipe_dash.analysis.clusters import cluster_pages, count_clusters, filter_
 
 def frame() -> pd.DataFrame:
     """Cluster 1: exact pair inside train. Cluster 2: near trio across splits with two labels."""
-    return pd.DataFrame({
-        "cluster": [1, 1, 2, 2, 2],
-        "sample_id": ["a", "b", "c", "d", "e"],
-        "label": ["x", "x", "x", "y", "x"],
-        "split": ["train", "train", "train", "test", "train"],
-        "has_twin": [True, True, False, False, False],
-        "has_near": [False, False, True, True, True],
-        "size": [2, 2, 3, 3, 3],
-        "n_splits": [1, 1, 2, 2, 2],
-        "n_labels": [1, 1, 2, 2, 2],
-    })
+    return pd.DataFrame(
+        {
+            "cluster": [1, 1, 2, 2, 2],
+            "sample_id": ["a", "b", "c", "d", "e"],
+            "label": ["x", "x", "x", "y", "x"],
+            "split": ["train", "train", "train", "test", "train"],
+            "has_twin": [True, True, False, False, False],
+            "has_near": [False, False, True, True, True],
+            "size": [2, 2, 3, 3, 3],
+            "n_splits": [1, 1, 2, 2, 2],
+            "n_labels": [1, 1, 2, 2, 2],
+        }
+    )
 
 
 def test_counts() -> None:

@@ -42,8 +42,11 @@ def digits(tmp_path_factory: pytest.TempPathFactory) -> Planted:
 
 @pytest.fixture(scope="session")
 def table(tmp_path_factory: pytest.TempPathFactory) -> Planted:
-    return _load(SAMPLE_DATA / "breast_cancer.csv", SAMPLE_DATA / "breast_cancer.manifest.json",
-                 tmp_path_factory.mktemp("features"))
+    return _load(
+        SAMPLE_DATA / "breast_cancer.csv",
+        SAMPLE_DATA / "breast_cancer.manifest.json",
+        tmp_path_factory.mktemp("features"),
+    )
 
 
 def f1(found: set[str], truth: set[str]) -> float:

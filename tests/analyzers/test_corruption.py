@@ -36,8 +36,21 @@ def test_each_kind_of_bad_image_is_found_and_good_ones_are_not(tmp_path: Path) -
     dataset = load_dataset(root)
     result = corruption.analyze(dataset, compute_features(dataset))
     flagged = dict(zip(result.findings["sample_id"], result.findings["detail"], strict=True))
-    assert set(flagged) == {f"a/{n}" for n in ("empty.png", "cut.png", "notes.png", "jpeg_named.png", "cmyk.jpg",
-                                               "deep.png", "palette_alpha.png", "speck.png", "strip.png", "huge.png")}
+    assert set(flagged) == {
+        f"a/{n}"
+        for n in (
+            "empty.png",
+            "cut.png",
+            "notes.png",
+            "jpeg_named.png",
+            "cmyk.jpg",
+            "deep.png",
+            "palette_alpha.png",
+            "speck.png",
+            "strip.png",
+            "huge.png",
+        )
+    }
     assert flagged["a/jpeg_named.png"].startswith("The content is JPEG but the name ends in .png")
     assert "16-bit" in flagged["a/deep.png"] and "CMYK" in flagged["a/cmyk.jpg"]
     assert flagged["a/huge.png"].startswith("Huge image (4200x4100)")
@@ -47,15 +60,17 @@ def test_each_kind_of_bad_image_is_found_and_good_ones_are_not(tmp_path: Path) -
 def test_bad_cells_and_useless_columns_in_a_table(tmp_path: Path) -> None:
     n = 200
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "x": rng.normal(size=n).astype(object),
-        "y": rng.normal(size=n),
-        "site": "site-01",
-        "notes": [None] * (n - 5) + ["see chart"] * 5,
-        "blank": [None] * n,
-        "code": [str(i) if i % 2 else f"LOT-{i}" for i in range(n)],
-        "label": rng.choice(["a", "b"], size=n),
-    })
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n).astype(object),
+            "y": rng.normal(size=n),
+            "site": "site-01",
+            "notes": [None] * (n - 5) + ["see chart"] * 5,
+            "blank": [None] * n,
+            "code": [str(i) if i % 2 else f"LOT-{i}" for i in range(n)],
+            "label": rng.choice(["a", "b"], size=n),
+        }
+    )
     frame.loc[7, "x"] = "??"
     frame.loc[9, "x"] = "1,5"
     frame.loc[11, "y"] = np.inf
@@ -71,8 +86,12 @@ def test_bad_cells_and_useless_columns_in_a_table(tmp_path: Path) -> None:
     assert sorted(cells["sample_id"].astype(int)) == [7, 9, 11, 13]
     columns = result.findings[result.findings["sample_id"].isna()]
     assert set(zip(columns["group"], columns["issue_type"], strict=True)) == {
-        ("column:site", "constant_column"), ("column:notes", "high_missing"), ("column:notes", "constant_column"),
-        ("column:blank", "empty_column"), ("column:code", "mixed_types"), ("column:y", "duplicated_column"),
+        ("column:site", "constant_column"),
+        ("column:notes", "high_missing"),
+        ("column:notes", "constant_column"),
+        ("column:blank", "empty_column"),
+        ("column:code", "mixed_types"),
+        ("column:y", "duplicated_column"),
         ("column:y.1", "constant_column"),
     }
     assert result.verdict == "fail"

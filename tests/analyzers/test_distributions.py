@@ -26,14 +26,16 @@ def _drifting(n: int = 2000, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     split = np.where(np.arange(n) < n * 3 // 4, "train", "test")
     is_test = split == "test"
-    return pd.DataFrame({
-        "steady": rng.normal(size=n),
-        "shifted": rng.normal(size=n) + 1.5 * is_test,  # planted drift: the test rows moved
-        "colour": np.where(is_test, rng.choice(["red", "blue"], n, p=[0.8, 0.2]), rng.choice(["red", "blue"], n)),
-        "empty": np.nan,
-        "label": rng.choice(["a", "b"], n),
-        "split": split,
-    })
+    return pd.DataFrame(
+        {
+            "steady": rng.normal(size=n),
+            "shifted": rng.normal(size=n) + 1.5 * is_test,  # planted drift: the test rows moved
+            "colour": np.where(is_test, rng.choice(["red", "blue"], n, p=[0.8, 0.2]), rng.choice(["red", "blue"], n)),
+            "empty": np.nan,
+            "label": rng.choice(["a", "b"], n),
+            "split": split,
+        }
+    )
 
 
 def test_planted_drift_is_found_and_nothing_else(tmp_path: Path) -> None:

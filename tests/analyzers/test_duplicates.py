@@ -54,8 +54,16 @@ def _flagged(result: duplicates.Result, issue_type: str) -> set[str]:
 def test_every_member_of_every_planted_cluster_is_reported_and_nothing_else(copies: Path) -> None:
     dataset = load_dataset(copies)
     result = duplicates.analyze(dataset, compute_features(dataset))
-    assert _flagged(result, "duplicate") == {"exact_a", "exact_b", "pixels_a", "pixels_b", "leak_a", "leak_b",
-                                              "conflict_a", "conflict_b"}
+    assert _flagged(result, "duplicate") == {
+        "exact_a",
+        "exact_b",
+        "pixels_a",
+        "pixels_b",
+        "leak_a",
+        "leak_b",
+        "conflict_a",
+        "conflict_b",
+    }
     assert _flagged(result, "near_duplicate") == {"near_a", "near_b", "bright_a", "bright_b"}
     assert _flagged(result, "leakage") == {"leak_a", "leak_b", "conflict_a", "conflict_b"}
     assert _flagged(result, "conflicting_label") == {"conflict_a", "conflict_b"}
@@ -75,7 +83,9 @@ def test_a_clean_folder_passes(image_folder: Path) -> None:
 def test_moving_the_threshold_merges_and_splits_clusters(copies: Path) -> None:
     dataset = load_dataset(copies)
     links = duplicates.search(dataset, compute_features(dataset))
-    members = [set(duplicates.clusters(dataset, links, threshold=t)["sample_id"]) for t in range(duplicates.SEARCH_HAMMING + 1)]
+    members = [
+        set(duplicates.clusters(dataset, links, threshold=t)["sample_id"]) for t in range(duplicates.SEARCH_HAMMING + 1)
+    ]
     assert all(a <= b for a, b in pairwise(members))  # a wider threshold only adds members
     at_default = duplicates.clusters(dataset, links, threshold=duplicates.DEFAULT_MAX_HAMMING)
     assert at_default["cluster"].nunique() == 6 and at_default.groupby("cluster")["size"].first().eq(2).all()
@@ -106,8 +116,16 @@ def test_table_copies_that_differ_by_id_or_jitter_are_found(tmp_path: Path) -> N
     dataset = load_dataset(path)
     result = duplicates.analyze(dataset, compute_features(dataset))
     found = {(s, t) for s, t in zip(result.findings["sample_id"], result.findings["issue_type"], strict=True)}
-    assert found == {("3", "duplicate"), ("50", "duplicate"), ("4", "duplicate"), ("51", "duplicate"),
-                     ("4", "leakage"), ("51", "leakage"), ("5", "near_duplicate"), ("52", "near_duplicate")}
+    assert found == {
+        ("3", "duplicate"),
+        ("50", "duplicate"),
+        ("4", "duplicate"),
+        ("51", "duplicate"),
+        ("4", "leakage"),
+        ("51", "leakage"),
+        ("5", "near_duplicate"),
+        ("52", "near_duplicate"),
+    }
     assert "record_id" in result.details["ignored_columns"]
 
 

@@ -37,7 +37,10 @@ def test_signed_int64_hashes_and_equal_values_are_handled() -> None:
     hashes = np.array([-1, -1, 5, 4, -2], dtype=np.int64)
     i, j, distance = hamming_pairs(hashes, 1)
     assert set(zip(i.tolist(), j.tolist(), distance.tolist(), strict=True)) == {
-        (0, 1, 0), (2, 3, 1), (0, 4, 1), (1, 4, 1)
+        (0, 1, 0),
+        (2, 3, 1),
+        (0, 4, 1),
+        (1, 4, 1),
     }
     inverse, left, _, _ = distinct_pairs(hashes, 0)
     assert inverse[0] == inverse[1] and len(left) == 0  # equal hashes collapse to one distinct value

@@ -22,7 +22,9 @@ def _table(tmp_path: Path, counts: dict[str, int], test_counts: dict[str, int] |
 def test_a_rare_class_is_flagged_with_its_ratio_and_advice(tmp_path: Path) -> None:
     result = imbalance.analyze(load_dataset(_table(tmp_path, {"a": 100, "b": 90, "c": 8})))
     assert result.verdict == "fail"  # 8 vs a median of 95 is below the 1:10 line
-    assert result.findings["detail"].tolist() == ["Class 'c' has 8 samples vs a median of 95 for the other classes (about 1:11.9)."]
+    assert result.findings["detail"].tolist() == [
+        "Class 'c' has 8 samples vs a median of 95 for the other classes (about 1:11.9)."
+    ]
     assert "class weights" not in result.summary and "macro-F1" in result.summary
     overall = result.details["splits"]["all"]
     assert overall["ratio"] == 100 / 8 and 0 < overall["normalized_entropy"] < 1
@@ -33,6 +35,8 @@ def test_balanced_classes_pass_and_a_class_missing_from_a_split_fails(tmp_path: 
     assert (balanced.verdict, len(balanced.findings)) == ("pass", 0)
     missing = imbalance.analyze(load_dataset(_table(tmp_path, {"a": 50, "b": 45}, {"a": 10})))
     assert missing.verdict == "fail"
-    assert missing.findings["detail"].tolist() == ["Class 'b' has no samples in split 'test', so it is never evaluated there."]
+    assert missing.findings["detail"].tolist() == [
+        "Class 'b' has no samples in split 'test', so it is never evaluated there."
+    ]
     counts = pd.DataFrame(missing.details["counts"])
     assert counts.query("split == 'test' and label == 'b'")["count"].item() == 0

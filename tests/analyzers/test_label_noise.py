@@ -68,8 +68,11 @@ def test_leaking_column_would_hide_the_noise(table: Planted) -> None:  # noqa: F
     assert len(set(kept.findings["sample_id"]) & flips) < len(set(dropped.findings["sample_id"]) & flips)
 
 
-def test_second_run_reads_the_cached_probabilities(table: Planted, isolated_home: Path,  # noqa: F811
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_run_reads_the_cached_probabilities(
+    table: Planted,
+    isolated_home: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from recipe_dash.modeling import oof
 
     calls: list[int] = []
@@ -116,8 +119,14 @@ def test_class_smaller_than_the_folds_is_left_out(tmp_path: Path) -> None:
 def test_all_nan_and_unlabelled_rows_do_not_break_it(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 200)
-    frame = pd.DataFrame({"x": y + rng.normal(0, 0.7, 200), "z": rng.normal(size=200), "empty": np.nan,
-                          "label": np.where(np.arange(200) % 50 == 0, None, np.where(y == 1, "yes", "no"))})
+    frame = pd.DataFrame(
+        {
+            "x": y + rng.normal(0, 0.7, 200),
+            "z": rng.normal(size=200),
+            "empty": np.nan,
+            "label": np.where(np.arange(200) % 50 == 0, None, np.where(y == 1, "yes", "no")),
+        }
+    )
     path = tmp_path / "nan.csv"
     frame.to_csv(path, index=False)
     dataset = load_dataset(path)

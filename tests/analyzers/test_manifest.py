@@ -25,10 +25,12 @@ def _found(findings: pd.DataFrame, issue_type: str) -> set[str]:
 @pytest.mark.parametrize("sample", ["digits", "table"])
 def test_precision_and_recall_against_the_manifest(sample: str, request: pytest.FixtureRequest) -> None:
     planted: Planted = request.getfixturevalue(sample)
-    findings = concat_findings([
-        duplicates.analyze(planted.dataset, planted.features).findings,
-        corruption.analyze(planted.dataset, planted.features).findings,
-    ])
+    findings = concat_findings(
+        [
+            duplicates.analyze(planted.dataset, planted.features).findings,
+            corruption.analyze(planted.dataset, planted.features).findings,
+        ]
+    )
     for issue_type in EXACT_TYPES:
         precision, recall = _precision_recall(_found(findings, issue_type), planted.ids(issue_type))
         assert precision >= 0.95 and recall >= 0.95, (issue_type, precision, recall)
@@ -40,8 +42,11 @@ def test_table_column_problems_match_the_manifest(table: Planted) -> None:  # no
     findings = corruption.analyze(table.dataset, table.features).findings
     columns = findings[findings["sample_id"].isna()]
     found = set(zip(columns["group"].str.removeprefix("column:"), columns["issue_type"], strict=True))
-    planted = {(e["column"], e["issue_type"]) for e in table.manifest["planted"]
-               if e["issue_type"] in {"constant_column", "high_missing", "mixed_types"}}
+    planted = {
+        (e["column"], e["issue_type"])
+        for e in table.manifest["planted"]
+        if e["issue_type"] in {"constant_column", "high_missing", "mixed_types"}
+    }
     assert found == planted
 
 

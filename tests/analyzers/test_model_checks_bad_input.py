@@ -56,8 +56,11 @@ def one_class_images(tmp_path: Path) -> Path:
 
 
 DATASETS: dict[str, Callable[[Path], Path]] = {
-    "one class (table)": one_class_table, "all-NaN columns": all_nan_table, "three rows": three_rows,
-    "every image broken": broken_images, "one class (images)": one_class_images,
+    "one class (table)": one_class_table,
+    "all-NaN columns": all_nan_table,
+    "three rows": three_rows,
+    "every image broken": broken_images,
+    "one class (images)": one_class_images,
 }
 
 

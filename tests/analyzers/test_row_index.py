@@ -29,10 +29,19 @@ def _reference(values: np.ndarray, key: np.ndarray, max_rms: float) -> set[tuple
     return set(zip(left[keep].tolist(), right[keep].tolist(), strict=True))
 
 
-@pytest.mark.parametrize(("n", "n_dims", "max_rms", "n_keys"), [
-    (3000, 16, 0.01, 1), (3000, 16, 0.05, 3), (3000, 1, 0.001, 2), (3000, 2, 0.003, 1), (3000, 3, 0.01, 4),
-    (2000, 7, 0.2, 1), (3000, 3, 0.05, 2), (500, 4, 0.0, 1),
-])
+@pytest.mark.parametrize(
+    ("n", "n_dims", "max_rms", "n_keys"),
+    [
+        (3000, 16, 0.01, 1),
+        (3000, 16, 0.05, 3),
+        (3000, 1, 0.001, 2),
+        (3000, 2, 0.003, 1),
+        (3000, 3, 0.01, 4),
+        (2000, 7, 0.2, 1),
+        (3000, 3, 0.05, 2),
+        (500, 4, 0.0, 1),
+    ],
+)
 def test_finds_exactly_the_pairs_a_full_search_finds(n: int, n_dims: int, max_rms: float, n_keys: int) -> None:
     values = _planted_rows(n, n_dims, n_pairs=100, jitter=max_rms * 0.8, seed=n_dims)
     values[:20] = values[20:40]  # exact ties too

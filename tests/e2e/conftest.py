@@ -19,8 +19,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 RESULTS = PROJECT_ROOT / "test-results"
 # Without these, chromium keeps trying to reach Google's services, which this network refuses.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -48,12 +54,32 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: flo
 def dashboard(tmp_path: Path, isolated_home: Path) -> Iterator[str]:
     """Start `streamlit run app.py` with its own store; yield its base URL."""
     port = _free_port()
-    env = {**os.environ, "RECIPE_DASH_HOME": str(isolated_home), "RECIPE_DASH_DB": f"sqlite:///{isolated_home / 'e2e.db'}"}
+    env = {
+        **os.environ,
+        "RECIPE_DASH_HOME": str(isolated_home),
+        "RECIPE_DASH_DB": f"sqlite:///{isolated_home / 'e2e.db'}",
+    }
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

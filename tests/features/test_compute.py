@@ -154,12 +154,14 @@ def test_the_pass_on_a_dask_local_cluster_equals_the_local_pool(image_folder: Pa
 
 def test_table_rows_hash_equal_when_only_label_split_or_id_differ(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
-    pd.DataFrame({
-        "record_id": [11, 12, 13, 14],
-        "x": [1.0, 1.0, 1.0, 2.0],
-        "s": ["a", "a", "b", "a"],
-        "label": ["p", "q", "p", "p"],
-        "split": ["train", "test", "train", "train"],
-    }).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "record_id": [11, 12, 13, 14],
+            "x": [1.0, 1.0, 1.0, 2.0],
+            "s": ["a", "a", "b", "a"],
+            "label": ["p", "q", "p", "p"],
+            "split": ["train", "test", "train", "train"],
+        }
+    ).to_csv(path, index=False)
     hashes = compute_features(load_dataset(path))["row_hash"].tolist()
     assert hashes[0] == hashes[1] and len({hashes[0], hashes[2], hashes[3]}) == 3

@@ -75,7 +75,9 @@ def test_zip_bomb_by_total_size_is_refused(
     assert extracted_files(isolated_home) == []
 
 
-def test_lying_sizes_are_counted_on_real_bytes(tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lying_sizes_are_counted_on_real_bytes(
+    tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RECIPE_DASH_MAX_EXTRACT_BYTES", str(2 * 1024 * 1024))
     get_settings.cache_clear()
     archive = tmp_path / "liar.zip"

@@ -97,16 +97,22 @@ def test_unsupported_file(tmp_path: Path) -> None:
 def test_arrow_reading_matches_pandas_on_awkward_files(tmp_path: Path) -> None:
     """The fast Arrow parser must read every file as pandas would: names, holes, dates, quoting."""
     text = (
-        'id,a,a,,when,note,empty,label\n'
+        "id,a,a,,when,note,empty,label\n"
         '1,1.5,x,7,2020-01-02,"line one\nline two",,cat\n'
         '2,,y,8,2020-01-03,"has ""quotes"", and comma",,dog\n'
-        '3,2.5,,9,2021-12-31,plain,,cat\n'
+        "3,2.5,,9,2021-12-31,plain,,cat\n"
     )
     path = write(tmp_path / "t.csv", text)
     ours, theirs = load_dataset(path).table, pd.read_csv(path)
-    assert list(ours.columns) == list(theirs.columns) == ["id", "a", "a.1", "Unnamed: 3", "when", "note", "empty", "label"]
+    assert (
+        list(ours.columns) == list(theirs.columns) == ["id", "a", "a.1", "Unnamed: 3", "when", "note", "empty", "label"]
+    )
     pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
-    assert ours.loc[0, "note"] == "line one\nline two" and ours["when"].tolist() == ["2020-01-02", "2020-01-03", "2021-12-31"]
+    assert ours.loc[0, "note"] == "line one\nline two" and ours["when"].tolist() == [
+        "2020-01-02",
+        "2020-01-03",
+        "2021-12-31",
+    ]
     assert ours["empty"].isna().all() and pd.api.types.is_float_dtype(ours["empty"])
 
 

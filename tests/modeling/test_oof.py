@@ -12,8 +12,14 @@ from recipe_dash.modeling import ModelInput, duplicate_groups, out_of_fold
 
 def _inputs(matrix: np.ndarray) -> ModelInput:
     d = matrix.shape[1]
-    return ModelInput(matrix.astype(np.float32), np.ones(len(matrix), dtype=bool), tuple(f"f{i}" for i in range(d)),
-                      np.ones(d, dtype=bool), pd.DataFrame(columns=["column", "reason"]), "table")
+    return ModelInput(
+        matrix.astype(np.float32),
+        np.ones(len(matrix), dtype=bool),
+        tuple(f"f{i}" for i in range(d)),
+        np.ones(d, dtype=bool),
+        pd.DataFrame(columns=["column", "reason"]),
+        "table",
+    )
 
 
 def test_copies_cannot_hand_their_label_across_folds(tmp_path: Path) -> None:

@@ -26,7 +26,11 @@ def test_record_is_upserted_per_source_and_label(store: Store, image_folder: Pat
     record = store.dataset(first)
     assert record is not None
     assert (record.kind, record.n_samples, record.class_names, record.splits) == (
-        "image", 10, ["cat", "dog"], ["test", "train"])
+        "image",
+        10,
+        ["cat", "dog"],
+        ["test", "train"],
+    )
     assert [r.id for r in store.datasets()] == [first]
 
 

@@ -52,9 +52,7 @@ def test_a_run_records_its_curve_samples_batch_and_metrics(store: Store, shapes_
     assert len(dynamics) == 16 * 3
 
 
-def test_a_run_without_sample_losses_still_records_validation_and_its_dynamics(
-    store: Store, table_file: Path
-) -> None:
+def test_a_run_without_sample_losses_still_records_validation_and_its_dynamics(store: Store, table_file: Path) -> None:
     dataset_id, _ = workspace.open_dataset(store, table_file)
     job = jobs.get_job(store, run_inline(store, dataset_id, TrainConfig(epochs=2, sample_losses=False)))
     assert job is not None and job.result is not None, job
