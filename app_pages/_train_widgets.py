@@ -11,16 +11,15 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._widgets import DATASET_KEY, store
-from recipe_dash import jobs
+from recipe_dash import jobs, plots
 from recipe_dash.io import Dataset
 from recipe_dash.settings import get_settings
 from recipe_dash.store import JobRecord, open_store
 from recipe_dash.store.jobs_model import ACTIVE
-from recipe_dash.training import charts
 from recipe_dash.training.builtin_models import builtin_names, default_model
 from recipe_dash.training.config import OPTIMIZERS, TrainConfig
-from recipe_dash.training.findings import stored_findings
 from recipe_dash.training.models import AUTO, check_offered, list_model_specs
+from recipe_dash.training.sample_losses import stored_findings
 
 POLL_SECONDS = 1.5  # how often a page showing a live job reads the store
 GALLERY_COLUMNS = 8
@@ -213,7 +212,7 @@ def show_inputs(summary: dict[str, Any], batch: dict[str, np.ndarray] | None, *,
         return
     x, labels, ids = batch["x"], batch["labels"].tolist(), batch["sample_ids"].tolist()
     if x.ndim == 4:
-        images, how = charts.batch_images(x)
+        images, how = plots.batch_images(x)
         st.caption(f"{what}: {len(images)} tensors shaped {tuple(x.shape[1:])}; {how}.")
         image_grid(images, [f"**{label}** · `{sample_id}`" for label, sample_id in zip(labels, ids, strict=True)])
     else:

@@ -8,13 +8,14 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from recipe_dash import analysis, browse, jobs, workspace
-from recipe_dash.analysis.results import StoredResult
-from recipe_dash.findings import filter_findings, with_samples
-from recipe_dash.io.thumbnails import thumbnails
-from recipe_dash.jobs.progress import describe
+from app_pages.navigation import page_file
+from recipe_dash import analyzers, browse, jobs, workspace
+from recipe_dash.analyzers.findings import filter_findings, with_samples
+from recipe_dash.analyzers.results import StoredResult
 from recipe_dash.errors import RecipeDashError
 from recipe_dash.io import Dataset
+from recipe_dash.io.thumbnails import thumbnails
+from recipe_dash.jobs.progress import describe
 from recipe_dash.settings import get_settings
 from recipe_dash.store import Store, open_store
 
@@ -48,7 +49,7 @@ def current_dataset() -> Dataset | None:
     dataset_id = st.session_state.get(DATASET_KEY) or workspace.default_dataset_id(store())
     if dataset_id is None:
         st.info("Load a dataset first.", icon=":material/folder_open:")
-        st.page_link("app_pages/load.py", label="Go to Load", icon=":material/folder_open:")
+        st.page_link(page_file("load"), label="Go to Load", icon=":material/folder_open:")
         return None
     try:
         dataset = _dataset(get_settings().db_url, dataset_id)
@@ -123,7 +124,7 @@ def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, pre
     )
     st.caption(f"{len(shown):,} of {len(joined):,} findings. Select rows to look at the samples.")
     chosen = shown.iloc[event.selection.rows] if event.selection.rows else shown.head(preview_limit)
-    ids = [s for s in chosen["sample_id"].dropna().unique()][:preview_limit]
+    ids = list(chosen["sample_id"].dropna().unique())[:preview_limit]
     if ids:
         st.markdown("**Selected samples**" if event.selection.rows else f"**Top {len(ids)} samples**")
         captions = dict(
@@ -161,13 +162,13 @@ def current_dataset_id() -> int | None:
 def stored_result(check: str) -> StoredResult | None:
     """The latest complete result of `check` for the current dataset, or a pointer to Overview."""
     dataset_id = current_dataset_id()
-    found = analysis.latest_results(store(), dataset_id, checks=[check]) if dataset_id is not None else {}
+    found = analyzers.latest_results(store(), dataset_id, checks=[check]) if dataset_id is not None else {}
     if check not in found:
         st.info(
             "This check has not run on this dataset yet. Run the checks on the Overview page.",
             icon=":material/play_circle:",
         )
-        st.page_link("app_pages/overview.py", label="Go to Overview", icon=":material/monitor_heart:")
+        st.page_link(page_file("overview"), label="Go to Overview", icon=":material/monitor_heart:")
         return None
     return found[check]
 

@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages._widgets import current_dataset
 from recipe_dash import browse
 from recipe_dash.io.thumbnails import thumbnails
+from recipe_dash.plots import class_count_chart
 
 GALLERY_COLUMNS = 8
 
@@ -24,7 +25,7 @@ for note in dataset.load_notes:
     st.warning(note)
 
 st.subheader("Samples per class")
-st.plotly_chart(browse.class_count_chart(dataset), key="class_counts")
+st.plotly_chart(class_count_chart(dataset), key="class_counts")
 
 st.subheader("Samples")
 label_filter, split_filter, text_filter = st.columns([2, 1, 2])

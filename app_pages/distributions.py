@@ -1,12 +1,12 @@
-"""Distributions: each feature by class and by split, drift between splits, and local vs global."""
+"""Distributions: each feature by class and by split, and drift between splits."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app_pages._widgets import check_page, findings_explorer, result_header, stored_result
-from recipe_dash.plots import drift_bar, histogram_by_group, local_global_bar
+from app_pages._widgets import check_page, findings_explorer
+from recipe_dash.plots import drift_bar, histogram_by_group
 
 page = check_page("distributions", "Distributions")
 if page is None:
@@ -25,10 +25,3 @@ if not drift.empty:
     st.subheader("Drift between splits")
     st.plotly_chart(drift_bar(drift, psi_warn=details["psi_warn"], psi_fail=details["psi_fail"]), key="drift")
 findings_explorer(dataset, stored.result.findings, key="distributions")
-
-if dataset.kind == "image":
-    st.subheader("Local vs global")
-    local = stored_result("local_global")
-    if local is not None:
-        result_header(local)
-        st.plotly_chart(local_global_bar(local.result.details["accuracies"]), key="local_global")

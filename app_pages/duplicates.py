@@ -6,9 +6,8 @@ import streamlit as st
 
 from app_pages._widgets import check_page, current_dataset_id, findings_explorer, sample_previews, user_errors
 from recipe_dash import browse
-from recipe_dash.analysis.clusters import cluster_pages, count_clusters, filter_clusters
 from recipe_dash.analyzers import duplicates
-from recipe_dash.analyzers._links import Links
+from recipe_dash.analyzers.duplicates import Links, cluster_pages, count_clusters, filter_clusters
 from recipe_dash.features import compute_features
 from recipe_dash.io import Dataset
 

@@ -7,10 +7,12 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._widgets import forget_loaded, select_dataset, store, user_errors
+from app_pages.navigation import page_file
 from recipe_dash import workspace
 from recipe_dash.errors import DataError
 from recipe_dash.io import check_allowed, save_upload
-from recipe_dash.io.tabular import TABLE_EXTENSIONS, detect_label_column, read_columns
+from recipe_dash.io.table_file import TABLE_EXTENSIONS, read_columns
+from recipe_dash.io.tabular import detect_label_column
 from recipe_dash.settings import SAMPLE_DATA, get_settings
 
 st.title("Load a dataset")
@@ -40,7 +42,7 @@ def open_and_show(path: Path, label_column: str | None) -> None:
     )
     for note in dataset.load_notes:
         st.warning(note)
-    st.page_link("app_pages/browse.py", label="Browse it", icon=":material/table_view:")
+    st.page_link(page_file("browse"), label="Browse it", icon=":material/table_view:")
 
 
 server_tab, upload_tab, recent_tab = st.tabs(["Server path", "Upload", "Recent"])
@@ -81,4 +83,4 @@ with recent_tab, user_errors():
         )
         if st.button("Open", key="open_recent"):
             select_dataset(chosen.id)
-            st.switch_page("app_pages/browse.py")
+            st.switch_page(page_file("browse"))

@@ -9,8 +9,9 @@ import streamlit as st
 
 from app_pages._train_widgets import follow_job, model_label, model_picker, show_inputs, submit, verdict_badge
 from app_pages._widgets import current_dataset, user_errors
+from recipe_dash import plots
 from recipe_dash.settings import get_settings
-from recipe_dash.training import charts, runs
+from recipe_dash.training import runs
 from recipe_dash.training.config import TrainConfig
 
 CHECKS_JOB, BASELINES_JOB = "model_checks", "baselines"
@@ -37,11 +38,11 @@ with user_errors():
         submit(BASELINES_JOB, TrainConfig(model=spec, epochs=int(epochs)).to_dict())
 
 PLOTS = {
-    "init_well": charts.before_after_figure,
-    "overfit_one_batch": lambda d: charts.line_figure(d["losses"], title="one small batch"),
-    "decreasing_loss": lambda d: charts.line_figure(d["losses"], title="short training"),
-    "gradient_flow": lambda d: charts.gradient_figure(d["parameters"]),
-    "batch_independence": lambda d: charts.dependency_figure(d["dependency"]),
+    "init_well": plots.before_after_figure,
+    "overfit_one_batch": lambda d: plots.line_figure(d["losses"], title="one small batch"),
+    "decreasing_loss": lambda d: plots.line_figure(d["losses"], title="short training"),
+    "gradient_flow": lambda d: plots.gradient_figure(d["parameters"]),
+    "batch_independence": lambda d: plots.dependency_figure(d["dependency"]),
 }
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages._train_widgets import follow_job, model_label, model_picker, submit
 from app_pages._widgets import current_dataset, user_errors
-from recipe_dash.training import charts
+from recipe_dash import plots
 from recipe_dash.training.config import OPTIMIZERS, TrainConfig
 
 LR_JOB, SIGNALS_JOB = "lr_find", "signals"
@@ -39,14 +39,14 @@ with user_errors():
 
 def show_lr(result: dict[str, Any]) -> None:
     st.plotly_chart(
-        charts.lr_figure(result["lrs"], result["losses"], result["smoothed"], result["suggested"]), key="lr_curve"
+        plots.lr_figure(result["lrs"], result["losses"], result["smoothed"], result["suggested"]), key="lr_curve"
     )
     st.info(f"{model_label(result['model'], dataset.kind)}: {result['note']}", icon=":material/lightbulb:")
 
 
 def show_signals(result: dict[str, Any]) -> None:
     table = pd.DataFrame(result["table"])
-    st.plotly_chart(charts.signals_figure(table), key="signals_curve")
+    st.plotly_chart(plots.signals_figure(table), key="signals_curve")
     best = table.iloc[1:].nlargest(1, "accuracy_gain")
     if len(best):
         st.markdown(

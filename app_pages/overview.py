@@ -14,21 +14,11 @@ from app_pages._widgets import (
     user_errors,
     verdict_badge,
 )
-from recipe_dash import analysis
+from app_pages.navigation import page_file
+from recipe_dash import analyzers
 from recipe_dash.analyzers import ANALYZERS
 from recipe_dash.io import check_allowed
 from recipe_dash.store.jobs_model import ACTIVE
-
-CHECK_PAGES = {
-    "duplicates": "app_pages/duplicates.py",
-    "corruption": "app_pages/corruption.py",
-    "imbalance": "app_pages/balance.py",
-    "label_noise": "app_pages/label_quality.py",
-    "outliers": "app_pages/outliers.py",
-    "biases": "app_pages/biases.py",
-    "distributions": "app_pages/distributions.py",
-    "local_global": "app_pages/distributions.py",
-}
 
 dataset = current_dataset()
 dataset_id = current_dataset_id()
@@ -42,7 +32,7 @@ st.caption(
 )
 
 with user_errors():
-    latest = analysis.latest_analysis(store(), dataset_id)
+    latest = analyzers.latest_analysis(store(), dataset_id)
     if latest is not None and latest.status in ACTIVE:
         job_progress(latest.id)
     else:
@@ -60,19 +50,19 @@ with user_errors():
         if st.button("Run checks", type="primary", icon=":material/play_arrow:", disabled=not chosen):
             if embedding and Path(embedding).suffix.lower() in {".npy", ".parquet", ".pq"}:
                 embedding = str(check_allowed(embedding))  # a file on the server: only inside the data roots
-            analysis.start_analysis(store(), dataset_id, checks=chosen, embedding=embedding)
+            analyzers.start_analysis(store(), dataset_id, checks=chosen, embedding=embedding)
             st.rerun()
 
-    results = analysis.latest_results(store(), dataset_id)
+    results = analyzers.latest_results(store(), dataset_id)
     if not results:
         st.info("No check has run on this dataset yet.", icon=":material/info:")
         st.stop()
     st.subheader("Health")
-    for row in analysis.health_table(results).itertuples():
+    for row in analyzers.health_table(results).itertuples():
         with st.container(border=True):
             badge_col, name_col, count_col, summary_col = st.columns([1, 2, 1, 7], vertical_alignment="center")
             with badge_col:
                 verdict_badge(row.verdict)
-            name_col.page_link(CHECK_PAGES[row.check], label=row.check.replace("_", " ").capitalize())
+            name_col.page_link(page_file(row.check), label=row.check.replace("_", " ").capitalize())
             count_col.metric("findings", f"{row.findings:,}", label_visibility="collapsed")
             summary_col.markdown(row.summary)

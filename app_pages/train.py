@@ -19,10 +19,10 @@ from app_pages._train_widgets import (
     submit,
 )
 from app_pages._widgets import current_dataset, store, user_errors
-from recipe_dash import jobs
+from recipe_dash import jobs, plots
 from recipe_dash.store.jobs_model import ACTIVE
-from recipe_dash.training import charts, runs
-from recipe_dash.training.findings import highest_loss_samples, loss_vs_findings, summary_sentence
+from recipe_dash.training import runs
+from recipe_dash.training.sample_losses import highest_loss_samples, loss_vs_findings, summary_sentence
 
 OVERLAY_DEFAULT = 3  # newest runs drawn together on a first view; later runs join as they appear
 
@@ -80,7 +80,7 @@ def predictions_tab(run_id: int, summary: dict[str, Any]) -> None:
         "Fixed validation samples, one row each: the colour is the probability of the true class, "
         "the text the predicted class, epoch by epoch."
     )
-    st.plotly_chart(charts.prediction_dynamics_figure(tracked), key=f"dynamics_{run_id}")
+    st.plotly_chart(plots.prediction_dynamics_figure(tracked), key=f"dynamics_{run_id}")
 
 
 def hardest_tab(run_id: int, config: dict[str, Any]) -> None:
@@ -192,7 +192,7 @@ def runs_panel() -> None:
         return
     metrics = runs.metrics_frame(store(), chosen)
     labels = {r: f"run {r}" for r in chosen}
-    st.plotly_chart(charts.curves_figure(metrics, labels), key="curves")
+    st.plotly_chart(plots.curves_figure(metrics, labels), key="curves")
     detail = st.selectbox("Details of", chosen, key="detail_run", format_func=lambda r: f"run {r}")
     run_details(int(detail))
 

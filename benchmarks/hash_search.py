@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from recipe_dash.analyzers._hash_index import distinct_pairs, plan_blocks
+from recipe_dash.analyzers._search.hash_index import distinct_pairs, plan_blocks
 from recipe_dash.analyzers.duplicates import DEFAULT_MAX_HAMMING
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import psutil
 from PIL import Image, ImageDraw, ImageEnhance
 
-from recipe_dash.analysis.run import findings_table, run_checks
+from recipe_dash.analyzers.run import findings_table, run_checks
 from recipe_dash.features import open_executor
 from recipe_dash.io import load_dataset
 
@@ -260,10 +260,12 @@ def main() -> None:
     n = dataset.n_samples
     print(f"{n:,} images, {os.cpu_count()} cores")
     print(
-        f"floor (read + Pillow decode on all cores, mean of a run before and after): {floor:.1f} s = {n / floor:,.0f} images/s"
+        "floor (read + Pillow decode on all cores, mean of a run before and after): "
+        f"{floor:.1f} s = {n / floor:,.0f} images/s"
     )
     print(
-        f"feature pass: {full_pass:.1f} s = {n / full_pass:,.0f} images/s; ratio to the floor {full_pass / floor:.2f}x (target <= 1.5x)"
+        f"feature pass: {full_pass:.1f} s = {n / full_pass:,.0f} images/s; "
+        f"ratio to the floor {full_pass / floor:.2f}x (target <= 1.5x)"
     )
     print(
         f"CPU time (all processes): floor {floor_cpu:.1f} s, pass {pass_cpu:.1f} s, ratio {pass_cpu / floor_cpu:.2f}x "

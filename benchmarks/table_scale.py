@@ -24,8 +24,8 @@ import pandas as pd
 import psutil
 import pyarrow.csv
 
-from recipe_dash.analysis.run import findings_table, run_checks
 from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.run import findings_table, run_checks
 from recipe_dash.io import load_dataset
 
 CHECKS = ["duplicates", "corruption", "imbalance"]
@@ -46,12 +46,12 @@ def make_table(path: Path, n_rows: int, seed: int = 0) -> dict[str, set[str]]:
     rows = rng.choice(n_rows, size=5 * n_plant, replace=False)
     sources, dups, near_sources, nears, bad = np.split(rows, 5)
     numeric = [f"f{i:02d}" for i in range(N_NUMERIC)]
-    kept = numeric + ["category", "label", "split"]
+    kept = [*numeric, "category", "label", "split"]
     frame.loc[dups, kept] = frame.loc[sources, kept].to_numpy()  # exact copies (their ids differ)
     jitter = 1 + 1e-4 * rng.standard_normal((n_plant, N_NUMERIC))
     frame.loc[nears, kept] = frame.loc[near_sources, kept].to_numpy()
     frame.loc[nears, numeric] = (frame.loc[near_sources, numeric].to_numpy() * jitter).round(9)
-    frame = frame.astype({c: object for c in numeric[:2]})
+    frame = frame.astype(dict.fromkeys(numeric[:2], object))
     cells = rng.choice(["??", "n/a", "1,5", "#VALUE!"], size=n_plant)
     frame.loc[bad, numeric[0]] = cells
     frame.loc[bad[: n_plant // 2], numeric[1]] = np.inf
@@ -134,7 +134,8 @@ def main() -> None:
             corrupt=np.array(sorted(planted["corrupt"])),
         )
         print(
-            f"generated {args.rows:,} rows x 20 columns ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
+            f"generated {args.rows:,} rows x 20 columns ({path.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - started:.1f} s"
         )
 
     _read_seconds(path)  # warm-up, not counted: the file into the page cache, as for every run after it
@@ -147,7 +148,8 @@ def main() -> None:
     floor, total = float(np.median(floors)), float(np.median(totals))
     run = runs[int(np.argsort(totals)[len(totals) // 2])]
     print(
-        f"pyarrow read_csv (floor): median {floor:.2f} s of {len(floors)} runs ({', '.join(f'{f:.2f}' for f in floors)})"
+        f"pyarrow read_csv (floor): median {floor:.2f} s of {len(floors)} runs "
+        f"({', '.join(f'{f:.2f}' for f in floors)})"
     )
     print(
         f"whole analysis: median {total:.2f} s of {len(totals)} runs ({', '.join(f'{t:.2f}' for t in totals)}); "

@@ -29,7 +29,7 @@ def analyze(
     `embedding`, your own vectors for the model-based checks: a .npy (one row per sample, in sample
     order) or Parquet (with `sample_id`) path, or a list of table columns.
     """
-    from recipe_dash.analysis.run import findings_table, run_checks
+    from recipe_dash.analyzers.run import findings_table, run_checks
     from recipe_dash.io import load_dataset
 
     dataset = load_dataset(path, label_column=label_column)

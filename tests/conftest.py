@@ -12,6 +12,8 @@ from PIL import Image
 from recipe_dash.settings import get_settings
 from recipe_dash.store import open_store
 
+pytest_plugins = ["tests.analyzers._planted"]  # the bundled samples with their planted issues, as fixtures
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -74,7 +74,7 @@ def confident_learning(
 
 def _confident_class(P: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per sample, the most probable class among those reaching their threshold, and whether any does."""
-    above = P >= thresholds[None, :] - 1e-12
+    above = thresholds[None, :] - 1e-12 <= P
     return np.asarray(np.where(above, P, -1.0).argmax(axis=1)), np.asarray(above.any(axis=1))
 
 

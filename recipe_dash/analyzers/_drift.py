@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recipe_dash.modeling.attributes import MISSING, Attribute
+from recipe_dash.analyzers._models.attributes import MISSING, Attribute
 
 _FLOOR = 1e-4  # share given to an empty bin, so PSI stays finite
 _DECILES = np.linspace(0, 1, 11)[1:-1]

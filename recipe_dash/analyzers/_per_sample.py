@@ -1,6 +1,6 @@
 """Per-sample score tables small enough to store with a result, plus a histogram over every sample.
 
-Results are stored as JSON (`recipe_dash.analysis.results.jsonable`); a million per-sample rows
+Results are stored as JSON (`recipe_dash.evidence.jsonable`); a million per-sample rows
 would cost seconds and a gigabyte on every save and page load. So a result keeps the worst
 `limit` rows (the ones a person reviews first) and a histogram of the score over all samples.
 """

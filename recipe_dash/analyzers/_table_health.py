@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from recipe_dash.analyzers.base import concat_findings, findings_frame
-from recipe_dash.features.tables import (
+from recipe_dash.analyzers.findings import concat_findings, findings_frame
+from recipe_dash.io.columns import (
     NUMERIC_SHARE,
     identifier_columns,
     numeric_share,
@@ -47,7 +47,7 @@ def table_findings(dataset: Dataset, *, max_missing: float, isolated_missing: fl
 def _column_findings(
     name: str, column: pd.Series, numeric: pd.Series | None, *, max_missing: float, isolated_missing: float
 ) -> pd.DataFrame:
-    """`numeric` is the column read as numbers (`features.tables.as_numeric`), None for text."""
+    """`numeric` is the column read as numbers (`recipe_dash.io.columns.as_numeric`), None for text."""
     n_rows = len(column)
     missing = column.isna()
     share_missing = float(missing.mean()) if n_rows else 0.0

@@ -14,10 +14,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recipe_dash.analyzers.base import Result, Verdict, concat_findings, findings_frame
-from recipe_dash.features.tables import identifier_columns
+from recipe_dash.analyzers._models import (
+    DEFAULT_LEAK_THRESHOLD,
+    Attribute,
+    image_attributes,
+    predictive_power,
+    table_attributes,
+)
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import concat_findings, findings_frame
+from recipe_dash.evidence import Verdict
+from recipe_dash.io.columns import identifier_columns
 from recipe_dash.io.dataset import Dataset
-from recipe_dash.modeling import DEFAULT_LEAK_THRESHOLD, Attribute, image_attributes, predictive_power, table_attributes
 
 
 def analyze(

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from recipe_dash.analyzers._table_health import table_findings
-from recipe_dash.analyzers.base import Result, Verdict, concat_findings, findings_frame
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import concat_findings, findings_frame
+from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
 
 FORMAT_EXTENSIONS = {

@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from recipe_dash.analyzers._drift import shift
-from recipe_dash.analyzers.base import Result, Verdict, findings_frame
+from recipe_dash.analyzers._models import Attribute, image_attributes, table_attributes
+from recipe_dash.analyzers._models.attributes import IMAGE_PROPERTIES, MISSING
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import findings_frame
+from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import DEFAULT_SPLIT, Dataset
-from recipe_dash.modeling import Attribute, image_attributes, table_attributes
-from recipe_dash.modeling.attributes import IMAGE_PROPERTIES, MISSING
 
 HISTOGRAM_COLUMNS = ("attribute", "by", "group", "bin", "bin_label", "left", "right", "count", "share")
 DRIFT_COLUMNS = (

@@ -8,9 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recipe_dash.analyzers._links import Links, cluster_frame, find_links
-from recipe_dash.analyzers.base import Result, Verdict, concat_findings, findings_frame
-from recipe_dash.features.tables import identifier_columns
+from recipe_dash.analyzers._search.clusters import ClusterCounts, cluster_pages, count_clusters, filter_clusters
+from recipe_dash.analyzers._search.links import CLUSTER_COLUMNS, Links, cluster_frame, find_links
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import concat_findings, findings_frame
+from recipe_dash.evidence import Verdict
+from recipe_dash.io.columns import identifier_columns
 from recipe_dash.io.dataset import Dataset
 
 DEFAULT_MAX_HAMMING = 8  # perceptual-hash bits (of 64) two images may differ by and still be near copies
@@ -18,6 +21,18 @@ DEFAULT_MAX_JITTER = 0.01  # RMS difference of robust-scaled numeric columns for
 SEARCH_HAMMING = 12  # widest radius a threshold slider offers (search once, re-cluster per position)
 SEARCH_HAMMING_MAX_IMAGES = 200_000
 SEARCH_JITTERS = (0.1, 0.05, 0.03, 0.02, DEFAULT_MAX_JITTER)  # widest first; a big dense table gets what it can afford
+__all__ = [
+    "CLUSTER_COLUMNS",
+    "ClusterCounts",
+    "Links",
+    "analyze",
+    "cluster_pages",
+    "clusters",
+    "count_clusters",
+    "filter_clusters",
+    "search",
+    "search_note",
+]
 _EXACT_WORDS = {"bytes": "Byte-identical to", "pixels": "Same pixels, different file, as", "row": "Identical row to"}
 
 
@@ -67,7 +82,7 @@ def analyze(
 def clusters(dataset: Dataset, links: Links, *, threshold: float) -> pd.DataFrame:
     """Clusters of copies at `threshold` (re-clustering from `links` is fast: call it per slider move).
 
-    Get `links` once with `search(dataset, features)`; columns are `_links.CLUSTER_COLUMNS`.
+    Get `links` once with `search(dataset, features)`; columns are CLUSTER_COLUMNS.
     """
     return cluster_frame(dataset, links, threshold=threshold)
 
@@ -165,9 +180,8 @@ def _counterpart(frame: pd.DataFrame, group: str, key: str) -> pd.Series:
 def _summary(counts: dict[str, int], n_clusters: int) -> str:
     if not counts:
         return "No exact or near duplicates found."
-    parts = [
-        f"{counts.get('duplicate', 0)} exact and {counts.get('near_duplicate', 0)} near duplicates in {n_clusters} clusters"
-    ]
+    exact, near = counts.get("duplicate", 0), counts.get("near_duplicate", 0)
+    parts = [f"{exact} exact and {near} near duplicates in {n_clusters} clusters"]
     if counts.get("leakage"):
         parts.append(f"{counts['leakage']} samples leak across splits")
     if counts.get("conflicting_label"):

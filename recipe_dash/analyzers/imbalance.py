@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recipe_dash.analyzers.base import Result, Verdict, findings_frame
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import findings_frame
+from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
 
 ADVICE = (

@@ -13,10 +13,7 @@ import numpy as np
 import pandas as pd
 
 from recipe_dash.analyzers._confident_learning import ConfidentLearning, confident_learning
-from recipe_dash.analyzers._per_sample import MAX_ROWS, keep_worst, score_histogram
-from recipe_dash.analyzers.base import Result, Verdict, findings_frame
-from recipe_dash.io.dataset import Dataset
-from recipe_dash.modeling import (
+from recipe_dash.analyzers._models import (
     DEFAULT_LEAK_THRESHOLD,
     EmbeddingSource,
     ModelInput,
@@ -24,6 +21,11 @@ from recipe_dash.modeling import (
     model_input,
     out_of_fold,
 )
+from recipe_dash.analyzers._per_sample import MAX_ROWS, keep_worst, score_histogram
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import findings_frame
+from recipe_dash.evidence import Verdict
+from recipe_dash.io.dataset import Dataset
 
 ADVICE = "review the flagged samples worst first and relabel or drop them before training"
 

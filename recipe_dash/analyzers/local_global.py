@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from recipe_dash.analyzers.base import Result, findings_frame
+from recipe_dash.analyzers._models import assign_folds
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.io.dataset import Dataset
-from recipe_dash.modeling import assign_folds
 
 ACCURACY_COLUMNS = ("view", "input", "side", "balanced_accuracy", "chance", "skill")
 

@@ -1,10 +1,10 @@
 """Find samples that do not belong: another domain (a photo among digits, noise, a blank), or a row far
 outside the others, judged on the whole feature vector, not one property at a time.
 
-Two views of the same matrix (see `recipe_dash.modeling.model_input`, labels not used):
+Two views of the same matrix (see `recipe_dash.analyzers._models.model_input`, labels not used):
 isolation forest (how few random splits isolate a sample) and the mean distance to the k nearest
-neighbours in a reference sample. Each view's raw score becomes a robust z-score (median 0, MAD
-scale) and the outlier score is their mean, so a sample must look odd to both to rank first.
+neighbours in a reference sample. Each view's raw score becomes a robust z-score (median 0, IQR
+scale: `_robust.robust_z`) and the outlier score is their mean, so a sample must look odd to both to rank first.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from recipe_dash.analyzers._models import EmbeddingSource, ModelInput, model_input
 from recipe_dash.analyzers._per_sample import MAX_ROWS, keep_worst, score_histogram
-from recipe_dash.analyzers.base import Result, Verdict, findings_frame
+from recipe_dash.analyzers._robust import robust_z
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import findings_frame
+from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
-from recipe_dash.modeling import EmbeddingSource, ModelInput, model_input
 
 VIEWS = ("isolation_forest", "knn_distance")
-_MAD_TO_STD = 1.4826  # MAD of a normal distribution times this is its standard deviation
 _STRONG = 3.0  # a named feature this many robust standard deviations from the median is worth naming
 
 
@@ -64,8 +66,8 @@ def analyze(
     rng = np.random.default_rng(seed)
     views = np.column_stack(
         [
-            _robust_z(_isolation_scores(inputs.matrix, n_estimators=n_estimators, seed=seed)),
-            _robust_z(
+            robust_z(_isolation_scores(inputs.matrix, n_estimators=n_estimators, seed=seed)),
+            robust_z(
                 np.log(_knn_distances(inputs.matrix, n_neighbors=n_neighbors, max_reference=max_reference, rng=rng))
             ),
         ]
@@ -118,13 +120,6 @@ def _knn_distances(matrix: np.ndarray, *, n_neighbors: int, max_reference: int, 
     keep[np.arange(n_rows), drop] = False
     mean = distances[keep].reshape(n_rows, n_neighbors).mean(axis=1)
     return np.asarray(np.maximum(mean, 1e-9))
-
-
-def _robust_z(values: np.ndarray) -> np.ndarray:
-    median = np.median(values)
-    mad = np.median(np.abs(values - median)) * _MAD_TO_STD
-    spread = mad if mad > 0 else (values.std() or 1.0)
-    return np.asarray((values - median) / spread)
 
 
 def _explain(inputs: ModelInput, row: int, view_z: np.ndarray) -> str:

@@ -23,7 +23,7 @@ Images (each file read and decoded once):
 
 Tables:
     row_hash      int64  hash of the row's values except the label, split and identifier columns
-                         (see `features.tables.identifier_columns`)
+                         (see `recipe_dash.io.columns.identifier_columns`)
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 from recipe_dash.features.cache import KEY_COLUMNS, PartCache, folder_for
 from recipe_dash.features.executors import Workers, open_executor, wrap_executor
 from recipe_dash.features.images import CACHED_COLUMNS, image_features, pixel_hashes
+from recipe_dash.features.rows import row_hashes
 from recipe_dash.features.stream import chunked, run_chunks
-from recipe_dash.features.tables import row_hashes
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.settings import get_settings
 

@@ -11,6 +11,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from PIL import Image
+
+from recipe_dash.io.image_file import open_image
+from recipe_dash.io.table_file import read_table
 
 Kind = Literal["image", "table"]
 DEFAULT_SPLIT = "train"  # the split of samples in a dataset that has no split folders or column
@@ -94,10 +98,8 @@ class Dataset:
             raise TypeError("image_path is for image datasets")
         return self.root / sample_id
 
-    def open_image(self, sample_id: str):  # -> PIL.Image.Image
+    def open_image(self, sample_id: str) -> Image.Image:
         """Decode one image, refusing decompression bombs and files that are not images."""
-        from recipe_dash.io.images import open_image
-
         return open_image(self.image_path(sample_id))
 
     @cached_property
@@ -105,8 +107,6 @@ class Dataset:
         """The whole table, read once (columns as in the file, label included)."""
         if self.kind != "table":
             raise TypeError("table is for tabular datasets")
-        from recipe_dash.io.tabular import read_table
-
         return read_table(self.root, **self.read_options)
 
     def row(self, sample_id: str) -> pd.Series:

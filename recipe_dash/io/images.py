@@ -6,11 +6,9 @@ import os
 from pathlib import Path
 
 import pandas as pd
-from PIL import Image
 
 from recipe_dash.errors import DataError
 from recipe_dash.io.dataset import DEFAULT_SPLIT, Dataset, natural_key, sorted_classes
-from recipe_dash.settings import get_settings
 
 IMAGE_EXTENSIONS = frozenset(
     {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}
@@ -57,27 +55,6 @@ def load_images(root: Path, *, source: Path | None = None, name: str | None = No
         class_names=sorted_classes(samples["label"]),
         load_notes=tuple(notes),
     )
-
-
-def open_image(path: Path) -> Image.Image:
-    """Decode one image file, with a clear error for bombs, non-images and broken files."""
-    limit = get_settings().max_image_pixels
-    try:
-        with Image.open(path) as img:
-            width, height = img.size
-            if width * height > limit:
-                raise DataError(
-                    f"'{path.name}' is {width}x{height} pixels, over the limit of {limit:,}; "
-                    "it is not decoded (raise RECIPE_DASH_MAX_IMAGE_PIXELS to allow it)."
-                )
-            img.load()
-            return img.copy()
-    except DataError:
-        raise
-    except Image.DecompressionBombError as err:
-        raise DataError(f"'{path.name}' is over the limit of pixels we decode ({err}); it is not decoded.") from None
-    except (OSError, SyntaxError, ValueError) as err:
-        raise DataError(f"'{path.name}' cannot be decoded as an image: {err}") from None
 
 
 def _subfolders(folder: Path) -> list[Path]:

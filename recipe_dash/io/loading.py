@@ -10,7 +10,8 @@ from recipe_dash.errors import DataError
 from recipe_dash.io.archive import extract_zip
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.io.images import load_images
-from recipe_dash.io.tabular import TABLE_EXTENSIONS, load_table
+from recipe_dash.io.table_file import TABLE_EXTENSIONS
+from recipe_dash.io.tabular import load_table
 from recipe_dash.settings import get_settings
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from recipe_dash.errors import DataError
-from recipe_dash.io.images import open_image
+from recipe_dash.io.image_file import open_image
 from recipe_dash.settings import get_settings
 
 

@@ -1,7 +1,8 @@
-"""Plotly figure builders for the pages; each takes frames from a `Result.details` and returns a figure."""
+"""Every plotly figure the pages show, built from frames of a check's details or a run's metrics."""
 
 from __future__ import annotations
 
+from recipe_dash.plots.browse import class_count_chart
 from recipe_dash.plots.data_checks import (
     class_noise_bar,
     drift_bar,
@@ -14,16 +15,37 @@ from recipe_dash.plots.data_checks import (
     outlier_views_scatter,
     predictive_power_bar,
 )
+from recipe_dash.plots.training import (
+    batch_images,
+    before_after_figure,
+    curves_figure,
+    dependency_figure,
+    gradient_figure,
+    line_figure,
+    lr_figure,
+    prediction_dynamics_figure,
+    signals_figure,
+)
 
 __all__ = [
+    "batch_images",
+    "before_after_figure",
+    "class_count_chart",
     "class_noise_bar",
+    "curves_figure",
+    "dependency_figure",
     "drift_bar",
+    "gradient_figure",
     "histogram_by_group",
     "label_quality_histogram",
     "label_rates_bar",
+    "line_figure",
     "local_global_bar",
+    "lr_figure",
     "noise_matrix_heatmap",
     "outlier_score_histogram",
     "outlier_views_scatter",
+    "prediction_dynamics_figure",
     "predictive_power_bar",
+    "signals_figure",
 ]

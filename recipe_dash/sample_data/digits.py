@@ -146,7 +146,7 @@ def make_digits(root: Path, *, seed: int = 0) -> dict[str, Any]:
 
     ids = b.sample_ids(rng)
     _write(root, ids, b.files)
-    planted = b.entries(ids) + [_imbalance_entry(b.files)]
+    planted = [*b.entries(ids), _imbalance_entry(b.files)]
     extra_copies = sum(len(members) - 1 for _, _, members in b.clusters)
     denominator = len(b.files) - n_corrupt - n_outliers - extra_copies
     return build_manifest(

@@ -1,10 +1,10 @@
 """The training workbench: the recipe's steps 2 and 3 (skeleton, dumb baselines, model checks, overfit).
 
     from recipe_dash.io import load_dataset
-    from recipe_dash.training import prepare_data, resolve_model, run_checks
+    from recipe_dash.training import prepare_data, resolve_model, run_model_checks
 
     data = prepare_data(load_dataset("sample_data/digits"))
-    for result in run_checks(resolve_model("examples/models/small_cnn.py:build"), data):
+    for result in run_model_checks(resolve_model("examples/models/small_cnn.py:build"), data):
         print(result.name, result.verdict, result.evidence)
 
 Names are imported on first use, so `recipe-dash --help` and the job list never import torch.
@@ -25,16 +25,16 @@ _EXPORTS = {
     "list_model_specs": "models",
     "fit": "loop",
     "CheckConfig": "probe",
-    "CheckResult": "checks",
-    "CHECKS": "checks",
-    "run_checks": "checks",
+    "CheckResult": "model_checks",
+    "MODEL_CHECKS": "checks",
+    "run_model_checks": "checks",
     "run_baselines": "baselines",
     "find_lr": "lr_finder",
     "add_signals": "signals",
     "classification_metrics": "metrics",
     "input_statistics": "input_stats",
-    "loss_vs_findings": "findings",
-    "highest_loss_samples": "findings",
+    "loss_vs_findings": "sample_losses",
+    "highest_loss_samples": "sample_losses",
     "start_run": "runs",
     "list_runs": "runs",
     "metrics_frame": "runs",

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from recipe_dash.errors import OptionError
+from recipe_dash.validation import check_choice, check_number
+
 OPTIMIZERS = ("adam", "adamw", "sgd")
 
 
@@ -41,17 +44,13 @@ class TrainConfig:
     sample_losses: bool = True
 
     def __post_init__(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"Unknown optimizer '{self.optimizer}'. Choose one of: {', '.join(OPTIMIZERS)}.")
-        if not self.lr > 0 or self.batch_size < 1 or self.epochs < 1:
-            raise ValueError(
-                f"lr must be positive and batch_size, epochs at least 1 "
-                f"(got {self.lr}, {self.batch_size}, {self.epochs})."
-            )
-        if not 0 < self.val_fraction < 1:
-            raise ValueError(f"val_fraction must lie between 0 and 1, not {self.val_fraction}.")
-        if self.input_size is not None and min(self.input_size) < 1:
-            raise ValueError(f"input_size must be positive, not {self.input_size}.")
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_number("lr", self.lr, low=0, low_open=True)
+        check_number("batch_size", self.batch_size, low=1, integer=True)
+        check_number("epochs", self.epochs, low=1, integer=True)
+        check_number("val_fraction", self.val_fraction, low=0, high=1, low_open=True, high_open=True)
+        for side in self.input_size or ():
+            check_number("input_size", side, low=1, integer=True)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, for the job and the run record."""
@@ -63,7 +62,9 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
         if unknown:
-            raise ValueError(f"Unknown training setting(s): {', '.join(sorted(unknown))}.")
+            raise OptionError(
+                f"Unknown training setting(s): {', '.join(sorted(unknown))}. Known: {', '.join(sorted(known))}."
+            )
         values = dict(values)
         if values.get("input_size") is not None:
             values["input_size"] = tuple(int(v) for v in values["input_size"])

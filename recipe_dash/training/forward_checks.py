@@ -9,7 +9,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from recipe_dash.analyzers.base import Verdict
+from recipe_dash.evidence import Verdict
 from recipe_dash.training.initialization import final_bias_layer, init_bias_from_priors
 from recipe_dash.training.probe import CheckResult, Probe, prior_entropy, tolerance
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from recipe_dash.analyzers.base import Verdict
+from recipe_dash.evidence import Verdict
 from recipe_dash.training.data import TensorData
 
 LARGE_MEAN = 2.0  # |mean| above this: inputs are not centred

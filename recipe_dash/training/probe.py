@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from recipe_dash.analyzers.base import Verdict
+from recipe_dash.evidence import Verdict
 from recipe_dash.training.data import TensorData
 from recipe_dash.training.loop import FitResult, TrainingDiverged, fit
 from recipe_dash.training.models import ModelSource, build_model

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import insert, select
 
 from recipe_dash import jobs
-from recipe_dash.analysis.results import jsonable
+from recipe_dash.evidence import jsonable
 from recipe_dash.settings import get_settings
 from recipe_dash.store import JobRecord, Store
 from recipe_dash.store.jobs_model import ACTIVE

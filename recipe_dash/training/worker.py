@@ -9,17 +9,17 @@ from dataclasses import asdict
 from typing import Any
 
 from recipe_dash import workspace
-from recipe_dash.analysis.results import jsonable
+from recipe_dash.evidence import jsonable
 from recipe_dash.jobs import JobContext
 from recipe_dash.settings import get_settings
 from recipe_dash.training.baselines import run_baselines
-from recipe_dash.training.checks import run_checks
 from recipe_dash.training.config import TrainConfig
 from recipe_dash.training.data import TensorData, prepare_data
 from recipe_dash.training.initialization import prepared_model
 from recipe_dash.training.input_stats import input_statistics
 from recipe_dash.training.loop import fit_configured, n_batches
 from recipe_dash.training.lr_finder import find_lr
+from recipe_dash.training.model_checks import run_model_checks
 from recipe_dash.training.models import ModelSource, pick_device, resolve_model
 from recipe_dash.training.probe import CheckConfig, sample_order
 from recipe_dash.training.recording import RunRecorder
@@ -58,7 +58,7 @@ def model_checks(context: JobContext) -> dict[str, Any]:
     """All model checks, the input statistics, and the exact batch the checks fed the model."""
     config, data, source = _load(context, context.config)
     check_config = CheckConfig(seed=config.seed)
-    results = run_checks(
+    results = run_model_checks(
         source, data, config=check_config, on_check=lambda i, n, name: context.progress(i, n, name, force=True)
     )
     index = sample_order(len(data.x_train), check_config.seed)[: check_config.batch_size]

@@ -10,11 +10,11 @@ import pandas as pd
 from recipe_dash.analyzers import biases
 from recipe_dash.features import compute_features
 from recipe_dash.io import Dataset, load_dataset
-from tests.analyzers._planted import Planted, digits, table  # noqa: F401 - fixtures
+from tests.analyzers._planted import Planted
 from tests.conftest import write_image
 
 
-def test_planted_leak_is_the_only_flagged_column(table: Planted) -> None:  # noqa: F811
+def test_planted_leak_is_the_only_flagged_column(table: Planted) -> None:
     result = biases.analyze(table.dataset, table.features)
     leaks = [e["column"] for e in table.manifest["planted"] if e["issue_type"] == "bias"]
     assert leaks == ["billing_code"]
@@ -27,7 +27,7 @@ def test_planted_leak_is_the_only_flagged_column(table: Planted) -> None:  # noq
     assert power.set_index("attribute").loc["billing_code", "verdict"] == "leak"
 
 
-def test_label_rates_per_value_add_up(table: Planted) -> None:  # noqa: F811
+def test_label_rates_per_value_add_up(table: Planted) -> None:
     rates = biases.analyze(table.dataset, table.features).details["label_rates"]
     notes = rates[rates["attribute"] == "notes"]
     assert set(notes["label"]) == {"benign", "malignant"}
@@ -35,7 +35,7 @@ def test_label_rates_per_value_add_up(table: Planted) -> None:  # noqa: F811
     assert notes["count"].sum() == table.dataset.labels.notna().sum()
 
 
-def test_digits_have_no_leak(digits: Planted) -> None:  # noqa: F811
+def test_digits_have_no_leak(digits: Planted) -> None:
     result = biases.analyze(digits.dataset, digits.features)
     power = result.details["predictive_power"]
     assert (power["verdict"] != "leak").all()

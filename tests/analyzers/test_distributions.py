@@ -12,7 +12,7 @@ from scipy import stats
 from recipe_dash.analyzers import distributions
 from recipe_dash.features import compute_features
 from recipe_dash.io import Dataset, load_dataset
-from tests.analyzers._planted import Planted, digits, table  # noqa: F401 - fixtures
+from tests.analyzers._planted import Planted
 
 
 def _table(tmp_path: Path, frame: pd.DataFrame) -> tuple[Dataset, pd.DataFrame]:
@@ -56,7 +56,7 @@ def test_ks_statistic_matches_scipy(tmp_path: Path) -> None:
     assert ours == pytest.approx(stats.ks_2samp(train, test).statistic)
 
 
-def test_histograms_count_every_value_once_per_grouping(table: Planted) -> None:  # noqa: F811
+def test_histograms_count_every_value_once_per_grouping(table: Planted) -> None:
     result = distributions.analyze(table.dataset, table.features)
     hist = result.details["histograms"]
     column = pd.to_numeric(table.dataset.table["mean area"], errors="coerce").replace([np.inf, -np.inf], np.nan)
@@ -76,7 +76,7 @@ def test_random_splits_of_the_samples_do_not_drift(sample: str, request: pytest.
     assert {"train", "test"} == set(result.details["histograms"].query("by == 'split'")["group"])
 
 
-def test_image_statistics_are_histogrammed_by_class(digits: Planted) -> None:  # noqa: F811
+def test_image_statistics_are_histogrammed_by_class(digits: Planted) -> None:
     hist = distributions.analyze(digits.dataset, digits.features).details["histograms"]
     by_class = hist[(hist["attribute"] == "brightness") & (hist["by"] == "label")]
     assert set(by_class["group"]) == set(digits.dataset.class_names)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recipe_dash.analyzers._hash_index import distinct_pairs, hamming_pairs, plan_blocks
+from recipe_dash.analyzers._search.hash_index import distinct_pairs, hamming_pairs, plan_blocks
 
 
 def _planted(n: int, n_pairs: int, max_flips: int, seed: int) -> np.ndarray:

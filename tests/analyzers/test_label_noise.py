@@ -11,7 +11,7 @@ import pytest
 from recipe_dash.analyzers import label_noise
 from recipe_dash.features import compute_features
 from recipe_dash.io import Dataset, load_dataset
-from tests.analyzers._planted import Planted, digits, f1, table  # noqa: F401 - fixtures
+from tests.analyzers._planted import Planted, f1
 
 # Samples planted as something else are judged by their own analyzers: a photo among digits or a
 # conflicting duplicate may honestly be flagged as mislabelled, but is not in the flip answer key.
@@ -30,7 +30,7 @@ def test_finds_planted_flips_and_their_rate(sample: str, request: pytest.Fixture
     assert (result.findings["issue_type"] == "label_noise").all()
 
 
-def test_suspected_label_is_the_true_one_for_found_flips(digits: Planted) -> None:  # noqa: F811
+def test_suspected_label_is_the_true_one_for_found_flips(digits: Planted) -> None:
     result = label_noise.analyze(digits.dataset, digits.features)
     truth = {e["sample_id"]: e["true_label"] for e in digits.manifest["planted"] if e["issue_type"] == "label_noise"}
     scores = result.details["scores"].set_index("sample_id")
@@ -39,7 +39,7 @@ def test_suspected_label_is_the_true_one_for_found_flips(digits: Planted) -> Non
     assert right / len(found) >= 0.9
 
 
-def test_details_hold_what_the_page_shows(table: Planted) -> None:  # noqa: F811
+def test_details_hold_what_the_page_shows(table: Planted) -> None:
     result = label_noise.analyze(table.dataset, table.features)
     details = result.details
     excluded = dict(zip(details["excluded_columns"]["column"], details["excluded_columns"]["reason"], strict=True))
@@ -60,7 +60,7 @@ def test_details_hold_what_the_page_shows(table: Planted) -> None:  # noqa: F811
     assert worst["score"] == result.findings["score"].max()
 
 
-def test_leaking_column_would_hide_the_noise(table: Planted) -> None:  # noqa: F811
+def test_leaking_column_would_hide_the_noise(table: Planted) -> None:
     """With the leak kept in (threshold above any accuracy), fewer flips are found."""
     flips = table.ids("label_noise")
     kept = label_noise.analyze(table.dataset, table.features, leak_threshold=1.01)
@@ -70,10 +70,10 @@ def test_leaking_column_would_hide_the_noise(table: Planted) -> None:  # noqa: F
 
 def test_second_run_reads_the_cached_probabilities(
     table: Planted,
-    isolated_home: Path,  # noqa: F811
+    isolated_home: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from recipe_dash.modeling import oof
+    from recipe_dash.analyzers._models import oof
 
     calls: list[int] = []
     real = oof._compute

@@ -11,10 +11,10 @@ from PIL import Image
 from recipe_dash.analyzers import local_global
 from recipe_dash.features import compute_features
 from recipe_dash.io import load_dataset
-from tests.analyzers._planted import Planted, digits, table  # noqa: F401 - fixtures
+from tests.analyzers._planted import Planted
 
 
-def test_digits_need_global_context(digits: Planted) -> None:  # noqa: F811
+def test_digits_need_global_context(digits: Planted) -> None:
     result = local_global.analyze(digits.dataset, digits.features)
     accuracy = result.details["accuracies"].set_index("view")["balanced_accuracy"]
     assert accuracy["whole"] > 0.75
@@ -41,12 +41,12 @@ def test_textures_are_visible_in_patches(tmp_path: Path) -> None:
     assert result.summary.startswith("The label is visible in local patches")
 
 
-def test_tables_are_skipped(table: Planted) -> None:  # noqa: F811
+def test_tables_are_skipped(table: Planted) -> None:
     result = local_global.analyze(table.dataset, table.features)
     assert result.details["skipped"]
     assert result.findings.empty
 
 
-def test_patch_side_must_fit_the_thumbnail(digits: Planted) -> None:  # noqa: F811
+def test_patch_side_must_fit_the_thumbnail(digits: Planted) -> None:
     with pytest.raises(ValueError, match="patch_side must be between 2 and 15"):
         local_global.analyze(digits.dataset, digits.features, patch_side=16)

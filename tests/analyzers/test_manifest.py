@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from recipe_dash.analyzers import corruption, duplicates, imbalance
-from recipe_dash.analyzers.base import concat_findings
-from tests.analyzers._planted import Planted, digits, table  # noqa: F401 - fixtures
+from recipe_dash.analyzers.findings import concat_findings
+from tests.analyzers._planted import Planted
 
 EXACT_TYPES = ("duplicate", "leakage", "conflicting_label", "corrupt")
 
@@ -38,7 +38,7 @@ def test_precision_and_recall_against_the_manifest(sample: str, request: pytest.
     assert precision >= 0.9 and recall >= 0.9, ("near_duplicate", precision, recall)
 
 
-def test_table_column_problems_match_the_manifest(table: Planted) -> None:  # noqa: F811 - fixture
+def test_table_column_problems_match_the_manifest(table: Planted) -> None:
     findings = corruption.analyze(table.dataset, table.features).findings
     columns = findings[findings["sample_id"].isna()]
     found = set(zip(columns["group"].str.removeprefix("column:"), columns["issue_type"], strict=True))

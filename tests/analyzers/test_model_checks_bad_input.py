@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from recipe_dash.analyzers import ANALYZERS
-from recipe_dash.analyzers.base import FINDING_COLUMNS, Result
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import FINDING_COLUMNS
 from recipe_dash.features import compute_features
 from recipe_dash.io import Dataset, load_dataset
 

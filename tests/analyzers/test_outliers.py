@@ -12,7 +12,7 @@ from sklearn.datasets import make_blobs
 from recipe_dash.analyzers import outliers
 from recipe_dash.features import compute_features
 from recipe_dash.io import Dataset, load_dataset
-from tests.analyzers._planted import Planted, digits, table  # noqa: F401 - fixtures
+from tests.analyzers._planted import Planted
 
 
 @pytest.mark.parametrize("sample", ["digits", "table"])
@@ -30,7 +30,7 @@ def test_planted_outliers_rank_first(sample: str, request: pytest.FixtureRequest
     assert result.findings["score"].is_monotonic_decreasing
 
 
-def test_reason_names_the_odd_columns(table: Planted) -> None:  # noqa: F811
+def test_reason_names_the_odd_columns(table: Planted) -> None:
     result = outliers.analyze(table.dataset, table.features)
     why = dict(zip(result.findings["sample_id"], result.findings["detail"], strict=True))
     planted = [e for e in table.manifest["planted"] if e["issue_type"] == "outlier" and e["sample_id"] in why]
@@ -39,7 +39,7 @@ def test_reason_names_the_odd_columns(table: Planted) -> None:  # noqa: F811
         assert any(column in why[entry["sample_id"]] for column in entry["columns"]), why[entry["sample_id"]]
 
 
-def test_undecodable_images_are_not_scored(digits: Planted) -> None:  # noqa: F811
+def test_undecodable_images_are_not_scored(digits: Planted) -> None:
     result = outliers.analyze(digits.dataset, digits.features)
     scores = result.details["scores"]
     broken = digits.features["decode_error"].notna().to_numpy()
@@ -73,7 +73,7 @@ def test_too_few_samples_are_skipped_with_a_reason(tmp_path: Path) -> None:
     assert result.findings.empty
 
 
-def test_stored_scores_keep_the_worst_rows_and_the_histogram_all(table: Planted) -> None:  # noqa: F811
+def test_stored_scores_keep_the_worst_rows_and_the_histogram_all(table: Planted) -> None:
     full = outliers.analyze(table.dataset, table.features).details
     small = outliers.analyze(table.dataset, table.features, max_score_rows=10).details
     top = full["scores"].sort_values("outlier_score", ascending=False)["sample_id"].head(10)

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recipe_dash.analysis.results import jsonable
 from recipe_dash.analyzers import ANALYZERS
-from recipe_dash.analyzers.base import FINDING_COLUMNS
+from recipe_dash.analyzers.findings import FINDING_COLUMNS
 from recipe_dash.errors import DataError
+from recipe_dash.evidence import jsonable
 from recipe_dash.features import compute_features
 from recipe_dash.io import Dataset, load_dataset
 from tests.conftest import write_image

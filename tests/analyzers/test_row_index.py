@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from recipe_dash.analyzers import _grid_join
-from recipe_dash.analyzers._grid_join import build_grid
-from recipe_dash.analyzers._row_index import near_rows
+from recipe_dash.analyzers._search import grid_join as _grid_join
+from recipe_dash.analyzers._search.grid_join import build_grid
+from recipe_dash.analyzers._search.row_index import near_rows
 from recipe_dash.errors import DataError
 
 

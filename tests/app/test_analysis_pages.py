@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from recipe_dash.analysis import run_checks, save_results
+from recipe_dash.analyzers import ANALYZERS, run_checks, save_results
 from recipe_dash.analyzers.base import Result
 from recipe_dash.io import load_dataset
 from recipe_dash.settings import PROJECT_ROOT, SAMPLE_DATA
 from recipe_dash.store import open_store
 
 APP = str(PROJECT_ROOT / "app.py")
-PAGES = ["overview", "duplicates", "corruption", "balance", "label_quality", "outliers", "biases", "distributions"]
+PAGES = ["overview", *ANALYZERS]  # every check has its page, named as its registry key
 SAMPLES = {"digits": SAMPLE_DATA / "digits", "table": SAMPLE_DATA / "breast_cancer.csv"}
 
 
@@ -78,7 +78,7 @@ def test_duplicates_threshold_merges_and_splits_clusters() -> None:
     assert all("leaks across splits" in m.value for m in at.markdown if m.value.startswith("Cluster "))
 
 
-def test_duplicates_page_says_when_a_big_table_limits_the_threshold(tmp_path) -> None:  # noqa: ANN001
+def test_duplicates_page_says_when_a_big_table_limits_the_threshold(tmp_path) -> None:
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(80_000, 2)), columns=["x", "y"])  # dense: rows crowd each other
     frame["label"] = rng.choice(["a", "b"], size=len(frame))
@@ -94,7 +94,7 @@ def test_duplicates_page_says_when_a_big_table_limits_the_threshold(tmp_path) ->
     assert at.slider[0].max < 0.1
 
 
-def findings_table(at: AppTest):  # noqa: ANN201 - a DataFrame
+def findings_table(at: AppTest):
     return next(d.value for d in at.dataframe if {"issue_type", "score"} <= set(d.value.columns))
 
 
@@ -107,7 +107,7 @@ def test_findings_filters_narrow_the_table() -> None:
     assert (findings_table(at)["score"] >= 0.8).all() and 0 < len(findings_table(at)) < 15
 
 
-def test_overview_refuses_an_embedding_file_outside_the_data_roots(tmp_path) -> None:  # noqa: ANN001
+def test_overview_refuses_an_embedding_file_outside_the_data_roots(tmp_path) -> None:
     from recipe_dash import jobs
 
     open_store().record_dataset(load_dataset(SAMPLES["table"]))

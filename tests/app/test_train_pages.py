@@ -11,8 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from recipe_dash import jobs, workspace
-from recipe_dash.analysis import save_results
-from recipe_dash.analyzers.base import Result, findings_frame
+from recipe_dash.analyzers import save_results
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.settings import PROJECT_ROOT
 from recipe_dash.store import Store, open_store
 from recipe_dash.training.config import TrainConfig

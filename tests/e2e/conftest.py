@@ -111,7 +111,7 @@ def page(request: pytest.FixtureRequest) -> Iterator[object]:
             browser.close()
 
 
-def load_from_server_path(page, dashboard: str, path: Path) -> None:  # noqa: ANN001 - a Playwright Page
+def load_from_server_path(page, dashboard: str, path: Path) -> None:
     """Open the dashboard and load `path` the way a user does on the Load page."""
     page.goto(dashboard)
     path_box = page.get_by_label("Path on the server")

@@ -7,7 +7,7 @@ from PIL import Image
 
 from recipe_dash.errors import DataError
 from recipe_dash.io import load_dataset
-from recipe_dash.io.images import open_image
+from recipe_dash.io.image_file import open_image
 from recipe_dash.settings import get_settings
 from tests.conftest import write_image
 

@@ -7,7 +7,7 @@ import pytest
 
 from recipe_dash.errors import DataError
 from recipe_dash.io import load_dataset
-from recipe_dash.io.tabular import _read_csv_arrow, read_columns
+from recipe_dash.io.table_file import _read_csv_arrow, read_columns
 
 ROWS = "a,b,label,split\n1,x,cat,train\n2,y,dog,train\n3,z,cat,test\n4,w,dog,Validation\n"
 

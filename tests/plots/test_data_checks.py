@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from recipe_dash.analysis.results import jsonable
 from recipe_dash.analyzers import biases, distributions, label_noise, local_global, outliers
 from recipe_dash.analyzers.base import Result
+from recipe_dash.evidence import jsonable
 from recipe_dash.plots import (
     class_noise_bar,
     drift_bar,
@@ -24,7 +24,7 @@ from recipe_dash.plots import (
     outlier_views_scatter,
     predictive_power_bar,
 )
-from tests.analyzers._planted import Planted, digits, table  # noqa: F401 - fixtures
+from tests.analyzers._planted import Planted
 
 
 def stored(result: Result) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def stored(result: Result) -> dict[str, Any]:
     return details
 
 
-def test_label_noise_figures(table: Planted) -> None:  # noqa: F811
+def test_label_noise_figures(table: Planted) -> None:
     result = label_noise.analyze(table.dataset, table.features)
     details = stored(result)
     heatmap = noise_matrix_heatmap(details["joint"])
@@ -46,7 +46,7 @@ def test_label_noise_figures(table: Planted) -> None:  # noqa: F811
     assert sum(kept.y) + sum(flagged.y) == details["n_scored"]
 
 
-def test_outlier_figures(table: Planted) -> None:  # noqa: F811
+def test_outlier_figures(table: Planted) -> None:
     result = outliers.analyze(table.dataset, table.features)
     details = stored(result)
     scatter = outlier_views_scatter(details["scores"])
@@ -57,7 +57,7 @@ def test_outlier_figures(table: Planted) -> None:  # noqa: F811
     assert sum(histogram.data[1].y) == len(result.findings)
 
 
-def test_bias_figures(table: Planted) -> None:  # noqa: F811
+def test_bias_figures(table: Planted) -> None:
     details = stored(biases.analyze(table.dataset, table.features))
     bar = predictive_power_bar(details["predictive_power"], leak_threshold=details["leak_threshold"])
     leak = next(trace for trace in bar.data if trace.name == "leak")
@@ -66,7 +66,7 @@ def test_bias_figures(table: Planted) -> None:  # noqa: F811
     assert {trace.name for trace in rates.data} == {"benign", "malignant"}
 
 
-def test_distribution_figures(table: Planted) -> None:  # noqa: F811
+def test_distribution_figures(table: Planted) -> None:
     details = stored(distributions.analyze(table.dataset, table.features))
     by_split = histogram_by_group(details["histograms"], "mean radius", by="split")
     assert {trace.name for trace in by_split.data} == {"train", "test"}
@@ -74,7 +74,7 @@ def test_distribution_figures(table: Planted) -> None:  # noqa: F811
     assert set(drift.data[0].y) == {row["attribute"] for row in details["drift"]}
 
 
-def test_local_global_figure(digits: Planted) -> None:  # noqa: F811
+def test_local_global_figure(digits: Planted) -> None:
     details = stored(local_global.analyze(digits.dataset, digits.features))
     figure = local_global_bar(details["accuracies"])
     assert list(figure.data[0].y) == [row["balanced_accuracy"] for row in details["accuracies"]]

@@ -1,0 +1,100 @@
+"""Run checks on a dataset: one feature pass shared by every analyzer, then each analyzer in turn."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import pandas as pd
+
+from recipe_dash.analyzers import ANALYZERS
+from recipe_dash.analyzers._models.embedding import EmbeddingSource
+from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.findings import concat_findings
+from recipe_dash.errors import OptionError
+from recipe_dash.features import EXECUTOR_KINDS, Workers, compute_features, open_executor
+from recipe_dash.io.dataset import Dataset
+from recipe_dash.validation import check_choice
+
+Progress = Callable[[int, int, str], None]  # (done, total, message); may raise to stop the run
+# None/"process", "dask", a "tcp://HOST:PORT" scheduler, an Executor, or Workers from open_executor
+ExecutorChoice = Executor | Workers | str | None
+
+
+def resolve_checks(checks: Iterable[str] | str | None) -> list[str]:
+    """Registry keys to run, in registry order; accepts "duplicates,corruption" as typed on a command line."""
+    if checks is None:
+        return list(ANALYZERS)
+    names = [c.strip() for c in (checks.split(",") if isinstance(checks, str) else checks) if c.strip()]
+    if not names:
+        raise OptionError(f"checks is empty. Choose one or more of: {', '.join(sorted(ANALYZERS))}.")
+    for name in names:
+        check_choice("check", name, ANALYZERS)
+    return [n for n in ANALYZERS if n in names]
+
+
+def run_checks(
+    dataset: Dataset,
+    *,
+    checks: Iterable[str] | str | None = None,
+    executor: ExecutorChoice = None,
+    progress: Progress | None = None,
+    cache_dir: Path | None = None,
+    embedding: EmbeddingSource | None = None,
+) -> dict[str, Result]:
+    """Compute (or reuse) the features, then run each check; results keyed by registry key.
+
+    `embedding` (a user's own vectors) goes to every check whose signature takes one.
+    """
+    names = resolve_checks(checks)
+    with executor_from(executor) as pool:
+        features = compute_features(dataset, executor=pool, progress=progress, cache_dir=cache_dir)
+    results = {}
+    for name in names:
+        if progress is not None:
+            progress(dataset.n_samples, dataset.n_samples, f"running {name}")
+        started = time.monotonic()
+        analyzer = ANALYZERS[name]
+        takes_embedding = embedding is not None and "embedding" in inspect.signature(analyzer).parameters
+        result = analyzer(dataset, features, **({"embedding": embedding} if takes_embedding else {}))
+        results[name] = Result(
+            result.analyzer,
+            result.verdict,
+            result.summary,
+            result.findings,
+            result.details | {"seconds": round(time.monotonic() - started, 3)},
+        )
+    return results
+
+
+def findings_table(results: dict[str, Result]) -> pd.DataFrame:
+    """Every finding of every check, in the shared columns (sample_id, issue_type, score, group, detail)."""
+    return concat_findings([r.findings for r in results.values()])
+
+
+def check_executor(choice: ExecutorChoice) -> None:
+    """An executor name is "process", "dask" or a "tcp://HOST:PORT" Dask scheduler address."""
+    if isinstance(choice, str) and not choice.startswith("tcp://") and choice not in EXECUTOR_KINDS:
+        raise OptionError(
+            f"Unknown executor {choice!r}. Choose one of: {', '.join(EXECUTOR_KINDS)}, or tcp://HOST:PORT."
+        )
+
+
+@contextmanager
+def executor_from(choice: ExecutorChoice) -> Iterator[Executor | Workers | None]:
+    """An Executor for `choice`, started here and shut down afterwards unless the caller passed one."""
+    if choice is None or isinstance(choice, (Executor, Workers)):
+        with nullcontext(choice) as given:
+            yield given
+        return
+    if choice.startswith("tcp://"):
+        with open_executor("dask", scheduler=choice) as workers:
+            yield workers
+        return
+    check_executor(choice)
+    with open_executor(choice) as workers:
+        yield workers

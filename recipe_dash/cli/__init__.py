@@ -1,0 +1,40 @@
+"""`recipe-dash`: the same engine as the dashboard, for terminals and CI; one module per command group.
+
+Every error the user can fix (a `RecipeDashError`, an unknown flag, a bad option value) is one line
+on stderr and exit code 2; anything else is a bug and keeps its traceback. Commands import their
+engine on first use, so `recipe-dash --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from recipe_dash.cli._app import app
+from recipe_dash.cli.analyze import analyze
+from recipe_dash.cli.dashboard import run_app
+from recipe_dash.cli.training import check_model, train
+from recipe_dash.errors import RecipeDashError
+
+app.command("app")(run_app)
+app.command("analyze")(analyze)
+app.command("check-model")(check_model)
+app.command("train")(train)
+
+
+def _later(name: str, issue: str, summary: str) -> None:
+    """Register a subcommand that a later capability fills in, so `--help` shows the whole product."""
+
+    def command() -> None:
+        raise RecipeDashError(f"'{name}' is not in this version yet ({issue}).")
+
+    command.__doc__ = summary
+    app.command(name)(command)
+
+
+_later("tune", "tuning", "Random or Bayesian hyperparameter search (coming).")
+_later("report", "team review", "Export the findings report and a cleaned manifest (coming).")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

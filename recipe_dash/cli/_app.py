@@ -1,0 +1,63 @@
+"""The Typer app and its error policy: user errors are one line and exit 2, bugs keep their traceback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from recipe_dash.errors import RecipeDashError
+
+USER_ERROR = 2  # exit code of every mistake the user can fix
+
+
+class _OneLineErrors(TyperGroup):
+    """Typer's group, with usage errors and our own user errors printed as one line instead of a box."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = outcome if isinstance(outcome, int) else 0
+        except click.exceptions.NoArgsIsHelpError as err:
+            click.echo(err.format_message())
+            code = USER_ERROR
+        except click.UsageError as err:  # unknown flag, missing argument, a value of the wrong type
+            where = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+            click.echo(f"error: {err.format_message()}{where}", err=True)
+            code = USER_ERROR
+        except click.ClickException as err:
+            click.echo(f"error: {err.format_message()}", err=True)
+            code = err.exit_code
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            code = 1
+        except RecipeDashError as err:
+            click.echo(f"error: {err}", err=True)
+            code = USER_ERROR
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    help="Walk a dataset and a model through Karpathy's recipe for training neural networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+LabelColumn = Annotated[
+    str | None, typer.Option("--label-column", help="Label column of a table (default: label/target/class/y).")
+]

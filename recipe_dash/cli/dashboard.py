@@ -1,0 +1,56 @@
+"""`recipe-dash app`: start the dashboard, optionally on a dataset."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from recipe_dash.cli._app import LabelColumn
+from recipe_dash.errors import RecipeDashError
+
+
+def run_app(
+    path: Annotated[Path | None, typer.Argument(help="Dataset to open: folder, .zip, .csv or .parquet.")] = None,
+    label_column: LabelColumn = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8501,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "localhost",
+) -> None:
+    """Start the dashboard, optionally on a dataset."""
+    from recipe_dash.io import load_dataset
+    from recipe_dash.store import open_store
+
+    env = dict(os.environ)
+    if path is not None:
+        dataset = load_dataset(path, label_column=label_column)
+        env["RECIPE_DASH_OPEN_DATASET"] = str(open_store().record_dataset(dataset))
+        typer.echo(f"Opening {dataset.name}: {dataset.n_samples} samples, {len(dataset.class_names)} classes.")
+    script = dashboard_script()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    raise typer.Exit(subprocess.call(command, env=env, cwd=script.parent.parent))
+
+
+def dashboard_script() -> Path:
+    """The router the installed package ships (app_pages/navigation.py), wherever it was installed."""
+    import app_pages
+
+    script = Path(app_pages.__file__).resolve().parent / "navigation.py"
+    if not script.exists():
+        raise RecipeDashError(f"The dashboard's router {script} is missing; reinstall recipe-dash.")
+    return script

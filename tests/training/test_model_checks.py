@@ -1,0 +1,92 @@
+"""Every planted bug is caught by a failing check; no correct model fails any check."""
+
+from __future__ import annotations
+
+import pytest
+
+from recipe_dash.training.data import TensorData
+from recipe_dash.training.model_checks import MODEL_CHECKS, run_model_checks
+from recipe_dash.training.models import ModelError, ModelSource, resolve_model
+from tests.training import zoo
+
+CORRECT = [
+    "logistic",
+    "mlp",
+    "cnn",
+    "examples/models/small_cnn.py:build",
+    "tests.training.zoo:cnn_batchnorm",
+    "tests.training.zoo:mlp_log_softmax",
+    "tests.training.zoo:mlp_dropout",
+]
+BUGS = {  # model -> checks that must fail
+    "batch_mixing_mean": {"batch_independence"},
+    "batch_mixing_reshape": {"batch_independence"},
+    "softmax_before_loss": {"loss_at_init", "overfit_one_batch"},
+    "huge_init": {"loss_at_init", "init_well"},
+    "frozen_layers": {"gradient_flow"},
+    "ignores_input": {"input_independent"},
+    "log_of_input": {"nan_inf"},
+    "unseeded_noise": {"reproducible"},
+}
+
+
+def verdicts(spec: str, data: TensorData) -> dict[str, str]:
+    results = run_model_checks(resolve_model(spec, kind=data.kind), data)
+    assert [r.name for r in results] == list(MODEL_CHECKS)
+    assert all(r.evidence for r in results)
+    return {r.name: r.verdict for r in results}
+
+
+@pytest.mark.parametrize("spec", CORRECT)
+def test_correct_image_models_fail_no_check(spec: str, shapes: TensorData) -> None:
+    found = verdicts(spec, shapes)
+    assert "fail" not in found.values(), found
+
+
+@pytest.mark.parametrize("spec", ["logistic", "mlp", "tests.training.zoo:mlp_log_softmax"])
+def test_correct_table_models_fail_no_check(spec: str, table: TensorData) -> None:
+    found = verdicts(spec, table)
+    assert "fail" not in found.values(), found
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_every_planted_bug_fails_its_check(bug: str, shapes: TensorData) -> None:
+    found = verdicts(f"tests.training.zoo:{bug}", shapes)
+    assert {name for name, verdict in found.items() if verdict == "fail"} >= BUGS[bug], found
+
+
+@pytest.mark.parametrize("bug", ["batch_mixing_reshape", "softmax_before_loss", "frozen_layers", "ignores_input"])
+def test_bugs_are_caught_on_tables_too(bug: str, table: TensorData) -> None:
+    found = verdicts(f"tests.training.zoo:{bug}", table)
+    assert {name for name, verdict in found.items() if verdict == "fail"} >= BUGS[bug], found
+
+
+def test_failing_evidence_says_what_to_do(shapes: TensorData) -> None:
+    results = {r.name: r for r in run_model_checks(resolve_model("tests.training.zoo:frozen_layers"), shapes)}
+    assert "frozen (1.weight, 1.bias)" in results["gradient_flow"].evidence
+    results = {r.name: r for r in run_model_checks(resolve_model("tests.training.zoo:softmax_before_loss"), shapes)}
+    assert "remove the final softmax" in results["loss_at_init"].evidence
+
+
+def test_batch_independence_charts_only_the_diagonal(shapes: TensorData) -> None:
+    result = next(
+        r
+        for r in run_model_checks(resolve_model("tests.training.zoo:cnn_batchnorm"), shapes)
+        if r.name == "batch_independence"
+    )
+    matrix = result.details["dependency"]
+    assert all(matrix[i][i] > 0 for i in range(len(matrix)))
+    assert all(matrix[i][j] == 0 for i in range(len(matrix)) for j in range(len(matrix)) if i != j)
+
+
+@pytest.mark.parametrize(
+    ("bug", "message"),
+    [
+        ("wrong_shape", "expected float logits shaped (2, 3)"),
+        ("not_a_module", "not a torch.nn.Module"),
+        ("raises", "raised RuntimeError: no GPU here"),
+    ],
+)
+def test_models_that_do_not_build_are_refused_with_a_message(bug: str, message: str, shapes: TensorData) -> None:
+    with pytest.raises(ModelError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run_model_checks(ModelSource(bug, getattr(zoo, bug)), shapes)
