@@ -27,6 +27,7 @@ _BADGE = {
     "pass": ("pass", "green", ":material/check_circle:"),
     "warn": ("warn", "orange", ":material/warning:"),
     "fail": ("fail", "red", ":material/cancel:"),
+    "not_measured": ("not measured", "gray", ":material/help:"),
 }
 
 

@@ -11,8 +11,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-Verdict = Literal["pass", "warn", "fail"]
-SEVERITY: dict[str, int] = {"fail": 0, "warn": 1, "pass": 2}  # worst first, for sorting
+# "not_measured": the check could not judge (too few rows, a model at chance, the wrong kind of data);
+# its summary says why. It is never shown as a pass.
+Verdict = Literal["pass", "warn", "fail", "not_measured"]
+SEVERITY: dict[str, int] = {"fail": 0, "warn": 1, "pass": 2, "not_measured": 3}  # worst first, for sorting
+VERDICT_WORDS: dict[str, str] = {"pass": "pass", "warn": "warn", "fail": "fail", "not_measured": "not measured"}
 
 
 def jsonable(value: Any) -> Any:

@@ -11,6 +11,7 @@ import typer
 
 from recipe_dash.cli._app import LabelColumn
 from recipe_dash.errors import RecipeDashError
+from recipe_dash.evidence import VERDICT_WORDS
 
 
 def analyze(
@@ -54,9 +55,10 @@ def analyze(
     except OSError as err:
         raise RecipeDashError(f"Cannot write findings to '{out}': {err.strerror or err}.") from None
     width = max(len(n) for n in results)
-    typer.echo(f"{'check':<{width}}  verdict  findings  summary")
+    typer.echo(f"{'check':<{width}}  {'verdict':<12}  findings  summary")
     for name, result in results.items():
-        typer.echo(f"{name:<{width}}  {result.verdict:<7}  {len(result.findings):>8}  {result.summary}")
+        verdict = VERDICT_WORDS[result.verdict]
+        typer.echo(f"{name:<{width}}  {verdict:<12}  {len(result.findings):>8}  {result.summary}")
     typer.echo(f"{len(findings)} findings written to {out}")
 
 

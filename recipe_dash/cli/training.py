@@ -17,7 +17,7 @@ from recipe_dash.cli._app import LabelColumn
 if TYPE_CHECKING:
     from recipe_dash.store import Store
 
-_SYMBOL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
+_SYMBOL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "not_measured": "N/A "}
 _POLL_SECONDS = 1.0
 
 Data = Annotated[Path, typer.Option("--data", help="Dataset: image folder, .zip, .csv or .parquet.")]
