@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from app_pages.navigation import page_file
 from recipe_dash import analyzers, browse, jobs, workspace
+from recipe_dash.analyzers.base import CheckDetails
 from recipe_dash.analyzers.findings import filter_findings, with_samples
 from recipe_dash.analyzers.results import StoredResult
 from recipe_dash.errors import RecipeDashError
@@ -20,6 +22,7 @@ from recipe_dash.settings import get_settings
 from recipe_dash.store import Store, open_store
 
 DATASET_KEY = "dataset_id"
+D = TypeVar("D", bound=CheckDetails)
 
 
 def store() -> Store:
@@ -181,8 +184,9 @@ def result_header(stored: StoredResult) -> None:
     st.caption(f"Analyzed {stored.created_at:%Y-%m-%d %H:%M} UTC{by_job}.")
 
 
-def check_page(check: str, title: str) -> tuple[Dataset, StoredResult] | None:
-    """The common top of a check's page: title, verdict and summary; None when there is nothing more to show."""
+def check_page(check: str, title: str, details_type: type[D]) -> tuple[Dataset, StoredResult, D] | None:
+    """The common top of a check's page: title, verdict and summary, then the check's typed evidence;
+    None when there is nothing more to show."""
     dataset = current_dataset()
     if dataset is None:
         return None
@@ -191,6 +195,8 @@ def check_page(check: str, title: str) -> tuple[Dataset, StoredResult] | None:
     if stored is None:
         return None
     result_header(stored)
-    if stored.result.details.get("skipped"):  # the summary already says why the check could not run
+    details = stored.result.details
+    assert isinstance(details, details_type), f"{check} holds {type(details).__name__}, not {details_type.__name__}"
+    if details.skipped:  # the summary already says why the check could not run
         return None
-    return dataset, stored
+    return dataset, stored, details

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_pages._widgets import check_page, findings_explorer
+from recipe_dash.analyzers import biases
 from recipe_dash.plots import label_rates_bar, predictive_power_bar
 
-page = check_page("biases", "Biases & leakage")
+page = check_page("biases", "Biases & leakage", biases.Details)
 if page is None:
     st.stop()
-dataset, stored = page
-details = stored.result.details
+dataset, stored, details = page
 
 st.plotly_chart(
-    predictive_power_bar(details["predictive_power"], leak_threshold=details["leak_threshold"]), key="predictive_power"
+    predictive_power_bar(details.predictive_power, leak_threshold=details.leak_threshold), key="predictive_power"
 )
-rates = pd.DataFrame(details["label_rates"])
+rates = details.label_rates
 if not rates.empty:
     attributes = list(dict.fromkeys(rates["attribute"]))
     chosen = st.selectbox("Label rates per value of", attributes, key="rates_attribute")

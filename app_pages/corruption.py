@@ -6,26 +6,26 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._widgets import check_page, findings_explorer
+from recipe_dash.analyzers import corruption
 
-page = check_page("corruption", "Corruption")
+page = check_page("corruption", "Corruption", corruption.Details)
 if page is None:
     st.stop()
-dataset, stored = page
-details = stored.result.details
+dataset, stored, details = page
 
 if dataset.kind == "image":
     checks_col, modes_col, formats_col = st.columns(3)
-    for column, key, title in (
-        (checks_col, "by_check", "Problem"),
-        (modes_col, "modes", "Pillow mode"),
-        (formats_col, "formats", "Format"),
+    for column, counted, title in (
+        (checks_col, details.by_check, "Problem"),
+        (modes_col, details.modes, "Pillow mode"),
+        (formats_col, details.formats, "Format"),
     ):
-        counts = pd.Series(details.get(key, {}), name="images").rename_axis(title).reset_index()
+        counts = pd.Series(counted, name="images", dtype="int64").rename_axis(title).reset_index()
         column.markdown(f"**{title}**")
-        column.dataframe(counts, hide_index=True, key=f"corruption_{key}")
+        column.dataframe(counts, hide_index=True, key=f"corruption_{title}")
 else:
     st.subheader("Column problems")
-    columns = pd.DataFrame(details.get("columns", []), columns=["issue_type", "group", "detail"])
+    columns = details.columns
     if columns.empty:
         st.success("Every column has one type and enough values.", icon=":material/check_circle:")
     else:

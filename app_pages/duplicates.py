@@ -20,11 +20,11 @@ def duplicate_links(_dataset: Dataset, dataset_id: int, analyzed_at: str) -> Lin
     return duplicates.search(_dataset, compute_features(_dataset))
 
 
-page = check_page("duplicates", "Duplicates")
+page = check_page("duplicates", "Duplicates", duplicates.Details)
 dataset_id = current_dataset_id()
 if page is None or dataset_id is None:
     st.stop()
-dataset, stored = page
+dataset, stored, details = page
 
 with user_errors():
     links = duplicate_links(dataset, dataset_id, str(stored.created_at))
@@ -35,9 +35,7 @@ with user_errors():
         "Near-duplicate threshold" + (" (hash bits that may differ, of 64)" if is_image else " (RMS of scaled jitter)"),
         min_value=0.0 if not is_image else 0,
         max_value=links.max_distance if not is_image else int(links.max_distance),
-        value=stored.result.details.get("threshold", links.max_distance)
-        if not is_image
-        else int(stored.result.details.get("threshold", links.max_distance)),
+        value=details.threshold if not is_image else int(details.threshold),
         step=0.001 if not is_image else 1,
         help="Raise it to merge more samples into clusters, lower it to split them. Exact copies always stay.",
     )

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pandas as pd
 import streamlit as st
 
 from app_pages._widgets import check_page, findings_explorer
+from recipe_dash.analyzers import imbalance
 from recipe_dash.plots import class_count_chart
 
-page = check_page("imbalance", "Balance")
+page = check_page("imbalance", "Balance", imbalance.Details)
 if page is None:
     st.stop()
-dataset, stored = page
+dataset, stored, details = page
 
 st.plotly_chart(class_count_chart(dataset), key="balance_counts")
-stats = pd.DataFrame.from_dict(stored.result.details["splits"], orient="index")
+stats = pd.DataFrame({name: asdict(balance) for name, balance in details.splits.items()}).T
 st.dataframe(
     stats.rename_axis("split").reset_index()[["split", "n", "n_classes", "ratio", "normalized_entropy"]],
     hide_index=True,

@@ -37,14 +37,6 @@ with user_errors():
     if baselines_col.button("Run baselines", key="run_baselines", icon=":material/leaderboard:"):
         submit(BASELINES_JOB, TrainConfig(model=spec, epochs=int(epochs)).to_dict())
 
-PLOTS = {
-    "init_well": plots.before_after_figure,
-    "overfit_one_batch": lambda d: plots.line_figure(d["losses"], title="one small batch"),
-    "decreasing_loss": lambda d: plots.line_figure(d["losses"], title="short training"),
-    "gradient_flow": lambda d: plots.gradient_figure(d["parameters"]),
-    "batch_independence": lambda d: plots.dependency_figure(d["dependency"]),
-}
-
 
 def show_checks(result: dict[str, Any]) -> None:
     checks = result["checks"]
@@ -59,10 +51,10 @@ def show_checks(result: dict[str, Any]) -> None:
             with badge_col:
                 verdict_badge(check["verdict"])
             text_col.markdown(f"**{check['name']}** — {check['evidence']}")
-            plot = PLOTS.get(check["name"])
-            if plot is not None and check["details"]:
+            figure = plots.model_check_figure(check["name"], check["details"])
+            if figure is not None:
                 with st.expander("Evidence plot"):
-                    st.plotly_chart(plot(check["details"]), key=f"plot_{check['name']}")
+                    st.plotly_chart(figure, key=f"plot_{check['name']}")
     st.subheader("Visualize just before the net")
     batch = runs.load_batch(get_settings().home / "checks" / str(result["job_id"]))
     show_inputs(result, batch, key="checks", what="A training batch the checks fed the model")

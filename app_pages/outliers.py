@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_pages._widgets import check_page, findings_explorer, sample_previews
+from recipe_dash.analyzers import outliers
 from recipe_dash.plots import outlier_score_histogram, outlier_views_scatter
 
 TOP_SHOWN = 16
 
-page = check_page("outliers", "Outliers")
+page = check_page("outliers", "Outliers", outliers.Details)
 if page is None:
     st.stop()
-dataset, stored = page
-details = stored.result.details
+dataset, stored, details = page
 
-scores = pd.DataFrame(details["scores"])
+scores = details.scores
 st.subheader("Top outliers")
 top = scores.sort_values("outlier_score", ascending=False).head(TOP_SHOWN)
 sample_previews(
@@ -34,9 +33,9 @@ st.dataframe(
 
 histogram_col, views_col = st.columns(2)
 histogram_col.plotly_chart(
-    outlier_score_histogram(details["score_histogram"], threshold=details["threshold"]), key="outlier_histogram"
+    outlier_score_histogram(details.score_histogram, threshold=details.threshold), key="outlier_histogram"
 )
-views_col.plotly_chart(outlier_views_scatter(details["scores"]), key="outlier_views")
+views_col.plotly_chart(outlier_views_scatter(details.scores), key="outlier_views")
 
 st.subheader("All flagged samples")
 findings_explorer(dataset, stored.result.findings, key="outliers")

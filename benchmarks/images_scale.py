@@ -246,7 +246,7 @@ def main() -> None:
             dataset, checks=["duplicates", "corruption", "imbalance"], executor=workers, cache_dir=cache_dir
         )
         total = time.perf_counter() - started
-    checks_seconds = sum(r.details["seconds"] for r in results.values())
+    checks_seconds = sum(r.seconds or 0 for r in results.values())
     full_pass = total - checks_seconds
     pass_cpu = monitor.cpu - checks_seconds
     floor_after, floor_cpu_after = floor_seconds(paths)
@@ -271,7 +271,7 @@ def main() -> None:
         f"CPU time (all processes): floor {floor_cpu:.1f} s, pass {pass_cpu:.1f} s, ratio {pass_cpu / floor_cpu:.2f}x "
         f"(load {os.getloadavg()[0]:.1f}; the wall ratio suffers when other programs share the cores)"
     )
-    print("checks: " + ", ".join(f"{k} {r.details['seconds']:.1f} s" for k, r in results.items()))
+    print("checks: " + ", ".join(f"{k} {r.seconds:.1f} s" for k, r in results.items()))
     print(f"rerun on the unchanged dataset (cached features + duplicates): {rerun:.1f} s")
     print(f"peak memory (process + workers): {monitor.peak / 1e9:.2f} GB (target < 2 GB at 100k)")
     _score(findings_table(results), planted)

@@ -105,7 +105,7 @@ def run_scenario(kind: str, n: int) -> dict[str, Any]:
             results[name] = ANALYZERS[name](dataset, features)
             steps[name] = time.perf_counter() - started
     found = set(results["label_noise"].findings["sample_id"])
-    ranked = results["outliers"].details["scores"].sort_values("outlier_score", ascending=False)
+    ranked = results["outliers"].details.scores.sort_values("outlier_score", ascending=False)
     top = set(ranked["sample_id"].head(len(outliers)))
     return {
         "kind": kind,
@@ -116,7 +116,7 @@ def run_scenario(kind: str, n: int) -> dict[str, Any]:
         "peak_mb_after_generation": generated_rss,
         "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "label_noise_f1": 2 * len(found & flipped) / max(len(found) + len(flipped), 1),
-        "noise_rate": results["label_noise"].details["noise_rate"],
+        "noise_rate": results["label_noise"].details.noise_rate,
         "planted_rate": len(flipped) / dataset.n_samples,
         "outlier_recall_at_k": len(top & outliers) / len(outliers),
         "summaries": {name: r.summary for name, r in results.items()},

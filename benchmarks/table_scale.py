@@ -154,7 +154,7 @@ def main() -> None:
     print(
         f"whole analysis: median {total:.2f} s of {len(totals)} runs ({', '.join(f'{t:.2f}' for t in totals)}); "
         f"median run: load {run.loaded:.2f} s, "
-        + ", ".join(f"{k} {r.details.get('seconds', 0):.2f} s" for k, r in run.results.items())
+        + ", ".join(f"{k} {r.seconds or 0:.2f} s" for k, r in run.results.items())
     )
     print(
         f"ratio to the floor: {total / floor:.2f}x of the medians (target <= 5x): "

@@ -6,7 +6,9 @@ Neutral ground: `training` imports this, not the data checks, for its own verdic
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+import types
+from dataclasses import dataclass, fields
+from typing import Any, Literal, Self, Union, get_args, get_origin, get_type_hints
 
 import numpy as np
 import pandas as pd
@@ -37,4 +39,56 @@ def jsonable(value: Any) -> Any:
         return None
     if value is pd.NA:
         return None
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """Base of a check's evidence for its page: typed fields a page reads by attribute, never by a string key
+    that breaks only when someone opens the page.
+
+    Fields hold JSON values (numbers, text, None, and tuples, lists and dicts of them), DataFrames and
+    nested Evidence; `to_json` and `from_json` round-trip them through any SQL backend's JSON column.
+    """
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: _encode(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Rebuild from `to_json` output; keys this version does not know are ignored."""
+        hints = get_type_hints(cls)
+        known = {f.name for f in fields(cls)}
+        return cls(**{name: _decode(hints[name], value) for name, value in data.items() if name in known})
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Evidence):
+        return value.to_json()
+    if isinstance(value, pd.DataFrame):  # columns kept, so an empty frame comes back with them
+        return {"columns": [str(c) for c in value.columns], "data": jsonable(value.to_numpy(dtype=object).tolist())}
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return jsonable(value)
+
+
+def _decode(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):
+        return _decode(next(a for a in args if a is not type(None)), value)
+    if hint is pd.DataFrame:
+        return pd.DataFrame(value["data"], columns=value["columns"])
+    if isinstance(hint, type) and issubclass(hint, Evidence):
+        return hint.from_json(value)
+    if origin is tuple:
+        items = args[:1] * len(value) if len(args) == 2 and args[1] is Ellipsis else args
+        return tuple(_decode(a, v) for a, v in zip(items, value, strict=True))
+    if origin is list:
+        return [_decode(args[0], v) for v in value]
+    if origin is dict:
+        return {k: _decode(args[1], v) for k, v in value.items()}
     return value

@@ -9,7 +9,7 @@ model can learn instead of the content. Label rates per value of categorical att
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,11 +21,20 @@ from recipe_dash.analyzers._models import (
     predictive_power,
     table_attributes,
 )
-from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import concat_findings, findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.columns import identifier_columns
 from recipe_dash.io.dataset import Dataset
+
+
+@dataclass(frozen=True, kw_only=True)
+class Details(CheckDetails):
+    leak_threshold: float  # balanced accuracy of one attribute alone at which it is a leak
+    bias_threshold: float  # skill (0 = chance, 1 = perfect) at which a nuisance attribute is a bias
+    label_rates: pd.DataFrame  # attribute, value, label, count, share (categorical attributes)
+    # attribute, kind, balanced_accuracy, chance, skill, ..., verdict ("leak", "bias" or "ok")
+    predictive_power: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def analyze(
@@ -44,25 +53,26 @@ def analyze(
     leaks are flagged among them.
     """
     attributes = table_attributes(dataset) if dataset.kind == "table" else image_attributes(features)
-    details: dict[str, Any] = {
-        "leak_threshold": leak_threshold,
-        "bias_threshold": bias_threshold,
-        "label_rates": label_rates(attributes, dataset.labels),
-    }
+    details = Details(
+        leak_threshold=leak_threshold,
+        bias_threshold=bias_threshold,
+        label_rates=label_rates(attributes, dataset.labels),
+    )
     n_classes = dataset.labels.dropna().nunique()
     if n_classes < 2:
         reason = (
             f"the labels have {n_classes} class(es); a bias is an attribute that predicts the label, "
             "which needs at least two. Check the label column or folders."
         )
-        details["skipped"] = reason
-        return Result("biases", "pass", f"Biases not checked: {reason}", findings_frame(), details)
+        return Result(
+            "biases", "pass", f"Biases not checked: {reason}", findings_frame(), replace(details, skipped=reason)
+        )
     power = predictive_power(attributes, dataset.labels, n_folds=n_folds, seed=seed)
     nuisance = set(power["attribute"]) if dataset.kind == "image" else set(identifier_columns(dataset.table))
     is_leak = power["balanced_accuracy"] >= leak_threshold
     is_bias = ~is_leak & (power["skill"] >= bias_threshold) & power["attribute"].isin(nuisance)
     power["verdict"] = np.select([is_leak, is_bias], ["leak", "bias"], "ok")
-    details["predictive_power"] = power
+    details = replace(details, predictive_power=power)
     findings = concat_findings([_findings(power[is_leak], leak=True), _findings(power[is_bias], leak=False)])
     verdict: Verdict = "fail" if is_leak.any() else "warn" if is_bias.any() else "pass"
     return Result("biases", verdict, _summary(power, is_leak, is_bias), findings, details)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from recipe_dash.analyzers._table_health import table_findings
-from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import concat_findings, findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
@@ -34,6 +34,23 @@ MODE_NAMES = {
 }
 HUGE_FACTOR = 64  # an image with this many times the median pixel count (and over HUGE_PIXELS) is flagged
 HUGE_PIXELS = 4096 * 4096
+COLUMN_PROBLEM_COLUMNS = ("issue_type", "group", "detail")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Details(CheckDetails):
+    n_corrupt_samples: int = 0  # samples with at least one per-sample finding
+    n_column_issues: int = 0  # dataset- and column-level findings
+    # Images: decode errors by reason, findings by check, and the Pillow modes and formats seen.
+    decode_errors: dict[str, int] = field(default_factory=dict)
+    by_check: dict[str, int] = field(default_factory=dict)
+    modes: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, int] = field(default_factory=dict)
+    # Tables: the column problems (COLUMN_PROBLEM_COLUMNS) and bad cells per column.
+    columns: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMN_PROBLEM_COLUMNS)))
+    cells_by_column: dict[str, int] = field(default_factory=dict)
+
+
 _REASON_GROUPS = ("zero-byte", "not an image", "truncated", "damaged", "pixels, over the limit", "crashed", "header")
 
 
@@ -54,16 +71,12 @@ def analyze(
     """
     if dataset.kind == "image":
         findings = _image_findings(features, min_side=min_side, max_aspect=max_aspect)
-        details = _image_details(features, findings)
     else:
         findings = table_findings(dataset, max_missing=max_missing, isolated_missing=isolated_missing)
-        details = {
-            "columns": findings[findings["sample_id"].isna()][["issue_type", "group", "detail"]].to_dict("records"),
-            "cells_by_column": findings[findings["sample_id"].notna()]["group"].value_counts().to_dict(),
-        }
     per_sample = findings[findings["sample_id"].notna()]
     n_bad, n_columns = per_sample["sample_id"].nunique(), int(findings["sample_id"].isna().sum())
-    details |= {"n_corrupt_samples": int(n_bad), "n_column_issues": n_columns}
+    details = _image_details(features, findings) if dataset.kind == "image" else _table_details(findings)
+    details = replace(details, n_corrupt_samples=int(n_bad), n_column_issues=n_columns)
     verdict: Verdict = "fail" if n_bad else "warn" if n_columns else "pass"
     return Result("corruption", verdict, _summary(dataset, n_bad, n_columns), findings, details)
 
@@ -165,15 +178,26 @@ def _size_findings(features: pd.DataFrame, *, min_side: int, max_aspect: float) 
     )
 
 
-def _image_details(features: pd.DataFrame, findings: pd.DataFrame) -> dict[str, Any]:
+def _image_details(features: pd.DataFrame, findings: pd.DataFrame) -> Details:
     errors = features["decode_error"].dropna()
     reasons = {group: int(errors.str.contains(group, regex=False).sum()) for group in _REASON_GROUPS}
-    return {
-        "decode_errors": {k: v for k, v in reasons.items() if v},
-        "by_check": findings["group"].value_counts().to_dict(),
-        "modes": features["mode"].value_counts().to_dict(),
-        "formats": features["format"].value_counts().to_dict(),
-    }
+    return Details(
+        decode_errors={k: v for k, v in reasons.items() if v},
+        by_check=_counts(findings["group"]),
+        modes=_counts(features["mode"]),
+        formats=_counts(features["format"]),
+    )
+
+
+def _table_details(findings: pd.DataFrame) -> Details:
+    return Details(
+        columns=findings[findings["sample_id"].isna()][list(COLUMN_PROBLEM_COLUMNS)].reset_index(drop=True),
+        cells_by_column=_counts(findings[findings["sample_id"].notna()]["group"]),
+    )
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in values.value_counts().items()}
 
 
 def _summary(dataset: Dataset, n_bad: int, n_columns: int) -> str:

@@ -9,7 +9,7 @@ pixel statistics (brightness, contrast, blur, channel means).
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ import pandas as pd
 from recipe_dash.analyzers._drift import shift
 from recipe_dash.analyzers._models import Attribute, image_attributes, table_attributes
 from recipe_dash.analyzers._models.attributes import IMAGE_PROPERTIES, MISSING
-from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import DEFAULT_SPLIT, Dataset
@@ -38,6 +38,16 @@ DRIFT_COLUMNS = (
 UNLABELLED = "(unlabelled)"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Details(CheckDetails):
+    attributes: tuple[str, ...]  # the features histogrammed, in order
+    histograms: pd.DataFrame  # HISTOGRAM_COLUMNS
+    psi_warn: float
+    psi_fail: float
+    drift: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(DRIFT_COLUMNS)))
+    drift_skipped: str | None = None  # why drift was not measured (a single split)
+
+
 def analyze(
     dataset: Dataset,
     features: pd.DataFrame,
@@ -53,17 +63,17 @@ def analyze(
         table_attributes(dataset) if dataset.kind == "table" else image_attributes(features, names=IMAGE_PROPERTIES)
     )
     attributes = [a for a in attributes if a.n_missing < len(a.codes)]
-    details: dict[str, Any] = {
-        "attributes": [a.name for a in attributes],
-        "histograms": histograms(attributes, dataset.samples, n_bins=n_bins),
-        "psi_warn": psi_warn,
-        "psi_fail": psi_fail,
-    }
+    details = Details(
+        attributes=tuple(a.name for a in attributes),
+        histograms=histograms(attributes, dataset.samples, n_bins=n_bins),
+        psi_warn=psi_warn,
+        psi_fail=psi_fail,
+    )
     splits = dataset.samples["split"].to_numpy(dtype=object)
     present = list(dataset.splits)
     if len(present) < 2:
         reason = f"there is one split ('{present[0]}'); drift compares a training split with a test split."
-        details |= {"drift_skipped": reason, "drift": pd.DataFrame(columns=list(DRIFT_COLUMNS))}
+        details = replace(details, drift_skipped=reason)
         return Result(
             "distributions",
             "pass",
@@ -81,7 +91,7 @@ def analyze(
         psi_fail=psi_fail,
         alpha=alpha,
     )
-    details["drift"] = drift
+    details = replace(details, drift=drift)
     shifted = drift[drift["verdict"] != "stable"].sort_values("psi", ascending=False, kind="stable")
     findings = findings_frame(
         sample_id=[None] * len(shifted),

@@ -3,14 +3,14 @@ shared between splits (leakage) and copies that disagree on their label."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from recipe_dash.analyzers._search.clusters import ClusterCounts, cluster_pages, count_clusters, filter_clusters
 from recipe_dash.analyzers._search.links import CLUSTER_COLUMNS, Links, cluster_frame, find_links
-from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import concat_findings, findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.columns import identifier_columns
@@ -24,6 +24,7 @@ SEARCH_JITTERS = (0.1, 0.05, 0.03, 0.02, DEFAULT_MAX_JITTER)  # widest first; a 
 __all__ = [
     "CLUSTER_COLUMNS",
     "ClusterCounts",
+    "Details",
     "Links",
     "analyze",
     "cluster_pages",
@@ -33,6 +34,19 @@ __all__ = [
     "search",
     "search_note",
 ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Details(CheckDetails):
+    threshold: float  # the near-copy threshold the findings used, in `unit`
+    unit: str  # "bits" (images: perceptual-hash distance) or "rms" (tables: scaled jitter)
+    counts: dict[str, int]  # findings per issue type
+    n_clusters: int
+    largest_cluster: int
+    ignored_columns: tuple[str, ...] = ()  # table columns left out of the comparison (label, split, ids)
+    near_search_skipped: str | None = None  # why near copies were not searched (only exact ones then)
+
+
 _EXACT_WORDS = {"bytes": "Byte-identical to", "pixels": "Same pixels, different file, as", "row": "Identical row to"}
 
 
@@ -59,19 +73,20 @@ def analyze(
             _spread_findings(frame, "label", "conflicting_label"),
         ]
     )
-    counts = findings["issue_type"].value_counts().to_dict()
-    details: dict[str, Any] = {
-        "threshold": threshold,
-        "unit": links.unit,
-        "counts": {k: int(v) for k, v in counts.items()},
-        "n_clusters": int(frame["cluster"].nunique()),
-        "largest_cluster": int(frame["size"].max()) if len(frame) else 0,
-    }
-    if dataset.kind == "table":
-        details["ignored_columns"] = [str(dataset.label_column), "split", *identifier_columns(dataset.table)]
-    summary = _summary(counts, details["n_clusters"])
+    counts = {str(k): int(v) for k, v in findings["issue_type"].value_counts().items()}
+    details = Details(
+        threshold=threshold,
+        unit=links.unit,
+        counts=counts,
+        n_clusters=int(frame["cluster"].nunique()),
+        largest_cluster=int(frame["size"].max()) if len(frame) else 0,
+        ignored_columns=(str(dataset.label_column), "split", *identifier_columns(dataset.table))
+        if dataset.kind == "table"
+        else (),
+        near_search_skipped=links.skipped,
+    )
+    summary = _summary(counts, details.n_clusters)
     if links.skipped:
-        details["near_search_skipped"] = links.skipped
         summary += f" Near duplicates were not searched: {links.skipped}"
     verdict: Verdict = (
         "fail" if counts.get("leakage") or counts.get("conflicting_label") else "warn" if counts else "pass"

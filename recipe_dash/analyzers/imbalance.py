@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
-from recipe_dash.evidence import Verdict
+from recipe_dash.evidence import Evidence, Verdict
 from recipe_dash.io.dataset import Dataset
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitBalance(Evidence):
+    """Class balance of one split (or "all")."""
+
+    n: int
+    n_classes: int  # classes with at least one sample
+    ratio: float | None  # largest / smallest present class; None when no class is present
+    entropy: float  # of the class shares, in nats
+    normalized_entropy: float  # entropy / log(number of classes): 1 = perfectly balanced
+
+
+@dataclass(frozen=True, kw_only=True)
+class Details(CheckDetails):
+    classes: tuple[str, ...]
+    counts: pd.DataFrame  # split ("all" too), label, count, share of the split
+    splits: dict[str, SplitBalance]  # "all" and each split
+    unlabelled: int
+    warn_ratio: float
+    fail_ratio: float
+    rare_classes: tuple[str, ...] = ()
+    missing_in_split: tuple[tuple[str, str], ...] = ()  # (split, class) pairs with no sample
+
 
 ADVICE = (
     "weight the loss by inverse class frequency or resample the rare classes, and judge models by "
@@ -36,18 +61,21 @@ def analyze(
     classes = list(dataset.class_names)
     stats = {name: _split_stats(per_class, classes) for name, per_class in splits.items()}
     overall = stats["all"]
-    details: dict[str, Any] = {
-        "classes": classes,
-        "counts": [
-            {"split": name, "label": label, "count": count, "share": count / max(s["n"], 1)}
-            for name, s in stats.items()
-            for label, count in s["counts"].items()
-        ],
-        "splits": {name: {k: v for k, v in s.items() if k != "counts"} for name, s in stats.items()},
-        "unlabelled": int(dataset.samples["label"].isna().sum()),
-        "warn_ratio": warn_ratio,
-        "fail_ratio": fail_ratio,
-    }
+    details = Details(
+        classes=tuple(classes),
+        counts=pd.DataFrame(
+            [
+                {"split": name, "label": label, "count": count, "share": count / max(s["n"], 1)}
+                for name, s in stats.items()
+                for label, count in s["counts"].items()
+            ],
+            columns=["split", "label", "count", "share"],
+        ),
+        splits={name: SplitBalance(**{k: v for k, v in s.items() if k != "counts"}) for name, s in stats.items()},
+        unlabelled=int(dataset.samples["label"].isna().sum()),
+        warn_ratio=warn_ratio,
+        fail_ratio=fail_ratio,
+    )
     if len(classes) < 2:
         only = f"'{classes[0]}'" if classes else "none"
         return Result(
@@ -67,8 +95,8 @@ def analyze(
         for label, n in s["counts"].items()
         if n == 0
     ]
-    details["rare_classes"] = [label for label, _, _ in rare]
-    details["missing_in_split"] = [{"split": s, "label": label} for s, label in empty_in_split]
+    rare_classes = tuple(label for label, _, _ in rare)
+    details = replace(details, rare_classes=rare_classes, missing_in_split=tuple(empty_in_split))
     findings = findings_frame(
         sample_id=[None] * (len(rare) + len(empty_in_split)),
         issue_type="imbalance",

@@ -6,8 +6,8 @@ data that never saw the sample, nor its exact copies, nor a column that leaks th
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,10 +22,34 @@ from recipe_dash.analyzers._models import (
     out_of_fold,
 )
 from recipe_dash.analyzers._per_sample import MAX_ROWS, keep_worst, score_histogram
-from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
+
+
+@dataclass(frozen=True, kw_only=True)
+class Details(CheckDetails):
+    excluded_columns: pd.DataFrame  # column, reason: left out of the model (leaks, ids, empty)
+    source: str  # what the model saw: "image", "table" or "embedding"
+    n_folds: int
+    seed: int
+    notes: tuple[str, ...] = ()  # what cross-validation had to work around (tiny classes, subsampling)
+    # sample_id, label, split, scored, label_quality, suspected_label, suspected_prob, is_issue;
+    # the max_score_rows lowest label qualities
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quality_histogram: pd.DataFrame = field(default_factory=pd.DataFrame)  # left, right, count, flagged
+    noise_rate: float | None = None  # estimated share of wrong labels
+    n_scored: int = 0
+    n_counted: int = 0  # distinct samples the noise estimate counts (copies once)
+    oof_accuracy: float | None = None  # out-of-fold accuracy of the model on the counted samples
+    classes: tuple[str, ...] = ()
+    # given_label, true_label, share, share_of_given, expected_count, confident_count
+    joint: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # label, n_samples, noise_rate, n_flagged, mostly_confused_with
+    class_noise: pd.DataFrame = field(default_factory=pd.DataFrame)
+    thresholds: dict[str, float] = field(default_factory=dict)  # per-class confidence thresholds
+
 
 ADVICE = "review the flagged samples worst first and relabel or drop them before training"
 
@@ -47,28 +71,23 @@ def analyze(
     """Score every sample's label quality; flag likely mislabels with a suspected true label.
 
     The verdict follows the estimated noise rate: at least `warn_rate` warns, `fail_rate` fails.
-    `details["scores"]` keeps the `max_score_rows` lowest label qualities; the histogram covers all.
+    `details.scores` keeps the `max_score_rows` lowest label qualities; the histogram covers all.
     """
     inputs = model_input(
         dataset, features, embedding=embedding, leak_threshold=leak_threshold, n_folds=n_folds, seed=seed
     )
-    details: dict[str, Any] = {
-        "excluded_columns": inputs.excluded,
-        "source": inputs.source,
-        "n_folds": n_folds,
-        "seed": seed,
-    }
+    details = Details(excluded_columns=inputs.excluded, source=inputs.source, n_folds=n_folds, seed=seed)
     if inputs.matrix.shape[1] == 0:
         reason = _unmodelable_reason(inputs)
-        details |= {"skipped": reason, "notes": []}
+        details = replace(details, skipped=reason)
         return Result("label_noise", "warn", f"Label noise not estimated: {reason}", findings_frame(), details)
     oof = out_of_fold(
         inputs, dataset.labels, n_folds=n_folds, seed=seed, max_train_samples=max_train_samples, cache_dir=cache_dir
     )
-    details["notes"] = list(oof.notes)
+    details = replace(details, notes=tuple(oof.notes))
     if len(oof.classes) < 2:
         reason = _skip_reason(dataset, oof)
-        details["skipped"] = reason
+        details = replace(details, skipped=reason)
         return Result("label_noise", "warn", f"Label noise not estimated: {reason}", findings_frame(), details)
     idx = np.flatnonzero(oof.scored)
     codes = {name: i for i, name in enumerate(oof.classes)}
@@ -78,18 +97,19 @@ def analyze(
     scores = _scores(dataset, oof, learned)
     rate = learned.noise_rate
     n_counted = int(oof.counted.sum())
-    details |= {
-        "scores": keep_worst(scores, "label_quality", high_is_bad=False, limit=max_score_rows),
-        "quality_histogram": score_histogram(scores["label_quality"].to_numpy(), scores["is_issue"].to_numpy()),
-        "noise_rate": rate,
-        "n_scored": len(idx),
-        "n_counted": n_counted,
-        "oof_accuracy": float((oof.probs[idx[counted]].argmax(axis=1) == y[counted]).mean()),
-        "classes": list(oof.classes),
-        "joint": _joint(oof.classes, learned, n_counted),
-        "class_noise": _class_noise(oof, learned, y),
-        "thresholds": dict(zip(oof.classes, learned.thresholds.tolist(), strict=True)),
-    }
+    details = replace(
+        details,
+        scores=keep_worst(scores, "label_quality", high_is_bad=False, limit=max_score_rows),
+        quality_histogram=score_histogram(scores["label_quality"].to_numpy(), scores["is_issue"].to_numpy()),
+        noise_rate=rate,
+        n_scored=len(idx),
+        n_counted=n_counted,
+        oof_accuracy=float((oof.probs[idx[counted]].argmax(axis=1) == y[counted]).mean()),
+        classes=tuple(oof.classes),
+        joint=_joint(oof.classes, learned, n_counted),
+        class_noise=_class_noise(oof, learned, y),
+        thresholds=dict(zip(oof.classes, learned.thresholds.tolist(), strict=True)),
+    )
     flagged = scores[scores["is_issue"]].sort_values("label_quality", kind="stable")
     findings = findings_frame(
         sample_id=flagged["sample_id"].to_numpy(),
@@ -186,10 +206,10 @@ def _unmodelable_reason(inputs: ModelInput) -> str:
     return f"no column is left to model the data ({kept_out or 'the table has no feature columns'})."
 
 
-def _summary(verdict: Verdict, rate: float, n_flagged: int, n_counted: int, details: dict[str, Any]) -> str:
+def _summary(verdict: Verdict, rate: float, n_flagged: int, n_counted: int, details: Details) -> str:
     estimate = (
         f"about {rate:.1%} of labels look wrong (estimated from {n_counted} distinct samples, "
-        f"model accuracy {details['oof_accuracy']:.0%} out of fold)"
+        f"model accuracy {details.oof_accuracy:.0%} out of fold)"
     )
     if verdict == "pass":
         return f"Labels look clean: {estimate}; no sample is confidently mislabelled."

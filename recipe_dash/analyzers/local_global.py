@@ -11,18 +11,27 @@ regulariser.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from recipe_dash.analyzers._models import assign_folds
-from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.io.dataset import Dataset
 
 ACCURACY_COLUMNS = ("view", "input", "side", "balanced_accuracy", "chance", "skill")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Details(CheckDetails):
+    patch_side: int
+    n_folds: int
+    accuracies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ACCURACY_COLUMNS)))
+    statement: str = ""  # what the comparison says about local vs global structure
+    n_images: int = 0
 
 
 def analyze(
@@ -40,11 +49,15 @@ def analyze(
 
     Patches reaching `local_share` of the whole image's skill (accuracy above chance) mean "local".
     """
-    details: dict[str, Any] = {"patch_side": patch_side, "n_folds": n_folds}
+    details = Details(patch_side=patch_side, n_folds=n_folds)
     if dataset.kind != "image":
-        details["skipped"] = "it compares image patches with whole images, and this dataset is a table."
+        reason = "it compares image patches with whole images, and this dataset is a table."
         return Result(
-            "local_global", "pass", f"Local vs global not measured: {details['skipped']}", findings_frame(), details
+            "local_global",
+            "pass",
+            f"Local vs global not measured: {reason}",
+            findings_frame(),
+            replace(details, skipped=reason),
         )
     images, y, n_classes = _thumbnails(dataset, features, n_folds=n_folds, max_samples=max_samples, seed=seed)
     if n_classes < 2:
@@ -52,8 +65,13 @@ def analyze(
             f"fewer than two classes have {n_folds} or more decodable images; "
             "cross-validation needs them. Check the labels or lower n_folds."
         )
-        details["skipped"] = reason
-        return Result("local_global", "pass", f"Local vs global not measured: {reason}", findings_frame(), details)
+        return Result(
+            "local_global",
+            "pass",
+            f"Local vs global not measured: {reason}",
+            findings_frame(),
+            replace(details, skipped=reason),
+        )
     side = images.shape[1]
     if not 2 <= patch_side < side:
         raise ValueError(
@@ -76,7 +94,7 @@ def analyze(
     ]
     table = pd.DataFrame([(*r, chance, (r[3] - chance) / (1 - chance)) for r in rows], columns=list(ACCURACY_COLUMNS))
     statement = _statement(table, local_share, patch_side, side)
-    details |= {"accuracies": table, "statement": statement, "n_images": len(images)}
+    details = replace(details, accuracies=table, statement=statement, n_images=len(images))
     return Result("local_global", "pass", statement, findings_frame(), details)
 
 

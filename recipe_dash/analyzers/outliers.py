@@ -9,7 +9,7 @@ scale: `_robust.robust_z`) and the outlier score is their mean, so a sample must
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -18,12 +18,26 @@ from threadpoolctl import threadpool_limits
 from recipe_dash.analyzers._models import EmbeddingSource, ModelInput, model_input
 from recipe_dash.analyzers._per_sample import MAX_ROWS, keep_worst, score_histogram
 from recipe_dash.analyzers._robust import robust_z
-from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
 
 VIEWS = ("isolation_forest", "knn_distance")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Details(CheckDetails):
+    views: tuple[str, ...]
+    threshold: float  # combined robust z-score at which a sample is flagged
+    source: str  # what the samples were described by: "image", "table" or "embedding"
+    excluded_columns: pd.DataFrame  # column, reason
+    # sample_id, label, split, scored, outlier_score, score, one column per view, is_outlier, why;
+    # the max_score_rows highest scores
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    score_histogram: pd.DataFrame = field(default_factory=pd.DataFrame)  # left, right, count, flagged
+
+
 _STRONG = 3.0  # a named feature this many robust standard deviations from the median is worth naming
 
 
@@ -44,16 +58,11 @@ def analyze(
 
     At most `max_share` of the samples are flagged (the highest first): more than that is a second
     population, not outliers. The kNN view compares with at most `max_reference` sampled rows.
-    `details["scores"]` keeps the `max_score_rows` highest scores; the histogram covers all.
+    `details.scores` keeps the `max_score_rows` highest scores; the histogram covers all.
     """
     inputs = model_input(dataset, features, embedding=embedding, leak_threshold=None)
     n_rows = len(inputs.matrix)
-    details: dict[str, Any] = {
-        "views": list(VIEWS),
-        "threshold": threshold,
-        "source": inputs.source,
-        "excluded_columns": inputs.excluded,
-    }
+    details = Details(views=VIEWS, threshold=threshold, source=inputs.source, excluded_columns=inputs.excluded)
     min_rows = max(2 * n_neighbors, 20)
     if n_rows < min_rows or inputs.matrix.shape[1] == 0:
         reason = (
@@ -61,8 +70,9 @@ def analyze(
             if n_rows < min_rows
             else "no column is left to describe the samples."
         )
-        details["skipped"] = reason
-        return Result("outliers", "pass", f"Outliers not scored: {reason}", findings_frame(), details)
+        return Result(
+            "outliers", "pass", f"Outliers not scored: {reason}", findings_frame(), replace(details, skipped=reason)
+        )
     rng = np.random.default_rng(seed)
     views = np.column_stack(
         [
@@ -81,8 +91,11 @@ def analyze(
     why[flagged] = [_explain(inputs, int(row), views[row]) for row in np.flatnonzero(flagged)]
     probability = 1.0 / (1.0 + np.exp(-(combined - threshold)))  # 0.5 at the threshold, near 1 well above it
     scores = _scores(dataset, inputs, combined=combined, probability=probability, views=views, flagged=flagged, why=why)
-    details["scores"] = keep_worst(scores, "outlier_score", high_is_bad=True, limit=max_score_rows)
-    details["score_histogram"] = score_histogram(scores["outlier_score"].to_numpy(), scores["is_outlier"].to_numpy())
+    details = replace(
+        details,
+        scores=keep_worst(scores, "outlier_score", high_is_bad=True, limit=max_score_rows),
+        score_histogram=score_histogram(scores["outlier_score"].to_numpy(), scores["is_outlier"].to_numpy()),
+    )
     hits = scores[scores["is_outlier"]].sort_values("outlier_score", ascending=False, kind="stable")
     findings = findings_frame(
         sample_id=hits["sample_id"].to_numpy(),

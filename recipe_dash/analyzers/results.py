@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers import ANALYZERS
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import FINDING_COLUMNS, concat_findings
 from recipe_dash.errors import StoreError
-from recipe_dash.evidence import jsonable
 from recipe_dash.store import Store
 from recipe_dash.store.analysis_model import AnalysisResultRecord
 
@@ -36,9 +38,10 @@ def save_results(store: Store, dataset_id: int, results: dict[str, Result], *, j
             job_id=job_id,
             verdict=r.verdict,
             summary=r.summary,
-            details=jsonable(r.details),
+            details=r.details.to_json(),
             findings=_to_parquet(r.findings),
             n_findings=len(r.findings),
+            seconds=r.seconds,
         )
         for name, r in results.items()
     ]
@@ -61,14 +64,25 @@ def latest_results(store: Store, dataset_id: int, *, checks: list[str] | None = 
         query = query.where(AnalysisResultRecord.analyzer.in_(checks))
     with store.session() as session:
         records = list(session.scalars(query.order_by(AnalysisResultRecord.analyzer)))
-    return {
-        r.analyzer: StoredResult(
-            Result(r.analyzer, r.verdict, r.summary, _from_parquet(r.findings), dict(r.details)),  # type: ignore[arg-type]
-            r.created_at,
-            r.job_id,
-        )
-        for r in records
-    }
+    stored = {}
+    for r in records:
+        details = _read_details(r.analyzer, r.details)
+        if details is not None:
+            result = Result(r.analyzer, r.verdict, r.summary, _from_parquet(r.findings), details, r.seconds)  # type: ignore[arg-type]
+            stored[r.analyzer] = StoredResult(result, r.created_at, r.job_id)
+    return stored
+
+
+def _read_details(check: str, data: dict[str, Any]) -> CheckDetails | None:
+    """The check's own `Details` (module name = registry key); None for a check this version no longer
+    has, or a result stored in an older shape: the page then asks for a new run, as for no result."""
+    if check not in ANALYZERS:
+        return None
+    details_type: type[CheckDetails] = importlib.import_module(f"recipe_dash.analyzers.{check}").Details
+    try:
+        return details_type.from_json(data)
+    except (TypeError, KeyError):
+        return None
 
 
 def _to_parquet(findings: pd.DataFrame) -> bytes:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -61,13 +62,7 @@ def run_checks(
         analyzer = ANALYZERS[name]
         takes_embedding = embedding is not None and "embedding" in inspect.signature(analyzer).parameters
         result = analyzer(dataset, features, **({"embedding": embedding} if takes_embedding else {}))
-        results[name] = Result(
-            result.analyzer,
-            result.verdict,
-            result.summary,
-            result.findings,
-            result.details | {"seconds": round(time.monotonic() - started, 3)},
-        )
+        results[name] = replace(result, seconds=round(time.monotonic() - started, 3))
     return results
 
 

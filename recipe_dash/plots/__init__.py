@@ -23,6 +23,7 @@ from recipe_dash.plots.training import (
     gradient_figure,
     line_figure,
     lr_figure,
+    model_check_figure,
     prediction_dynamics_figure,
     signals_figure,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "line_figure",
     "local_global_bar",
     "lr_figure",
+    "model_check_figure",
     "noise_matrix_heatmap",
     "outlier_score_histogram",
     "outlier_views_scatter",

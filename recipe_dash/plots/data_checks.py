@@ -1,12 +1,10 @@
 """Plotly figures for the model-based data pages, built from the analyzers' `Result.details` only.
 
 Pages call these and pass the figure to `st.plotly_chart`; nothing here reads files or runs models.
-Every table argument may be a DataFrame or, as a stored result holds it, a list of row records.
+Every table argument is a frame of a check's typed `Details`; none is changed here.
 """
 
 from __future__ import annotations
-
-from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -15,12 +13,11 @@ import plotly.graph_objects as go
 
 _VERDICT_COLOURS = {"leak": "#d62728", "bias": "#ff7f0e", "ok": "#1f77b4"}
 _FLAG_COLOURS = {True: "#d62728", False: "#1f77b4"}
-Table: TypeAlias = pd.DataFrame | list[dict[str, Any]]
 
 
-def noise_matrix_heatmap(joint: Table) -> go.Figure:
+def noise_matrix_heatmap(joint: pd.DataFrame) -> go.Figure:
     """Rows: given label; columns: estimated true label; cells: share of the row's samples (label_noise)."""
-    long = pd.DataFrame(joint)
+    long = joint
     order = list(dict.fromkeys(long["given_label"]))
     square = long.pivot(index="given_label", columns="true_label", values="share_of_given").loc[order, order]
     rows = square.to_numpy(dtype=float)
@@ -48,10 +45,10 @@ def noise_matrix_heatmap(joint: Table) -> go.Figure:
     return fig
 
 
-def class_noise_bar(class_noise: Table) -> go.Figure:
+def class_noise_bar(class_noise: pd.DataFrame) -> go.Figure:
     """Estimated share of mislabelled samples per given class (label_noise `class_noise`)."""
     fig = px.bar(
-        pd.DataFrame(class_noise),
+        class_noise,
         x="label",
         y="noise_rate",
         hover_data=["n_samples", "n_flagged", "mostly_confused_with"],
@@ -63,17 +60,17 @@ def class_noise_bar(class_noise: Table) -> go.Figure:
     return fig
 
 
-def label_quality_histogram(histogram: Table) -> go.Figure:
+def label_quality_histogram(histogram: pd.DataFrame) -> go.Figure:
     """Label quality (probability of the given label) over all scored samples, flagged ones in red
     (label_noise `quality_histogram`)."""
-    fig = _stacked_histogram(pd.DataFrame(histogram), "flagged", "kept")
+    fig = _stacked_histogram(histogram, "flagged", "kept")
     fig.update_layout(title="Label quality", xaxis_title="label quality (out-of-fold probability of the given label)")
     return fig
 
 
-def outlier_views_scatter(scores: Table) -> go.Figure:
+def outlier_views_scatter(scores: pd.DataFrame) -> go.Figure:
     """The two outlier views against each other; flagged samples in red, hover shows id and why."""
-    frame = pd.DataFrame(scores)
+    frame = scores
     scored = frame[frame["scored"]].assign(flagged=lambda f: f["is_outlier"].map({True: "outlier", False: "typical"}))
     fig = px.scatter(
         scored,
@@ -88,18 +85,18 @@ def outlier_views_scatter(scores: Table) -> go.Figure:
     return fig
 
 
-def outlier_score_histogram(histogram: Table, *, threshold: float) -> go.Figure:
+def outlier_score_histogram(histogram: pd.DataFrame, *, threshold: float) -> go.Figure:
     """Combined outlier scores of all samples with the flagging threshold (outliers `score_histogram`)."""
-    fig = _stacked_histogram(pd.DataFrame(histogram), "outlier", "typical")
+    fig = _stacked_histogram(histogram, "outlier", "typical")
     fig.add_vline(x=threshold, line_dash="dash", line_color=_FLAG_COLOURS[True], annotation_text="threshold")
     fig.update_yaxes(type="log", dtick=1)  # ticks at 1, 10, 100 only; minor labels read as noise
     fig.update_layout(title="Outlier scores", xaxis_title="outlier score (mean robust z of both views)")
     return fig
 
 
-def predictive_power_bar(power: Table, *, leak_threshold: float) -> go.Figure:
+def predictive_power_bar(power: pd.DataFrame, *, leak_threshold: float) -> go.Figure:
     """Balanced accuracy of each attribute alone, with chance and the leak threshold (biases)."""
-    frame = pd.DataFrame(power)
+    frame = power
     ordered = frame.sort_values("balanced_accuracy", kind="stable")
     fig = px.bar(
         ordered,
@@ -122,9 +119,9 @@ def predictive_power_bar(power: Table, *, leak_threshold: float) -> go.Figure:
     return fig
 
 
-def label_rates_bar(label_rates: Table, attribute: str) -> go.Figure:
+def label_rates_bar(label_rates: pd.DataFrame, attribute: str) -> go.Figure:
     """Share of each label among the samples with each value of `attribute` (stacked to 100%)."""
-    rates = pd.DataFrame(label_rates)
+    rates = label_rates
     rows = rates[rates["attribute"] == attribute]
     fig = px.bar(
         rows,
@@ -139,13 +136,13 @@ def label_rates_bar(label_rates: Table, attribute: str) -> go.Figure:
     return fig
 
 
-def histogram_by_group(histograms: Table, attribute: str, *, by: str = "label") -> go.Figure:
+def histogram_by_group(histograms: pd.DataFrame, attribute: str, *, by: str = "label") -> go.Figure:
     """One attribute's histogram per class (`by="label"`) or per split, as shares so sizes compare.
 
     Numeric bins sit on a numeric axis at their centres (readable ticks, true spacing); categories
     keep their names.
     """
-    frame = pd.DataFrame(histograms)
+    frame = histograms
     rows = frame[(frame["attribute"] == attribute) & (frame["by"] == by)]
     numeric = rows["left"].notna().all() and len(rows) > 0
     x = "centre" if numeric else "bin_label"
@@ -164,9 +161,9 @@ def histogram_by_group(histograms: Table, attribute: str, *, by: str = "label") 
     return fig
 
 
-def drift_bar(drift: Table, *, psi_warn: float, psi_fail: float) -> go.Figure:
+def drift_bar(drift: pd.DataFrame, *, psi_warn: float, psi_fail: float) -> go.Figure:
     """PSI per attribute and split against the reference split, with the warn and fail lines."""
-    frame = pd.DataFrame(drift)
+    frame = drift
     ordered = frame.sort_values("psi", kind="stable")
     fig = px.bar(
         ordered,
@@ -185,9 +182,9 @@ def drift_bar(drift: Table, *, psi_warn: float, psi_fail: float) -> go.Figure:
     return fig
 
 
-def local_global_bar(accuracies: Table) -> go.Figure:
+def local_global_bar(accuracies: pd.DataFrame) -> go.Figure:
     """Balanced accuracy of the same model on the whole image, a downscaled one and patches."""
-    frame = pd.DataFrame(accuracies)
+    frame = accuracies
     fig = px.bar(
         frame,
         x="input",

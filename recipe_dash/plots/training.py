@@ -110,6 +110,22 @@ def dependency_figure(matrix: list[list[float]]) -> go.Figure:
     return figure
 
 
+def model_check_figure(name: str, details: dict[str, Any]) -> go.Figure | None:
+    """The evidence plot of a model check (`CheckResult.details`), None for checks without one or no details."""
+    if not details:
+        return None
+    if name == "init_well":
+        return before_after_figure(details)
+    if name in ("overfit_one_batch", "decreasing_loss"):
+        title = "one small batch" if name == "overfit_one_batch" else "short training"
+        return line_figure(details["losses"], title=title)
+    if name == "gradient_flow":
+        return gradient_figure(details["parameters"])
+    if name == "batch_independence":
+        return dependency_figure(details["dependency"])
+    return None
+
+
 def before_after_figure(details: dict[str, Any]) -> go.Figure:
     names = ["at init", "bias = log priors", "priors' entropy"]
     values = [details.get("before"), details.get("after"), details.get("prior_entropy")]

@@ -22,13 +22,13 @@ def test_planted_leak_is_the_only_flagged_column(table: Planted) -> None:
     assert result.findings["sample_id"].isna().all()
     assert "billing_code" in result.findings["detail"].iloc[0]
     assert result.verdict == "fail"
-    power = result.details["predictive_power"]
+    power = result.details.predictive_power
     assert set(power["attribute"]) == set(table.dataset.table.columns) - {"label", "split"}
     assert power.set_index("attribute").loc["billing_code", "verdict"] == "leak"
 
 
 def test_label_rates_per_value_add_up(table: Planted) -> None:
-    rates = biases.analyze(table.dataset, table.features).details["label_rates"]
+    rates = biases.analyze(table.dataset, table.features).details.label_rates
     notes = rates[rates["attribute"] == "notes"]
     assert set(notes["label"]) == {"benign", "malignant"}
     assert np.allclose(notes.groupby("value")["share"].sum(), 1.0)
@@ -37,7 +37,7 @@ def test_label_rates_per_value_add_up(table: Planted) -> None:
 
 def test_digits_have_no_leak(digits: Planted) -> None:
     result = biases.analyze(digits.dataset, digits.features)
-    power = result.details["predictive_power"]
+    power = result.details.predictive_power
     assert (power["verdict"] != "leak").all()
     assert set(power["attribute"]) == {"width", "height", "aspect_ratio", "format", "file_bytes", "brightness", "mode"}
 
@@ -79,5 +79,5 @@ def test_one_class_is_skipped_with_a_reason(tmp_path: Path) -> None:
     dataset = load_dataset(path)
     result = biases.analyze(dataset, compute_features(dataset, cache_dir=tmp_path / "f"))
     assert result.verdict == "pass"
-    assert result.details["skipped"]
+    assert result.details.skipped
     assert result.findings.empty

@@ -54,7 +54,7 @@ def test_each_kind_of_bad_image_is_found_and_good_ones_are_not(tmp_path: Path) -
     assert flagged["a/jpeg_named.png"].startswith("The content is JPEG but the name ends in .png")
     assert "16-bit" in flagged["a/deep.png"] and "CMYK" in flagged["a/cmyk.jpg"]
     assert flagged["a/huge.png"].startswith("Huge image (4200x4100)")
-    assert result.verdict == "fail" and result.details["n_corrupt_samples"] == 10
+    assert result.verdict == "fail" and result.details.n_corrupt_samples == 10
 
 
 def test_bad_cells_and_useless_columns_in_a_table(tmp_path: Path) -> None:

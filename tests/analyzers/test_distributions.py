@@ -40,25 +40,25 @@ def _drifting(n: int = 2000, seed: int = 0) -> pd.DataFrame:
 
 def test_planted_drift_is_found_and_nothing_else(tmp_path: Path) -> None:
     result = distributions.analyze(*_table(tmp_path, _drifting()))
-    drift = result.details["drift"].set_index("attribute")
+    drift = result.details.drift.set_index("attribute")
     assert set(result.findings["group"]) == {"column:shifted split:test", "column:colour split:test"}
     assert drift.loc["shifted", "verdict"] == "major shift"
     assert drift.loc["steady", "verdict"] == "stable"
     assert result.verdict == "fail"
-    assert "empty" not in result.details["attributes"]
+    assert "empty" not in result.details.attributes
 
 
 def test_ks_statistic_matches_scipy(tmp_path: Path) -> None:
     frame = _drifting()
     result = distributions.analyze(*_table(tmp_path, frame))
-    ours = result.details["drift"].set_index("attribute").loc["shifted", "ks"]
+    ours = result.details.drift.set_index("attribute").loc["shifted", "ks"]
     train, test = frame.loc[frame["split"] == "train", "shifted"], frame.loc[frame["split"] == "test", "shifted"]
     assert ours == pytest.approx(stats.ks_2samp(train, test).statistic)
 
 
 def test_histograms_count_every_value_once_per_grouping(table: Planted) -> None:
     result = distributions.analyze(table.dataset, table.features)
-    hist = result.details["histograms"]
+    hist = result.details.histograms
     column = pd.to_numeric(table.dataset.table["mean area"], errors="coerce").replace([np.inf, -np.inf], np.nan)
     for by in ("label", "split"):
         counts = hist[(hist["attribute"] == "mean area") & (hist["by"] == by)].groupby("group")["count"].sum()
@@ -73,11 +73,11 @@ def test_random_splits_of_the_samples_do_not_drift(sample: str, request: pytest.
     planted: Planted = request.getfixturevalue(sample)
     result = distributions.analyze(planted.dataset, planted.features)
     assert result.verdict == "pass", result.summary
-    assert {"train", "test"} == set(result.details["histograms"].query("by == 'split'")["group"])
+    assert {"train", "test"} == set(result.details.histograms.query("by == 'split'")["group"])
 
 
 def test_image_statistics_are_histogrammed_by_class(digits: Planted) -> None:
-    hist = distributions.analyze(digits.dataset, digits.features).details["histograms"]
+    hist = distributions.analyze(digits.dataset, digits.features).details.histograms
     by_class = hist[(hist["attribute"] == "brightness") & (hist["by"] == "label")]
     assert set(by_class["group"]) == set(digits.dataset.class_names)
     assert {"contrast", "blur", "width", "format"} <= set(hist["attribute"])
@@ -87,6 +87,6 @@ def test_one_split_skips_drift_with_a_reason(tmp_path: Path) -> None:
     frame = _drifting().drop(columns="split")
     result = distributions.analyze(*_table(tmp_path, frame))
     assert result.verdict == "pass"
-    assert "one split ('train')" in result.details["drift_skipped"]
-    assert result.details["drift"].empty
-    assert not result.details["histograms"].empty
+    assert "one split ('train')" in result.details.drift_skipped
+    assert result.details.drift.empty
+    assert not result.details.histograms.empty

@@ -126,7 +126,7 @@ def test_table_copies_that_differ_by_id_or_jitter_are_found(tmp_path: Path) -> N
         ("5", "near_duplicate"),
         ("52", "near_duplicate"),
     }
-    assert "record_id" in result.details["ignored_columns"]
+    assert "record_id" in result.details.ignored_columns
 
 
 def test_a_dense_table_is_searched_as_wide_as_it_affords_and_says_so(tmp_path: Path) -> None:

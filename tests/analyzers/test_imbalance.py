@@ -26,8 +26,8 @@ def test_a_rare_class_is_flagged_with_its_ratio_and_advice(tmp_path: Path) -> No
         "Class 'c' has 8 samples vs a median of 95 for the other classes (about 1:11.9)."
     ]
     assert "class weights" not in result.summary and "macro-F1" in result.summary
-    overall = result.details["splits"]["all"]
-    assert overall["ratio"] == 100 / 8 and 0 < overall["normalized_entropy"] < 1
+    overall = result.details.splits["all"]
+    assert overall.ratio == 100 / 8 and 0 < overall.normalized_entropy < 1
 
 
 def test_balanced_classes_pass_and_a_class_missing_from_a_split_fails(tmp_path: Path) -> None:
@@ -38,5 +38,5 @@ def test_balanced_classes_pass_and_a_class_missing_from_a_split_fails(tmp_path: 
     assert missing.findings["detail"].tolist() == [
         "Class 'b' has no samples in split 'test', so it is never evaluated there."
     ]
-    counts = pd.DataFrame(missing.details["counts"])
+    counts = missing.details.counts
     assert counts.query("split == 'test' and label == 'b'")["count"].item() == 0

@@ -25,7 +25,7 @@ def test_finds_planted_flips_and_their_rate(sample: str, request: pytest.Fixture
     flips = planted.ids("label_noise")
     found = set(result.findings["sample_id"]) - planted.ids(*OTHER_ISSUES)
     assert f1(found, flips) >= 0.80
-    assert abs(result.details["noise_rate"] - planted.manifest["noise_rate"]) <= 0.02
+    assert abs(result.details.noise_rate - planted.manifest["noise_rate"]) <= 0.02
     assert result.verdict == "warn"
     assert (result.findings["issue_type"] == "label_noise").all()
 
@@ -33,7 +33,7 @@ def test_finds_planted_flips_and_their_rate(sample: str, request: pytest.Fixture
 def test_suspected_label_is_the_true_one_for_found_flips(digits: Planted) -> None:
     result = label_noise.analyze(digits.dataset, digits.features)
     truth = {e["sample_id"]: e["true_label"] for e in digits.manifest["planted"] if e["issue_type"] == "label_noise"}
-    scores = result.details["scores"].set_index("sample_id")
+    scores = result.details.scores.set_index("sample_id")
     found = [sid for sid in result.findings["sample_id"] if sid in truth]
     right = sum(scores.loc[sid, "suspected_label"] == truth[sid] for sid in found)
     assert right / len(found) >= 0.9
@@ -42,20 +42,20 @@ def test_suspected_label_is_the_true_one_for_found_flips(digits: Planted) -> Non
 def test_details_hold_what_the_page_shows(table: Planted) -> None:
     result = label_noise.analyze(table.dataset, table.features)
     details = result.details
-    excluded = dict(zip(details["excluded_columns"]["column"], details["excluded_columns"]["reason"], strict=True))
+    excluded = dict(zip(details.excluded_columns["column"], details.excluded_columns["reason"], strict=True))
     assert "leaks the label" in excluded["billing_code"]
     assert "identifier" in excluded["record_id"]
     assert "constant" in excluded["constant_site"]
-    joint = details["joint"].pivot(index="given_label", columns="true_label", values="share")
+    joint = details.joint.pivot(index="given_label", columns="true_label", values="share")
     assert list(joint.index) == list(joint.columns) == ["benign", "malignant"]
     assert joint.to_numpy().sum() == pytest.approx(1.0)
-    assert 1 - np.trace(joint.to_numpy()) == pytest.approx(details["noise_rate"])
-    assert details["joint"]["expected_count"].sum() == pytest.approx(details["n_counted"])
-    histogram = details["quality_histogram"]
-    assert histogram["count"].sum() == details["n_scored"]
+    assert 1 - np.trace(joint.to_numpy()) == pytest.approx(details.noise_rate)
+    assert details.joint["expected_count"].sum() == pytest.approx(details.n_counted)
+    histogram = details.quality_histogram
+    assert histogram["count"].sum() == details.n_scored
     assert histogram["flagged"].sum() == len(result.findings)
-    assert len(details["scores"]) == table.dataset.n_samples
-    assert set(details["class_noise"]["label"]) == {"benign", "malignant"}
+    assert len(details.scores) == table.dataset.n_samples
+    assert set(details.class_noise["label"]) == {"benign", "malignant"}
     worst = result.findings.iloc[0]
     assert worst["score"] == result.findings["score"].max()
 
@@ -102,18 +102,18 @@ def test_one_class_is_skipped_with_a_reason(tmp_path: Path) -> None:
     result = label_noise.analyze(dataset, features)
     assert result.verdict == "warn"
     assert "one class ('cat')" in result.summary
-    assert result.details["skipped"]
+    assert result.details.skipped
     assert result.findings.empty
 
 
 def test_class_smaller_than_the_folds_is_left_out(tmp_path: Path) -> None:
     dataset, features = _table_dataset(tmp_path, ["a"] * 40 + ["b"] * 40 + ["c"] * 3)
     result = label_noise.analyze(dataset, features)
-    assert any("Class 'c' has 3" in note for note in result.details["notes"])
-    scores = result.details["scores"]
+    assert any("Class 'c' has 3" in note for note in result.details.notes)
+    scores = result.details.scores
     assert not scores.loc[scores["label"] == "c", "scored"].any()
     assert scores.loc[scores["label"] != "c", "scored"].all()
-    assert result.details["classes"] == ["a", "b"]
+    assert result.details.classes == ("a", "b")
 
 
 def test_all_nan_and_unlabelled_rows_do_not_break_it(tmp_path: Path) -> None:
@@ -131,10 +131,10 @@ def test_all_nan_and_unlabelled_rows_do_not_break_it(tmp_path: Path) -> None:
     frame.to_csv(path, index=False)
     dataset = load_dataset(path)
     result = label_noise.analyze(dataset, compute_features(dataset, cache_dir=tmp_path / "f"))
-    assert "empty" in set(result.details["excluded_columns"]["column"])
-    scores = result.details["scores"]
+    assert "empty" in set(result.details.excluded_columns["column"])
+    scores = result.details.scores
     assert not scores.loc[scores["label"].isna(), "scored"].any()
-    assert result.details["oof_accuracy"] > 0.65
+    assert result.details.oof_accuracy > 0.65
 
 
 def test_no_feature_left_is_skipped_with_a_reason(tmp_path: Path) -> None:
@@ -143,5 +143,5 @@ def test_no_feature_left_is_skipped_with_a_reason(tmp_path: Path) -> None:
     frame.to_csv(path, index=False)
     dataset = load_dataset(path)
     result = label_noise.analyze(dataset, compute_features(dataset, cache_dir=tmp_path / "f"))
-    assert result.details["skipped"].startswith("no column is left")
+    assert result.details.skipped.startswith("no column is left")
     assert "'code' leaks the label" in result.summary

@@ -16,7 +16,7 @@ from tests.analyzers._planted import Planted
 
 def test_digits_need_global_context(digits: Planted) -> None:
     result = local_global.analyze(digits.dataset, digits.features)
-    accuracy = result.details["accuracies"].set_index("view")["balanced_accuracy"]
+    accuracy = result.details.accuracies.set_index("view")["balanced_accuracy"]
     assert accuracy["whole"] > 0.75
     assert accuracy["patches"] < 0.5 * accuracy["whole"]
     assert result.summary.startswith("The label needs global context")
@@ -36,14 +36,14 @@ def test_textures_are_visible_in_patches(tmp_path: Path) -> None:
             Image.fromarray(pixels, "L").save(root / label / f"{i}.png")
     dataset = load_dataset(root)
     result = local_global.analyze(dataset, compute_features(dataset, cache_dir=tmp_path / "features"))
-    accuracy = result.details["accuracies"].set_index("view")["balanced_accuracy"]
+    accuracy = result.details.accuracies.set_index("view")["balanced_accuracy"]
     assert accuracy["patches"] > 0.9
     assert result.summary.startswith("The label is visible in local patches")
 
 
 def test_tables_are_skipped(table: Planted) -> None:
     result = local_global.analyze(table.dataset, table.features)
-    assert result.details["skipped"]
+    assert result.details.skipped
     assert result.findings.empty
 
 

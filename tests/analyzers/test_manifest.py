@@ -55,4 +55,4 @@ def test_the_planted_rare_class_is_the_imbalance_finding(sample: str, request: p
     planted: Planted = request.getfixturevalue(sample)
     result = imbalance.analyze(planted.dataset, planted.features)
     rare = [e["class"] for e in planted.manifest["planted"] if e["issue_type"] == "imbalance"]
-    assert result.verdict == "warn" and result.details["rare_classes"] == rare
+    assert result.verdict == "warn" and list(result.details.rare_classes) == rare

@@ -60,7 +60,7 @@ def test_parquet_embedding_is_matched_by_id_in_any_order(tmp_path: Path) -> None
     assert inputs.source == "embedding" and inputs.feature_names == ("e0", "e1")
     assert np.corrcoef(inputs.matrix[:, 0], y)[0, 1] > 0.95  # rows back in sample order
     result = label_noise.analyze(dataset, features, embedding=tmp_path / "emb.parquet")
-    assert result.details["oof_accuracy"] > 0.95
+    assert result.details.oof_accuracy > 0.95
 
 
 def test_parquet_embedding_with_unknown_ids_says_how_many_match(tmp_path: Path) -> None:

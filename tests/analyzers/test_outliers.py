@@ -20,7 +20,7 @@ def test_planted_outliers_rank_first(sample: str, request: pytest.FixtureRequest
     planted: Planted = request.getfixturevalue(sample)
     result = outliers.analyze(planted.dataset, planted.features)
     truth = planted.ids("outlier")
-    ranked = result.details["scores"].sort_values("outlier_score", ascending=False)
+    ranked = result.details.scores.sort_values("outlier_score", ascending=False)
     top_k = set(ranked["sample_id"].head(len(truth)))
     assert len(top_k & truth) / len(truth) >= 0.8
     flagged = set(result.findings["sample_id"])
@@ -41,7 +41,7 @@ def test_reason_names_the_odd_columns(table: Planted) -> None:
 
 def test_undecodable_images_are_not_scored(digits: Planted) -> None:
     result = outliers.analyze(digits.dataset, digits.features)
-    scores = result.details["scores"]
+    scores = result.details.scores
     broken = digits.features["decode_error"].notna().to_numpy()
     assert broken.any()
     assert not scores.loc[broken, "scored"].any()
@@ -76,6 +76,6 @@ def test_too_few_samples_are_skipped_with_a_reason(tmp_path: Path) -> None:
 def test_stored_scores_keep_the_worst_rows_and_the_histogram_all(table: Planted) -> None:
     full = outliers.analyze(table.dataset, table.features).details
     small = outliers.analyze(table.dataset, table.features, max_score_rows=10).details
-    top = full["scores"].sort_values("outlier_score", ascending=False)["sample_id"].head(10)
-    assert small["scores"]["sample_id"].tolist() == top.tolist()
-    assert small["score_histogram"]["count"].sum() == full["scores"]["scored"].sum()
+    top = full.scores.sort_values("outlier_score", ascending=False)["sample_id"].head(10)
+    assert small.scores["sample_id"].tolist() == top.tolist()
+    assert small.score_histogram["count"].sum() == full.scores["scored"].sum()

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import json
-import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import update
 
 from recipe_dash import analyze, jobs
 from recipe_dash.analyzers import (
@@ -18,11 +17,10 @@ from recipe_dash.analyzers import (
     save_results,
     start_analysis,
 )
-from recipe_dash.analyzers.base import Result
 from recipe_dash.analyzers.findings import findings_frame
-from recipe_dash.evidence import jsonable
 from recipe_dash.jobs.progress import describe
 from recipe_dash.store import open_store
+from recipe_dash.store.analysis_model import AnalysisResultRecord
 from recipe_dash.workspace import open_dataset
 from tests.conftest import write_image
 
@@ -64,16 +62,26 @@ def test_results_round_trip_through_the_store_and_replace_only_the_checks_run(pl
     for name, result in first.items():
         pd.testing.assert_frame_equal(stored[name].result.findings, result.findings)
         assert stored[name].result.verdict == result.verdict and stored[name].result.summary == result.summary
-    replacement = Result("imbalance", "pass", "Replaced.", findings_frame())
+        assert type(stored[name].result.details) is type(result.details)
+        assert stored[name].result.details.to_json() == result.details.to_json()
+        assert stored[name].result.seconds == result.seconds is not None
+    replacement = replace(first["imbalance"], summary="Replaced.", findings=findings_frame())
     save_results(store, dataset_id, {"imbalance": replacement})
     again = latest_results(store, dataset_id)
     assert again["imbalance"].result.summary == "Replaced." and len(again["imbalance"].result.findings) == 0
     assert again["duplicates"].created_at == stored["duplicates"].created_at  # untouched
 
 
-def test_details_are_stored_as_plain_json() -> None:
-    details = {"n": np.int64(3), "ratio": math.nan, "frame": pd.DataFrame({"a": [1.5]}), "arr": np.arange(2)}
-    assert json.loads(json.dumps(jsonable(details))) == {"n": 3, "ratio": None, "frame": [{"a": 1.5}], "arr": [0, 1]}
+def test_a_result_stored_in_an_older_shape_reads_as_not_run(planted: Path) -> None:
+    """A result saved by an older version without today's fields is not shown half-read: the page asks for a run."""
+    store = open_store()
+    dataset_id, dataset = open_dataset(store, planted)
+    save_results(store, dataset_id, run_checks(dataset, checks=CHECKS))
+    with store.session() as session, session.begin():
+        session.execute(
+            update(AnalysisResultRecord).where(AnalysisResultRecord.analyzer == "imbalance").values(details={})
+        )
+    assert sorted(latest_results(store, dataset_id)) == sorted(set(CHECKS) - {"imbalance"})
 
 
 def test_an_analysis_job_reports_progress_and_saves_results(planted: Path) -> None:

@@ -7,11 +7,12 @@ import os
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from recipe_dash import jobs, workspace
-from recipe_dash.analyzers import save_results
+from recipe_dash.analyzers import label_noise, save_results
 from recipe_dash.analyzers.base import Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.settings import PROJECT_ROOT
@@ -79,7 +80,8 @@ def test_a_run_without_per_sample_losses_says_so_instead_of_a_gallery(store: Sto
 def test_train_page_compares_losses_with_stored_findings(store: Store, tmp_path: Path) -> None:
     dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
     flagged = findings_frame(["0", "1", "2"], "label_noise", [0.9, 0.9, 0.9], None, "suspect")
-    save_results(store, dataset_id, {"label_noise": Result("label_noise", "warn", "3 suspects", flagged)})
+    details = label_noise.Details(excluded_columns=pd.DataFrame(), source="table", n_folds=5, seed=0)
+    save_results(store, dataset_id, {"label_noise": Result("label_noise", "warn", "3 suspects", flagged, details)})
     run_inline(store, dataset_id, "train", TrainConfig(epochs=2))
     at = open_page("app_pages/train.py")
     assert "Data findings meet training" in texts(at)

@@ -72,11 +72,9 @@ def test_analyze_uses_the_users_own_embedding(tmp_path: Path) -> None:
         app, ["analyze", str(table), "--out", str(out), "--checks", "label_noise", "--embedding", str(good)]
     )
     assert result.exit_code == 0, result.output
-    assert run_checks(dataset, checks="label_noise", embedding=good)["label_noise"].details["source"] == "embedding"
-    assert (
-        run_checks(dataset, checks="outliers", embedding=["mean radius"])["outliers"].details["source"] == "embedding"
-    )
-    assert run_checks(dataset, checks="label_noise")["label_noise"].details["source"] == "table"
+    assert run_checks(dataset, checks="label_noise", embedding=good)["label_noise"].details.source == "embedding"
+    assert run_checks(dataset, checks="outliers", embedding=["mean radius"])["outliers"].details.source == "embedding"
+    assert run_checks(dataset, checks="label_noise")["label_noise"].details.source == "table"
     short = tmp_path / "short.npy"
     np.save(short, np.zeros((5, 2)))
     result = CliRunner().invoke(

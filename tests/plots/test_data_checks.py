@@ -5,13 +5,12 @@ Details go through the store's JSON conversion first, as a page reading a stored
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 import numpy as np
 
 from recipe_dash.analyzers import biases, distributions, label_noise, local_global, outliers
-from recipe_dash.analyzers.base import Result
-from recipe_dash.evidence import jsonable
+from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.plots import (
     class_noise_bar,
     drift_bar,
@@ -27,54 +26,54 @@ from recipe_dash.plots import (
 from tests.analyzers._planted import Planted
 
 
-def stored(result: Result) -> dict[str, Any]:
-    details: dict[str, Any] = jsonable(result.details)
-    return details
+def stored(result: Result) -> CheckDetails:
+    """The details as a page gets them back from the store: through JSON."""
+    return type(result.details).from_json(json.loads(json.dumps(result.details.to_json())))
 
 
 def test_label_noise_figures(table: Planted) -> None:
     result = label_noise.analyze(table.dataset, table.features)
     details = stored(result)
-    heatmap = noise_matrix_heatmap(details["joint"])
+    heatmap = noise_matrix_heatmap(details.joint)
     z = np.asarray(heatmap.data[0].z)
     assert np.allclose(z.sum(axis=1), 1.0)
     assert list(heatmap.data[0].y) == ["benign", "malignant"]
-    assert list(class_noise_bar(details["class_noise"]).data[0].x) == ["benign", "malignant"]
-    quality = label_quality_histogram(details["quality_histogram"])
+    assert list(class_noise_bar(details.class_noise).data[0].x) == ["benign", "malignant"]
+    quality = label_quality_histogram(details.quality_histogram)
     kept, flagged = quality.data
     assert sum(flagged.y) == len(result.findings)
-    assert sum(kept.y) + sum(flagged.y) == details["n_scored"]
+    assert sum(kept.y) + sum(flagged.y) == details.n_scored
 
 
 def test_outlier_figures(table: Planted) -> None:
     result = outliers.analyze(table.dataset, table.features)
     details = stored(result)
-    scatter = outlier_views_scatter(details["scores"])
+    scatter = outlier_views_scatter(details.scores)
     flagged = next(trace for trace in scatter.data if trace.name == "outlier")
     assert len(flagged.x) == len(result.findings)
-    histogram = outlier_score_histogram(details["score_histogram"], threshold=details["threshold"])
-    assert histogram.layout.shapes[0].x0 == details["threshold"]
+    histogram = outlier_score_histogram(details.score_histogram, threshold=details.threshold)
+    assert histogram.layout.shapes[0].x0 == details.threshold
     assert sum(histogram.data[1].y) == len(result.findings)
 
 
 def test_bias_figures(table: Planted) -> None:
     details = stored(biases.analyze(table.dataset, table.features))
-    bar = predictive_power_bar(details["predictive_power"], leak_threshold=details["leak_threshold"])
+    bar = predictive_power_bar(details.predictive_power, leak_threshold=details.leak_threshold)
     leak = next(trace for trace in bar.data if trace.name == "leak")
     assert list(leak.y) == ["billing_code"]
-    rates = label_rates_bar(details["label_rates"], "notes")
+    rates = label_rates_bar(details.label_rates, "notes")
     assert {trace.name for trace in rates.data} == {"benign", "malignant"}
 
 
 def test_distribution_figures(table: Planted) -> None:
     details = stored(distributions.analyze(table.dataset, table.features))
-    by_split = histogram_by_group(details["histograms"], "mean radius", by="split")
+    by_split = histogram_by_group(details.histograms, "mean radius", by="split")
     assert {trace.name for trace in by_split.data} == {"train", "test"}
-    drift = drift_bar(details["drift"], psi_warn=details["psi_warn"], psi_fail=details["psi_fail"])
-    assert set(drift.data[0].y) == {row["attribute"] for row in details["drift"]}
+    drift = drift_bar(details.drift, psi_warn=details.psi_warn, psi_fail=details.psi_fail)
+    assert set(drift.data[0].y) == set(details.drift["attribute"])
 
 
 def test_local_global_figure(digits: Planted) -> None:
     details = stored(local_global.analyze(digits.dataset, digits.features))
-    figure = local_global_bar(details["accuracies"])
-    assert list(figure.data[0].y) == [row["balanced_accuracy"] for row in details["accuracies"]]
+    figure = local_global_bar(details.accuracies)
+    assert list(figure.data[0].y) == details.accuracies["balanced_accuracy"].tolist()

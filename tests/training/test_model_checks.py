@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 import pytest
 
+from recipe_dash.evidence import jsonable
+from recipe_dash.plots import model_check_figure
 from recipe_dash.training.data import TensorData
 from recipe_dash.training.model_checks import MODEL_CHECKS, run_model_checks
 from recipe_dash.training.models import ModelError, ModelSource, resolve_model
@@ -90,3 +95,11 @@ def test_batch_independence_charts_only_the_diagonal(shapes: TensorData) -> None
 def test_models_that_do_not_build_are_refused_with_a_message(bug: str, message: str, shapes: TensorData) -> None:
     with pytest.raises(ModelError, match=message.replace("(", r"\(").replace(")", r"\)")):
         run_model_checks(ModelSource(bug, getattr(zoo, bug)), shapes)
+
+
+def test_every_evidence_plot_finds_the_details_it_reads(shapes: TensorData) -> None:
+    """The Model checks page draws these from the job's JSON: a renamed key must fail here, not on the page."""
+    results = run_model_checks(resolve_model("cnn", kind=shapes.kind), shapes)
+    stored = json.loads(json.dumps([jsonable(asdict(r)) for r in results]))  # as the worker saves them
+    drawn = {c["name"] for c in stored if model_check_figure(c["name"], c["details"]) is not None}
+    assert drawn == {"init_well", "overfit_one_batch", "decreasing_loss", "gradient_flow", "batch_independence"}

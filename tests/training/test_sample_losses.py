@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from recipe_dash import workspace
-from recipe_dash.analyzers import save_results
+from recipe_dash.analyzers import label_noise, save_results
 from recipe_dash.analyzers.base import Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.io import load_dataset
@@ -78,9 +78,9 @@ def test_stored_findings_come_from_the_data_inspection() -> None:
     store = open_store()
     dataset_id, _ = workspace.open_dataset(store, SAMPLE_DATA / "breast_cancer.csv")
     assert stored_findings(store, dataset_id).empty
-    noisy = Result(
-        "label_noise", "warn", "2 suspects", findings_frame(["1", "2"], "label_noise", [0.9, 0.8], None, "x")
-    )
+    flagged = findings_frame(["1", "2"], "label_noise", [0.9, 0.8], None, "x")
+    details = label_noise.Details(excluded_columns=pd.DataFrame(), source="table", n_folds=5, seed=0)
+    noisy = Result("label_noise", "warn", "2 suspects", flagged, details)
     save_results(store, dataset_id, {"label_noise": noisy})
     assert stored_findings(store, dataset_id)["sample_id"].tolist() == ["1", "2"]
 
