@@ -29,11 +29,15 @@ def analyze(
     `embedding`, your own vectors for the model-based checks: a .npy (one row per sample, in sample
     order) or Parquet (with `sample_id`) path, or a list of table columns.
     """
-    from recipe_dash.analyzers.run import findings_table, run_checks
+    from recipe_dash.analyzers._models.embedding import check_embedding
+    from recipe_dash.analyzers.run import check_executor, findings_table, resolve_checks, run_checks
     from recipe_dash.io import load_dataset
 
+    names = resolve_checks(checks)  # every option is checked before the dataset is read
+    check_executor(executor)
+    check_embedding(embedding)
     dataset = load_dataset(path, label_column=label_column)
-    return findings_table(run_checks(dataset, checks=checks, executor=executor, embedding=embedding))
+    return findings_table(run_checks(dataset, checks=names, executor=executor, embedding=embedding))
 
 
 __all__ = ["analyze"]

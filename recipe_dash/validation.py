@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from pathlib import Path
 
 from recipe_dash.errors import OptionError
+
+MAX_SEED = 2**32 - 1  # numpy and scikit-learn both accept seeds in [0, 2**32 - 1]
 
 
 def check_number(
@@ -38,6 +41,17 @@ def check_number(
         raise OptionError(f"{name} must be {_range(low, high, low_open, high_open)}{_because(why)}, got {value!r}.")
 
 
+def check_seed(value: object) -> None:
+    """A seed numpy's and scikit-learn's generators both accept."""
+    check_number("seed", value, low=0, high=MAX_SEED, integer=True)
+
+
+def check_folder(name: str, value: object) -> None:
+    """None, or a path given as text or a `pathlib.Path`."""
+    if value is not None and not isinstance(value, str | Path):
+        raise OptionError(f"{name} must be a folder path (str or pathlib.Path) or None, got {value!r}.")
+
+
 def check_choice(name: str, value: object, choices: Iterable[str]) -> None:
     """`value` is one of `choices` (listed sorted in the message)."""
     options = sorted(choices)
@@ -54,12 +68,17 @@ def check_order(low_name: str, low: float, high_name: str, high: float) -> None:
 def _range(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
     if low is not None and high is not None:
         if not low_open and not high_open:
-            return f"between {low:g} and {high:g}"
-        return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+            return f"between {_shown(low)} and {_shown(high)}"
+        return f"in {'(' if low_open else '['}{_shown(low)}, {_shown(high)}{')' if high_open else ']'}"
     if low is not None:
-        return f"{'greater than' if low_open else 'at least'} {low:g}"
+        return f"{'greater than' if low_open else 'at least'} {_shown(low)}"
     assert high is not None, "a range needs a bound"
-    return f"{'less than' if high_open else 'at most'} {high:g}"
+    return f"{'less than' if high_open else 'at most'} {_shown(high)}"
+
+
+def _shown(bound: float) -> str:
+    """Whole bounds in full (4294967295, not 4.29497e+09), others short."""
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
 def _because(why: str) -> str:

@@ -26,6 +26,7 @@ from recipe_dash.analyzers.findings import concat_findings, findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.columns import identifier_columns
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.validation import check_number, check_seed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +53,10 @@ def analyze(
     `bias_threshold` are biases. Table feature columns are expected to predict the label, so only
     leaks are flagged among them.
     """
+    check_number("n_folds", n_folds, low=2, integer=True, why="cross-validation needs two folds")
+    check_seed(seed)
+    check_number("leak_threshold", leak_threshold, low=0, high=1, low_open=True, why="a balanced accuracy")
+    check_number("bias_threshold", bias_threshold, low=0, high=1, low_open=True, why="skill: 0 is chance, 1 perfect")
     attributes = table_attributes(dataset) if dataset.kind == "table" else image_attributes(features)
     details = Details(
         leak_threshold=leak_threshold,

@@ -13,6 +13,7 @@ from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import concat_findings, findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.validation import check_number, check_order
 
 FORMAT_EXTENSIONS = {
     "PNG": {".png"},
@@ -69,6 +70,11 @@ def analyze(
     column (at most `isolated_missing` empty); and columns that are empty, mostly empty (above
     `max_missing`), constant, mixed numbers and text, or named twice.
     """
+    check_number("min_side", min_side, low=1, integer=True, why="pixels")
+    check_number("max_aspect", max_aspect, low=1, why="long side over short side")
+    check_number("max_missing", max_missing, low=0, high=1, why="a share of the column's cells")
+    check_number("isolated_missing", isolated_missing, low=0, high=1, why="a share of the column's cells")
+    check_order("isolated_missing", isolated_missing, "max_missing", max_missing)
     if dataset.kind == "image":
         findings = _image_findings(features, min_side=min_side, max_aspect=max_aspect)
     else:

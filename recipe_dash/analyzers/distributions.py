@@ -21,6 +21,7 @@ from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import DEFAULT_SPLIT, Dataset
+from recipe_dash.validation import check_number, check_order
 
 HISTOGRAM_COLUMNS = ("attribute", "by", "group", "bin", "bin_label", "left", "right", "count", "share")
 DRIFT_COLUMNS = (
@@ -59,6 +60,11 @@ def analyze(
 ) -> Result:
     """Histograms by class and split; a split whose PSI vs the reference reaches `psi_warn` (and whose
     chi-square p-value is below `alpha`) drifts, and `psi_fail` or more is a major shift."""
+    check_number("n_bins", n_bins, low=2, integer=True, why="bins of a numeric histogram")
+    check_number("psi_warn", psi_warn, low=0, low_open=True, why="a population stability index")
+    check_number("psi_fail", psi_fail, low=0, low_open=True, why="a population stability index")
+    check_order("psi_warn", psi_warn, "psi_fail", psi_fail)
+    check_number("alpha", alpha, low=0, high=1, low_open=True, high_open=True, why="a significance level")
     attributes = (
         table_attributes(dataset) if dataset.kind == "table" else image_attributes(features, names=IMAGE_PROPERTIES)
     )

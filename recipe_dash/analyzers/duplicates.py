@@ -15,6 +15,7 @@ from recipe_dash.analyzers.findings import concat_findings, findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.columns import identifier_columns
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.validation import check_number
 
 DEFAULT_MAX_HAMMING = 8  # perceptual-hash bits (of 64) two images may differ by and still be near copies
 DEFAULT_MAX_JITTER = 0.01  # RMS difference of robust-scaled numeric columns for near-duplicate rows
@@ -62,6 +63,15 @@ def analyze(
     Images are near copies when their perceptual hashes differ in at most `max_hamming` of 64 bits;
     table rows when their numeric columns differ by at most `max_jitter` (RMS of robust-scaled values).
     """
+    check_number(
+        "max_hamming",
+        max_hamming,
+        low=0,
+        high=SEARCH_HAMMING,
+        integer=True,
+        why="bits of a 64-bit perceptual hash; images further apart are not copies, and the search grows steeply",
+    )
+    check_number("max_jitter", max_jitter, low=0, high=1, why="RMS difference in interquartile ranges of each column")
     threshold = float(max_hamming) if dataset.kind == "image" else float(max_jitter)
     links = find_links(dataset, features, max_distance=threshold)
     frame = cluster_frame(dataset, links, threshold=threshold)

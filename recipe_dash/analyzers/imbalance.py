@@ -13,6 +13,7 @@ from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.evidence import Evidence, Verdict
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.validation import check_number, check_order
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +54,9 @@ def analyze(
     A class below `warn_ratio` times that median warns; below `fail_ratio` fails. `features`
     is unused (class counts need no per-sample features) but kept for the shared signature.
     """
+    check_number("warn_ratio", warn_ratio, low=0, high=1, low_open=True, why="a share of the median class count")
+    check_number("fail_ratio", fail_ratio, low=0, high=1, why="a share of the median class count")
+    check_order("fail_ratio", fail_ratio, "warn_ratio", warn_ratio)
     counts = dataset.class_counts()
     splits = {
         "all": counts.groupby("label")["count"].sum(),

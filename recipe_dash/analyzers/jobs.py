@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from recipe_dash.analyzers._models.embedding import embedding_from_text
+from recipe_dash.analyzers._models.embedding import check_embedding, embedding_from_text
 from recipe_dash.analyzers.results import save_results
-from recipe_dash.analyzers.run import resolve_checks, run_checks
+from recipe_dash.analyzers.run import check_executor, resolve_checks, run_checks
+from recipe_dash.errors import OptionError
 from recipe_dash.jobs import JobContext, get_job, list_jobs, submit
 from recipe_dash.store import JobRecord, Store
 from recipe_dash.workspace import reopen
@@ -25,8 +26,17 @@ def start_analysis(
     """Start the checks on a recorded dataset in a worker process; returns the job id at once.
 
     `embedding` is the user's own vectors as typed: a .npy/Parquet path or comma-separated columns.
+    Options are checked here, so a typo fails at once and not in the worker.
     """
-    config = {"checks": resolve_checks(checks), "executor": executor, "embedding": embedding}
+    names = resolve_checks(checks)
+    if not isinstance(executor, str):
+        raise OptionError(f"executor must be a name (a worker process cannot be handed an object), got {executor!r}.")
+    check_executor(executor)
+    if embedding is not None:
+        if not isinstance(embedding, str):
+            raise OptionError(f"embedding must be text (a .npy/Parquet path or col1,col2,...), got {embedding!r}.")
+        check_embedding(embedding_from_text(embedding))
+    config = {"checks": names, "executor": executor, "embedding": embedding}
     return submit(store, JOB_KIND, config, dataset_id)
 
 

@@ -18,6 +18,7 @@ from recipe_dash.analyzers._models import (
     EmbeddingSource,
     ModelInput,
     OutOfFold,
+    check_embedding,
     model_input,
     out_of_fold,
 )
@@ -26,6 +27,7 @@ from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.validation import check_folder, check_number, check_order, check_seed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +63,7 @@ def analyze(
     n_folds: int = 5,
     seed: int = 0,
     embedding: EmbeddingSource | None = None,
-    leak_threshold: float = DEFAULT_LEAK_THRESHOLD,
+    leak_threshold: float | None = DEFAULT_LEAK_THRESHOLD,
     max_train_samples: int = 20_000,
     warn_rate: float = 0.01,
     fail_rate: float = 0.10,
@@ -72,7 +74,20 @@ def analyze(
 
     The verdict follows the estimated noise rate: at least `warn_rate` warns, `fail_rate` fails.
     `details.scores` keeps the `max_score_rows` lowest label qualities; the histogram covers all.
+    A column alone predicting the label with balanced accuracy `leak_threshold` is left out of the
+    model (None keeps every column).
     """
+    check_number("n_folds", n_folds, low=2, integer=True, why="cross-validation needs two folds")
+    check_seed(seed)
+    check_embedding(embedding)
+    if leak_threshold is not None:
+        check_number("leak_threshold", leak_threshold, low=0, high=1, low_open=True, why="a balanced accuracy")
+    check_number("max_train_samples", max_train_samples, low=1, integer=True)
+    check_number("warn_rate", warn_rate, low=0, high=1, why="a share of the labels")
+    check_number("fail_rate", fail_rate, low=0, high=1, why="a share of the labels")
+    check_order("warn_rate", warn_rate, "fail_rate", fail_rate)
+    check_number("max_score_rows", max_score_rows, low=0, integer=True)
+    check_folder("cache_dir", cache_dir)
     inputs = model_input(
         dataset, features, embedding=embedding, leak_threshold=leak_threshold, n_folds=n_folds, seed=seed
     )

@@ -20,7 +20,9 @@ from threadpoolctl import threadpool_limits
 from recipe_dash.analyzers._models import assign_folds
 from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
+from recipe_dash.features import TINY_SIDE
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.validation import check_number, check_seed
 
 ACCURACY_COLUMNS = ("view", "input", "side", "balanced_accuracy", "chance", "skill")
 
@@ -49,6 +51,13 @@ def analyze(
 
     Patches reaching `local_share` of the whole image's skill (accuracy above chance) mean "local".
     """
+    side = TINY_SIDE
+    check_number("patch_side", patch_side, low=2, high=side - 1, integer=True, why=f"thumbnails are {side}x{side}")
+    check_number("patches_per_image", patches_per_image, low=1, integer=True)
+    check_number("local_share", local_share, low=0, high=1, low_open=True, why="a share of the whole image's skill")
+    check_number("n_folds", n_folds, low=2, integer=True, why="cross-validation needs two folds")
+    check_number("max_samples", max_samples, low=2 * n_folds, integer=True, why="n_folds images of each of two classes")
+    check_seed(seed)
     details = Details(patch_side=patch_side, n_folds=n_folds)
     if dataset.kind != "image":
         reason = "it compares image patches with whole images, and this dataset is a table."
@@ -72,11 +81,7 @@ def analyze(
             findings_frame(),
             replace(details, skipped=reason),
         )
-    side = images.shape[1]
-    if not 2 <= patch_side < side:
-        raise ValueError(
-            f"patch_side must be between 2 and {side - 1} (thumbnails are {side}x{side}), got {patch_side}."
-        )
+    assert images.shape[1] == side, "the feature pass makes TINY_SIDE thumbnails"
     folds = assign_folds(y, n_folds=n_folds, seed=seed)
     rng = np.random.default_rng(seed)
     half = images.reshape(len(images), side // 2, 2, side // 2, 2).mean(axis=(2, 4))

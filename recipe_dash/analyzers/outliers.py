@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from recipe_dash.analyzers._models import EmbeddingSource, ModelInput, model_input
+from recipe_dash.analyzers._models import EmbeddingSource, ModelInput, check_embedding, model_input
 from recipe_dash.analyzers._per_sample import MAX_ROWS, keep_worst, score_histogram
 from recipe_dash.analyzers._robust import robust_z
 from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.validation import check_number, check_seed
 
 VIEWS = ("isolation_forest", "knn_distance")
 
@@ -60,6 +61,16 @@ def analyze(
     population, not outliers. The kNN view compares with at most `max_reference` sampled rows.
     `details.scores` keeps the `max_score_rows` highest scores; the histogram covers all.
     """
+    check_embedding(embedding)
+    check_number("threshold", threshold, low=0, low_open=True, why="a robust z-score")
+    check_number("n_neighbors", n_neighbors, low=1, integer=True)
+    check_number(
+        "max_reference", max_reference, low=n_neighbors + 1, integer=True, why="n_neighbors + 1 rows to compare with"
+    )
+    check_number("n_estimators", n_estimators, low=1, integer=True, why="trees in the isolation forest")
+    check_number("max_share", max_share, low=0, high=1, low_open=True, why="a share of the samples")
+    check_number("max_score_rows", max_score_rows, low=0, integer=True)
+    check_seed(seed)
     inputs = model_input(dataset, features, embedding=embedding, leak_threshold=None)
     n_rows = len(inputs.matrix)
     details = Details(views=VIEWS, threshold=threshold, source=inputs.source, excluded_columns=inputs.excluded)

@@ -13,13 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from recipe_dash.analyzers import ANALYZERS
-from recipe_dash.analyzers._models.embedding import EmbeddingSource
+from recipe_dash.analyzers._models.embedding import EmbeddingSource, check_embedding
 from recipe_dash.analyzers.base import Result
 from recipe_dash.analyzers.findings import concat_findings
 from recipe_dash.errors import OptionError
 from recipe_dash.features import EXECUTOR_KINDS, Workers, compute_features, open_executor
 from recipe_dash.io.dataset import Dataset
-from recipe_dash.validation import check_choice
+from recipe_dash.validation import check_choice, check_folder
 
 Progress = Callable[[int, int, str], None]  # (done, total, message); may raise to stop the run
 # None/"process", "dask", a "tcp://HOST:PORT" scheduler, an Executor, or Workers from open_executor
@@ -30,7 +30,12 @@ def resolve_checks(checks: Iterable[str] | str | None) -> list[str]:
     """Registry keys to run, in registry order; accepts "duplicates,corruption" as typed on a command line."""
     if checks is None:
         return list(ANALYZERS)
-    names = [c.strip() for c in (checks.split(",") if isinstance(checks, str) else checks) if c.strip()]
+    given = checks.split(",") if isinstance(checks, str) else list(checks) if isinstance(checks, Iterable) else None
+    if given is None or not all(isinstance(c, str) for c in given):
+        raise OptionError(
+            f"checks must be names of checks, as a list or as text 'duplicates,corruption', got {checks!r}."
+        )
+    names = [c.strip() for c in given if c.strip()]
     if not names:
         raise OptionError(f"checks is empty. Choose one or more of: {', '.join(sorted(ANALYZERS))}.")
     for name in names:
@@ -51,7 +56,12 @@ def run_checks(
 
     `embedding` (a user's own vectors) goes to every check whose signature takes one.
     """
-    names = resolve_checks(checks)
+    names = resolve_checks(checks)  # every option is checked before the feature pass starts
+    check_executor(executor)
+    if progress is not None and not callable(progress):
+        raise OptionError(f"progress must be a function (done, total, message) or None, got {progress!r}.")
+    check_folder("cache_dir", cache_dir)
+    check_embedding(embedding)
     with executor_from(executor) as pool:
         features = compute_features(dataset, executor=pool, progress=progress, cache_dir=cache_dir)
     results = {}
@@ -72,8 +82,15 @@ def findings_table(results: dict[str, Result]) -> pd.DataFrame:
 
 
 def check_executor(choice: ExecutorChoice) -> None:
-    """An executor name is "process", "dask" or a "tcp://HOST:PORT" Dask scheduler address."""
-    if isinstance(choice, str) and not choice.startswith("tcp://") and choice not in EXECUTOR_KINDS:
+    """None, an Executor, Workers, or a name: "process", "dask" or a "tcp://HOST:PORT" Dask scheduler address."""
+    if choice is None or isinstance(choice, (Executor, Workers)):
+        return
+    if not isinstance(choice, str):
+        raise OptionError(
+            f"executor must be a name ({', '.join(EXECUTOR_KINDS)}, tcp://HOST:PORT), a concurrent.futures "
+            f"Executor or None, got {choice!r}."
+        )
+    if not choice.startswith("tcp://") and choice not in EXECUTOR_KINDS:
         raise OptionError(
             f"Unknown executor {choice!r}. Choose one of: {', '.join(EXECUTOR_KINDS)}, or tcp://HOST:PORT."
         )

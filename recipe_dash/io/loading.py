@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from recipe_dash.errors import DataError
+from recipe_dash.errors import DataError, OptionError
 from recipe_dash.io.archive import extract_zip
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.io.images import load_images
@@ -16,13 +16,24 @@ from recipe_dash.settings import get_settings
 
 
 def load_dataset(path: str | Path, *, label_column: str | None = None) -> Dataset:
-    """Load an image folder, a zip of one, or a CSV/Parquet table."""
+    """Load an image folder, a zip of one, or a CSV/Parquet table.
+
+    `label_column` names a table's label column; an image folder's labels are its class folders, so
+    giving one there is refused rather than silently ignored.
+    """
+    if label_column is not None and not isinstance(label_column, str):
+        raise OptionError(f"label_column must be a column name or None, got {label_column!r}.")
     path = Path(path).expanduser()
     if not path.exists():
         raise DataError(f"'{path}' does not exist.")
+    suffix = path.suffix.lower()
+    if label_column is not None and (path.is_dir() or suffix == ".zip"):
+        raise OptionError(
+            f"label_column is for tables, but '{path.name}' is an image {'folder' if path.is_dir() else 'zip'} "
+            f"whose labels are its class folders; drop label_column ({label_column!r})."
+        )
     if path.is_dir():
         return load_images(path)
-    suffix = path.suffix.lower()
     if suffix == ".zip":
         return load_images(extract_zip(path), source=path, name=path.stem)
     if suffix in TABLE_EXTENSIONS:

@@ -8,7 +8,7 @@ probabilities from a model that never saw it; `predictive_power` scores one attr
 from __future__ import annotations
 
 from recipe_dash.analyzers._models.attributes import Attribute, attribute, image_attributes, table_attributes
-from recipe_dash.analyzers._models.embedding import EmbeddingSource, load_embedding
+from recipe_dash.analyzers._models.embedding import EmbeddingSource, check_embedding, load_embedding
 from recipe_dash.analyzers._models.matrix import DEFAULT_LEAK_THRESHOLD, ModelInput, leaking_columns, model_input
 from recipe_dash.analyzers._models.oof import OutOfFold, duplicate_groups, out_of_fold
 from recipe_dash.analyzers._models.single_feature import assign_folds, predictive_power
@@ -21,6 +21,7 @@ __all__ = [
     "OutOfFold",
     "assign_folds",
     "attribute",
+    "check_embedding",
     "duplicate_groups",
     "image_attributes",
     "leaking_columns",

@@ -14,12 +14,21 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from recipe_dash.errors import DataError
+from recipe_dash.errors import DataError, OptionError
 from recipe_dash.io.columns import as_numeric
 from recipe_dash.io.dataset import Dataset
 
 EmbeddingSource = str | Path | Sequence[str]  # a file path, or the names of table columns
 _ID = "sample_id"
+
+
+def check_embedding(value: object) -> None:
+    """None, a file path, or a non-empty list of column names; checked before any work (the file is read later)."""
+    if value is None or isinstance(value, str | Path):
+        return
+    names = list(value) if isinstance(value, Sequence) else None
+    if not names or not all(isinstance(n, str) and n for n in names):
+        raise OptionError(f"embedding must be a .npy or Parquet path, or a list of table column names, got {value!r}.")
 
 
 def embedding_from_text(text: str) -> EmbeddingSource:
