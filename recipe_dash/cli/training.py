@@ -43,6 +43,7 @@ def check_model(
     from recipe_dash.training.models import resolve_model
     from recipe_dash.training.probe import CheckConfig
 
+    config = CheckConfig(seed=seed)  # every option is checked before the dataset is read
     dataset = load_dataset(data, label_column=label_column)
     tensors = prepare_data(dataset, seed=seed)
     source = resolve_model(spec, kind=tensors.kind)
@@ -50,7 +51,7 @@ def check_model(
     results = run_model_checks(
         source,
         tensors,
-        config=CheckConfig(seed=seed),
+        config=config,
         on_check=lambda i, n, name: typer.echo(f"[{i + 1}/{n}] {name}", err=True),
     )
     failed = any(r.verdict == "fail" for r in results)

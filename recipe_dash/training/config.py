@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from recipe_dash.errors import OptionError
-from recipe_dash.validation import check_choice, check_number
+from recipe_dash.validation import check_choice, check_number, check_seed
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 
@@ -48,6 +48,7 @@ class TrainConfig:
         check_number("lr", self.lr, low=0, low_open=True)
         check_number("batch_size", self.batch_size, low=1, integer=True)
         check_number("epochs", self.epochs, low=1, integer=True)
+        check_seed(self.seed)
         check_number("val_fraction", self.val_fraction, low=0, high=1, low_open=True, high_open=True)
         for side in self.input_size or ():
             check_number("input_size", side, low=1, integer=True)

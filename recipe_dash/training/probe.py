@@ -11,9 +11,11 @@ import torch
 from torch import nn
 
 from recipe_dash.evidence import Verdict
+from recipe_dash.training.config import OPTIMIZERS
 from recipe_dash.training.data import TensorData
 from recipe_dash.training.loop import FitResult, TrainingDiverged, fit
 from recipe_dash.training.models import ModelSource, build_model
+from recipe_dash.validation import check_choice, check_number, check_order, check_seed
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,20 @@ class CheckConfig:
     # Samples whose mutual gradients batch_independence charts (n backward passes).
     dependency_size: int = 8
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_number("batch_size", self.batch_size, low=1, integer=True)
+        check_number("measure_size", self.measure_size, low=1, integer=True)
+        check_order("batch_size", self.batch_size, "measure_size", self.measure_size)  # batch is its first rows
+        check_number("lr", self.lr, low=0, low_open=True)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_number("steps", self.steps, low=1, integer=True)
+        check_number("overfit_size", self.overfit_size, low=1, integer=True)
+        check_number("overfit_steps", self.overfit_steps, low=1, integer=True)
+        check_number("repeat_steps", self.repeat_steps, low=1, integer=True)
+        check_number("dependency_size", self.dependency_size, low=2, integer=True, why="pairs of samples")
+        check_order("dependency_size", self.dependency_size, "batch_size", self.batch_size)  # taken from the batch
+        check_seed(self.seed)
 
 
 @dataclass(frozen=True)

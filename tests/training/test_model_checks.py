@@ -103,3 +103,37 @@ def test_every_evidence_plot_finds_the_details_it_reads(shapes: TensorData) -> N
     stored = json.loads(json.dumps([jsonable(asdict(r)) for r in results]))  # as the worker saves them
     drawn = {c["name"] for c in stored if model_check_figure(c["name"], c["details"]) is not None}
     assert drawn == {"init_well", "overfit_one_batch", "decreasing_loss", "gradient_flow", "batch_independence"}
+
+
+CHECK_CONFIG_BAD = {
+    "batch_size": [0, 2.5],
+    "measure_size": [0, 16],  # 16 is below the default batch_size (32): the batch is its first rows
+    "lr": [0, -1e-3, float("nan")],
+    "optimizer": ["rmsprop"],
+    "steps": [0],
+    "overfit_size": [0],
+    "overfit_steps": [0, 1.5],
+    "repeat_steps": [-1],
+    "dependency_size": [1, 64],  # 64 is above batch_size: the pairs are taken from the batch
+    "seed": [-1, 2**32],
+}
+
+
+def test_every_check_config_field_has_bad_values_here() -> None:
+    from dataclasses import fields
+
+    from recipe_dash.training.probe import CheckConfig
+
+    assert set(CHECK_CONFIG_BAD) == {f.name for f in fields(CheckConfig)}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [(f, v) for f, values in CHECK_CONFIG_BAD.items() for v in values], ids=repr
+)
+def test_check_config_refuses_a_bad_value_by_name(field: str, value: object) -> None:
+    from recipe_dash.errors import OptionError
+    from recipe_dash.training.probe import CheckConfig
+
+    with pytest.raises(OptionError) as caught:
+        CheckConfig(**{field: value})
+    assert field in str(caught.value) and repr(value) in str(caught.value)
