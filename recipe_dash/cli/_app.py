@@ -6,9 +6,13 @@ import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
+
+try:  # Typer 0.2x parses with its own copy of click and raises that copy's exceptions, not click's
+    from typer._click import exceptions as click_errors
+except ImportError:  # older Typer uses click itself
+    from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from recipe_dash.errors import RecipeDashError
 
@@ -29,21 +33,21 @@ class _OneLineErrors(TyperGroup):
         try:
             outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = outcome if isinstance(outcome, int) else 0
-        except click.exceptions.NoArgsIsHelpError as err:
-            click.echo(err.format_message())
+        except click_errors.NoArgsIsHelpError as err:
+            typer.echo(err.format_message())
             code = USER_ERROR
-        except click.UsageError as err:  # unknown flag, missing argument, a value of the wrong type
+        except click_errors.UsageError as err:  # unknown flag, missing argument, a value of the wrong type
             where = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
-            click.echo(f"error: {err.format_message()}{where}", err=True)
+            typer.echo(f"error: {err.format_message()}{where}", err=True)
             code = USER_ERROR
-        except click.ClickException as err:
-            click.echo(f"error: {err.format_message()}", err=True)
+        except click_errors.ClickException as err:
+            typer.echo(f"error: {err.format_message()}", err=True)
             code = err.exit_code
-        except click.Abort:
-            click.echo("Aborted.", err=True)
+        except typer.Abort:
+            typer.echo("Aborted.", err=True)
             code = 1
         except RecipeDashError as err:
-            click.echo(f"error: {err}", err=True)
+            typer.echo(f"error: {err}", err=True)
             code = USER_ERROR
         if standalone_mode:
             sys.exit(code)

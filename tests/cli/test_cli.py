@@ -77,3 +77,55 @@ def test_every_bad_input_exits_2_with_one_line(kind: str, tmp_path: Path, monkey
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert not (tmp_path / "escape.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["analyze", "data.csv", "--out", "f.jsonl", "--colour", "red"], "No such option: --colour"),
+        (["check-model"], "Missing argument 'spec'"),
+        (["train", "data.csv", "--epochs", "many"], "Invalid value for '--epochs'"),
+        (["nonsense"], "No such command 'nonsense'"),
+    ],
+)
+def test_typer_usage_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr and "--help" in result.stderr
+    assert "Traceback" not in result.output and "╭" not in result.output  # no rich box either
+
+
+@pytest.mark.parametrize("command", ["app", "analyze", "check-model"])
+def test_a_label_column_for_an_image_folder_is_refused(command: str, image_folder: Path, tmp_path: Path) -> None:
+    args = {
+        "app": ["app", str(image_folder)],
+        "analyze": ["analyze", str(image_folder), "--out", str(tmp_path / "f.jsonl")],
+        "check-model": ["check-model", "logistic", "--data", str(image_folder)],
+    }[command]
+    result = runner.invoke(cli.app, [*args, "--label-column", "label"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: label_column is for tables, but 'pets' is an image folder whose labels are its class folders; "
+        "drop label_column ('label').\n"
+    )
+
+
+def test_check_model_refuses_a_bad_seed_before_reading_the_data(tmp_path: Path) -> None:
+    result = runner.invoke(cli.app, ["check-model", "logistic", "--data", str(tmp_path / "not-read"), "--seed", "-1"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: seed must be between 0 and 4294967295, got -1.\n"
+
+
+def test_an_internal_error_is_a_bug_with_its_traceback(image_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only our user errors become one line: a KeyError inside a command is not the user's to fix."""
+    from recipe_dash.analyzers import run
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(run, "compute_features", broken)
+    result = runner.invoke(cli.app, ["analyze", str(image_folder), "--out", "f.jsonl", "--checks", "imbalance"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, KeyError)  # not swallowed into "error: ..." and exit 2
+    assert "error:" not in result.stderr
