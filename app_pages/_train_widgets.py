@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages._widgets import DATASET_KEY, store
+from app_pages._widgets import DATASET_KEY, job_failure, store
 from recipe_dash import jobs, plots
 from recipe_dash.io import Dataset
 from recipe_dash.settings import get_settings
@@ -179,7 +179,7 @@ def job_status(job: JobRecord, *, key: str) -> None:
             jobs.request_stop(store(), job.id)
             st.toast("Stop requested; the worker stops at its next step.")
     elif job.status == "failed":
-        st.error(f"Failed: {job.error}", icon=":material/error:")
+        job_failure(job, "Failed: ")
     elif job.status == "cancelled":
         st.warning("Stopped by the user.", icon=":material/stop_circle:")
 

@@ -17,9 +17,9 @@ from recipe_dash.analyzers.results import StoredResult
 from recipe_dash.errors import RecipeDashError
 from recipe_dash.io import Dataset
 from recipe_dash.io.thumbnails import thumbnails
-from recipe_dash.jobs.progress import describe
+from recipe_dash.jobs.progress import describe, failure
 from recipe_dash.settings import get_settings
-from recipe_dash.store import Store, open_store
+from recipe_dash.store import JobRecord, Store, open_store
 
 DATASET_KEY = "dataset_id"
 D = TypeVar("D", bound=CheckDetails)
@@ -153,9 +153,20 @@ def job_progress(job_id: int) -> None:
     if st.session_state.pop(was_active, False):
         st.rerun(scope="app")  # results changed: redraw everything, not only this fragment
     if job.status == "failed":
-        st.error(f"Job #{job_id} failed: {job.error}", icon=":material/error:")
+        job_failure(job, f"Job #{job_id} failed: ")
     elif job.status == "cancelled":
         st.warning(f"Job #{job_id} was stopped; earlier results are kept.", icon=":material/stop_circle:")
+
+
+def job_failure(job: JobRecord, prefix: str) -> None:
+    """A failed job's error: the user's message as written, or a bug named as one with its traceback."""
+    failed = failure(job)
+    if failed is None:
+        return
+    st.error(prefix + failed.message, icon=":material/error:")
+    if failed.traceback:
+        with st.expander("Traceback"):
+            st.code(failed.traceback, language="text")
 
 
 def current_dataset_id() -> int | None:

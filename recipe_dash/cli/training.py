@@ -137,6 +137,7 @@ def train(
 def _follow(store: Store, job_id: int) -> str:
     """Print each finished epoch until the job ends; returns its final status."""
     from recipe_dash import jobs
+    from recipe_dash.jobs.progress import failure
     from recipe_dash.training.runs import list_runs, metrics_frame
 
     shown = 0
@@ -158,8 +159,13 @@ def _follow(store: Store, job_id: int) -> str:
                 )
             shown = len(val)
         if job.status in ("done", "failed", "cancelled"):
-            if job.status != "done":
-                typer.echo(f"Run {job.status}: {job.error or job.message}", err=True)
+            failed = failure(job)
+            if failed is not None:
+                typer.echo(f"Run failed: {failed.message}", err=True)
+                if failed.traceback:
+                    typer.echo(failed.traceback, err=True)
+            elif job.status != "done":
+                typer.echo(f"Run {job.status}: {job.message}", err=True)
             else:
                 typer.echo(f"Done: run {run_ids[0] if run_ids else '?'}.")
             return job.status

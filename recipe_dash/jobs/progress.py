@@ -1,4 +1,4 @@
-"""Turn a job row into what a progress bar shows: fraction, counts, elapsed and ETA."""
+"""Turn a job row into what a page shows: a progress bar's fraction, counts, elapsed and ETA; how it failed."""
 
 from __future__ import annotations
 
@@ -31,6 +31,24 @@ def describe(job: JobRecord, *, now: datetime | None = None) -> JobProgress:
     if job.message and job.message not in {job.status, "started"}:
         parts.append(job.message)
     return JobProgress(fraction, " · ".join(parts), job.status in ACTIVE)
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    message: str
+    traceback: str | None  # set when the failure is a bug (not a RecipeDashError): show it, to be reported
+
+
+def failure(job: JobRecord) -> JobFailure | None:
+    """How a failed job ended: the user's error as written, or an internal error named as a bug."""
+    if job.status != "failed":
+        return None
+    trace = (job.result or {}).get("traceback")
+    if trace:
+        return JobFailure(
+            f"Internal error, a bug in recipe-dash (please report it with the traceback): {job.error}", trace
+        )
+    return JobFailure(job.error or "The job failed.", None)
 
 
 def _aware(moment: datetime) -> datetime:

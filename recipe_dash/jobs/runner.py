@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from recipe_dash.errors import RecipeDashError
 from recipe_dash.jobs.context import JobContext, JobStopped
 from recipe_dash.settings import get_settings
 from recipe_dash.store import JobRecord, Store
@@ -75,7 +76,9 @@ def run_job(store: Store, job_id: int) -> None:
         result = _resolve(JOB_KINDS[kind])(context)
     except JobStopped:
         _update(store, job_id, status="cancelled", finished_at=utcnow(), message="stopped by the user")
-    except Exception as err:  # the job's own failure is data for the page, never a crashed app
+    except RecipeDashError as err:  # the user's to fix (a moved file, a bad option): the message as written
+        _update(store, job_id, status="failed", finished_at=utcnow(), error=str(err), message="failed")
+    except Exception as err:  # a bug: kept with its type and traceback, and shown as a bug, never a crashed app
         _update(
             store,
             job_id,

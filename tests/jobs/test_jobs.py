@@ -7,7 +7,9 @@ import sys
 import pytest
 
 from recipe_dash import jobs
+from recipe_dash.errors import DataError
 from recipe_dash.jobs import JobContext
+from recipe_dash.jobs.progress import JobFailure, failure
 from recipe_dash.store import Store
 
 
@@ -19,6 +21,8 @@ def count(context: JobContext) -> dict[str, int]:
         context.check_stop()
     if context.config.get("fail"):
         raise RuntimeError("boom")
+    if context.config.get("user_error"):
+        raise DataError("'x.csv' moved; load it again.")
     return {"counted": context.config["n"]}
 
 
@@ -44,12 +48,25 @@ def test_a_stopped_job_is_cancelled(store: Store) -> None:
     assert job.status == "cancelled" and job.done <= 4  # noticed at the next progress write
 
 
-def test_a_failing_job_records_its_error(store: Store) -> None:
+def test_a_failing_job_records_its_error_as_a_bug(store: Store) -> None:
     job_id = jobs.create_job(store, "count", {"n": 1, "fail": True})
     jobs.run_job(store, job_id)
     job = jobs.get_job(store, job_id)
     assert job.status == "failed" and job.error == "RuntimeError: boom"
     assert "Traceback" in job.result["traceback"]
+    shown = failure(job)
+    assert shown.message.startswith("Internal error, a bug") and shown.message.endswith("RuntimeError: boom")
+    assert shown.traceback == job.result["traceback"]
+
+
+def test_a_user_error_in_a_job_is_shown_as_written(store: Store) -> None:
+    job_id = jobs.create_job(store, "count", {"n": 1, "user_error": True})
+    jobs.run_job(store, job_id)
+    job = jobs.get_job(store, job_id)
+    assert failure(job) == JobFailure("'x.csv' moved; load it again.", None)
+    done = jobs.create_job(store, "count", {"n": 1})
+    jobs.run_job(store, done)
+    assert failure(jobs.get_job(store, done)) is None
 
 
 def test_unknown_kind_is_refused(store: Store) -> None:
@@ -57,14 +74,24 @@ def test_unknown_kind_is_refused(store: Store) -> None:
         jobs.create_job(store, "nope", {})
 
 
-def test_a_dead_worker_is_noticed(store: Store) -> None:
+def test_a_dead_worker_is_noticed_and_a_live_one_is_not(store: Store) -> None:
     job_id = jobs.create_job(store, "count", {"n": 1})
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     jobs.runner._update(store, job_id, status="running", pid=dead.pid)
     job = jobs.get_job(store, job_id)
     assert job.status == "failed" and "died" in job.error
-    assert os.getpid() != dead.pid
+    # hard negatives: a worker still running, and a job run in this very process, stay running
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for pid in (live.pid, os.getpid()):
+            running = jobs.create_job(store, "count", {"n": 1})
+            jobs.runner._update(store, running, status="running", pid=pid)
+            job = jobs.get_job(store, running)
+            assert (job.status, job.error) == ("running", None)
+    finally:
+        live.kill()
+        live.wait()
 
 
 def test_list_jobs_filters(store: Store) -> None:
