@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from recipe_dash.analyzers._models.attributes import Attribute
+from recipe_dash.analyzers._models.chance import chance_test
 
-SCORE_COLUMNS = ("attribute", "kind", "balanced_accuracy", "chance", "skill", "n_codes", "n_samples")
+SCORE_COLUMNS = ("attribute", "kind", "balanced_accuracy", "chance", "skill", "p_value", "n_codes", "n_samples")
 
 
 def predictive_power(
@@ -23,8 +24,9 @@ def predictive_power(
 ) -> pd.DataFrame:
     """Cross-validated balanced accuracy of each attribute alone, best first.
 
-    `skill` rescales it so 0 is chance (1/K) and 1 is perfect. Unlabelled samples are left out.
-    Needs at least two classes among `labels`.
+    `skill` rescales it so 0 is chance (1/K) and 1 is perfect; `p_value` is the one-sided chance of
+    doing as well with an attribute unrelated to the label (`chance.chance_test`). Unlabelled samples
+    are left out. Needs at least two classes among `labels`.
     """
     known = labels.notna().to_numpy()
     y, classes = pd.factorize(labels[known], sort=True)
@@ -35,7 +37,8 @@ def predictive_power(
     rows = []
     for attr in attributes:
         codes = attr.codes[known]
-        accuracy = _cv_balanced_accuracy(codes, y, folds, n_classes, len(attr.categories))
+        tested = chance_test(y, _cv_predictions(codes, y, folds, n_classes, len(attr.categories)), n_classes)
+        accuracy = tested.balanced_accuracy
         rows.append(
             (
                 attr.name,
@@ -43,6 +46,7 @@ def predictive_power(
                 accuracy,
                 chance,
                 (accuracy - chance) / (1 - chance),
+                tested.p_value,
                 len(attr.categories),
                 int(known.sum()),
             )
@@ -72,7 +76,7 @@ def assign_folds(y: np.ndarray, *, n_folds: int, seed: int) -> np.ndarray:
     return folds
 
 
-def _cv_balanced_accuracy(codes: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, n_codes: int) -> float:
+def _cv_predictions(codes: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, n_codes: int) -> np.ndarray:
     cells = codes.astype(np.int64) * n_classes + y
     total = np.bincount(cells, minlength=n_codes * n_classes).reshape(n_codes, n_classes)
     predicted = np.empty(len(y), dtype=np.int64)
@@ -83,5 +87,4 @@ def _cv_balanced_accuracy(codes: np.ndarray, y: np.ndarray, folds: np.ndarray, n
         # Laplace smoothing: an unseen code predicts no class in particular (a near-tie), not the majority.
         likelihood = (counts + 1.0) / (counts.sum(axis=0, keepdims=True) + n_codes)
         predicted[test] = likelihood.argmax(axis=1)[codes[test]]
-    recall = np.bincount(y, weights=predicted == y, minlength=n_classes) / np.bincount(y, minlength=n_classes)
-    return float(recall.mean())
+    return predicted
