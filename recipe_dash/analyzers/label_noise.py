@@ -2,6 +2,8 @@
 
 Confident learning (see `_confident_learning`) on out-of-fold probabilities from a model of the
 data that never saw the sample, nor its exact copies, nor a column that leaks the given label.
+When that model is no better than chance it cannot tell a wrong label from a hard sample, and the
+check says so (not_measured) instead of calling most labels wrong.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from recipe_dash.analyzers._models import (
     model_input,
     out_of_fold,
 )
+from recipe_dash.analyzers._models.chance import chance_test
 from recipe_dash.analyzers._per_sample import MAX_ROWS, keep_worst, score_histogram
 from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
@@ -45,6 +48,11 @@ class Details(CheckDetails):
     n_scored: int = 0
     n_counted: int = 0  # distinct samples the noise estimate counts (copies once)
     oof_accuracy: float | None = None  # out-of-fold accuracy of the model on the counted samples
+    # out-of-fold balanced accuracy on the counted samples, 1/K, and the p-value of "no better than
+    # chance" (chance_test); at p >= CHANCE_ALPHA the check is not measured
+    oof_balanced_accuracy: float | None = None
+    chance: float | None = None
+    chance_p_value: float | None = None
     classes: tuple[str, ...] = ()
     # given_label, true_label, share, share_of_given, expected_count, confident_count
     joint: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -95,7 +103,7 @@ def analyze(
     if inputs.matrix.shape[1] == 0:
         reason = _unmodelable_reason(inputs)
         details = replace(details, skipped=reason)
-        return Result("label_noise", "warn", f"Label noise not estimated: {reason}", findings_frame(), details)
+        return Result("label_noise", "not_measured", f"Label noise not measured: {reason}", findings_frame(), details)
     oof = out_of_fold(
         inputs, dataset.labels, n_folds=n_folds, seed=seed, max_train_samples=max_train_samples, cache_dir=cache_dir
     )
@@ -103,11 +111,23 @@ def analyze(
     if len(oof.classes) < 2:
         reason = _skip_reason(dataset, oof)
         details = replace(details, skipped=reason)
-        return Result("label_noise", "warn", f"Label noise not estimated: {reason}", findings_frame(), details)
+        return Result("label_noise", "not_measured", f"Label noise not measured: {reason}", findings_frame(), details)
     idx = np.flatnonzero(oof.scored)
     codes = {name: i for i, name in enumerate(oof.classes)}
     y = dataset.labels.iloc[idx].map(codes).to_numpy(dtype=np.int64)
     counted = oof.counted[idx]
+    skill = chance_test(y[counted], oof.probs[idx[counted]].argmax(axis=1), len(oof.classes))
+    details = replace(
+        details, oof_balanced_accuracy=skill.balanced_accuracy, chance=skill.chance, chance_p_value=skill.p_value
+    )
+    if not skill.above_chance:
+        reason = (
+            f"the out-of-fold model is no better than chance ({skill.describe()}), so it cannot tell a wrong "
+            "label from a hard sample. Check that the labels belong to these samples, or give the model "
+            "features that carry the label (your own embedding)"
+        )
+        summary = f"Label noise not measured: {reason}."
+        return Result("label_noise", "not_measured", summary, findings_frame(), replace(details, skipped=reason))
     learned = confident_learning(oof.probs[idx], y, counted)
     scores = _scores(dataset, oof, learned)
     rate = learned.noise_rate

@@ -87,9 +87,13 @@ def test_second_run_reads_the_cached_probabilities(
     assert len(calls) == 2
 
 
-def _table_dataset(tmp_path: Path, labels: list[str], seed: int = 0) -> tuple[Dataset, pd.DataFrame]:
+def _table_dataset(
+    tmp_path: Path, labels: list[str], seed: int = 0, signal: float = 0.0
+) -> tuple[Dataset, pd.DataFrame]:
+    """Three normal columns; `signal` shifts column 'a' by that many standard deviations per class."""
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(rng.normal(size=(len(labels), 3)), columns=["a", "b", "c"])
+    frame["a"] += signal * pd.factorize(pd.Series(labels), sort=True)[0]
     frame["label"] = labels
     path = tmp_path / "data.csv"
     frame.to_csv(path, index=False)
@@ -100,14 +104,14 @@ def _table_dataset(tmp_path: Path, labels: list[str], seed: int = 0) -> tuple[Da
 def test_one_class_is_skipped_with_a_reason(tmp_path: Path) -> None:
     dataset, features = _table_dataset(tmp_path, ["cat"] * 30)
     result = label_noise.analyze(dataset, features)
-    assert result.verdict == "warn"
+    assert result.verdict == "not_measured"
     assert "one class ('cat')" in result.summary
     assert result.details.skipped
     assert result.findings.empty
 
 
 def test_class_smaller_than_the_folds_is_left_out(tmp_path: Path) -> None:
-    dataset, features = _table_dataset(tmp_path, ["a"] * 40 + ["b"] * 40 + ["c"] * 3)
+    dataset, features = _table_dataset(tmp_path, ["a"] * 40 + ["b"] * 40 + ["c"] * 3, signal=3.0)
     result = label_noise.analyze(dataset, features)
     assert any("Class 'c' has 3" in note for note in result.details.notes)
     scores = result.details.scores
@@ -145,3 +149,23 @@ def test_no_feature_left_is_skipped_with_a_reason(tmp_path: Path) -> None:
     result = label_noise.analyze(dataset, compute_features(dataset, cache_dir=tmp_path / "f"))
     assert result.details.skipped.startswith("no column is left")
     assert "'code' leaks the label" in result.summary
+
+
+def test_a_model_at_chance_cannot_judge_the_labels(tmp_path: Path) -> None:
+    """Random labels used to give '68.8% of labels look wrong, fail': the model had learnt nothing."""
+    labels = list(np.random.default_rng(5).choice(["x", "y", "z"], 300))
+    dataset, features = _table_dataset(tmp_path, labels)
+    result = label_noise.analyze(dataset, features)
+    assert result.verdict == "not_measured" and result.findings.empty
+    assert result.summary.startswith("Label noise not measured: the out-of-fold model is no better than chance")
+    assert "vs 33% chance on 300 samples, p = " in result.summary
+    assert result.details.chance_p_value >= 0.01 and result.details.skipped in result.summary
+
+
+def test_a_weak_but_real_model_still_judges(tmp_path: Path) -> None:
+    """Hard negative for the chance gate: classes one standard deviation apart are judged."""
+    labels = list(np.random.default_rng(5).choice(["x", "y"], 300))
+    dataset, features = _table_dataset(tmp_path, labels, signal=1.0)
+    result = label_noise.analyze(dataset, features)
+    assert result.verdict != "not_measured" and result.details.skipped is None
+    assert result.details.chance_p_value < 1e-6 and 0.6 < result.details.oof_balanced_accuracy < 0.8
