@@ -12,6 +12,8 @@ page = check_page("biases", "Biases & leakage", biases.Details)
 if page is None:
     st.stop()
 dataset, stored, details = page
+for note in details.notes:
+    st.caption(note)
 
 st.plotly_chart(
     predictive_power_bar(details.predictive_power, leak_threshold=details.leak_threshold), key="predictive_power"

@@ -5,6 +5,13 @@ brightness and colour mode), the cross-validated balanced accuracy of predicting
 alone. A column that does it almost perfectly is a leak (it was derived from the label); a nuisance
 attribute of images, or an identifier column, that does clearly better than chance is a bias the
 model can learn instead of the content. Label rates per value of categorical attributes show where.
+
+Either verdict also needs the balanced accuracy to be significantly above chance (`chance_test`),
+so a handful of rows cannot make an attribute look perfect by luck; and every class the check
+judges needs at least `n_folds` labelled samples, one per cross-validation fold. With fewer, some
+fold trains without the class it tests, and the lookup table, which gives a value it has not seen
+to the class it saw least, predicts exactly that missing class: on two rows every column looked
+like a perfect leak. Rarer classes are left out; with fewer than two left the check is not measured.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from recipe_dash.analyzers._models import (
     predictive_power,
     table_attributes,
 )
+from recipe_dash.analyzers._models.chance import CHANCE_ALPHA
 from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import concat_findings, findings_frame
 from recipe_dash.evidence import Verdict
@@ -34,8 +42,9 @@ class Details(CheckDetails):
     leak_threshold: float  # balanced accuracy of one attribute alone at which it is a leak
     bias_threshold: float  # skill (0 = chance, 1 = perfect) at which a nuisance attribute is a bias
     label_rates: pd.DataFrame  # attribute, value, label, count, share (categorical attributes)
-    # attribute, kind, balanced_accuracy, chance, skill, ..., verdict ("leak", "bias" or "ok")
+    # attribute, kind, balanced_accuracy, chance, skill, p_value, ..., verdict ("leak", "bias" or "ok")
     predictive_power: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: tuple[str, ...] = ()  # classes left out, with fewer labelled samples than folds
 
 
 def analyze(
@@ -63,19 +72,32 @@ def analyze(
         bias_threshold=bias_threshold,
         label_rates=label_rates(attributes, dataset.labels),
     )
-    n_classes = dataset.labels.dropna().nunique()
-    if n_classes < 2:
+    counts = dataset.labels.value_counts()
+    if len(counts) < 2:
         reason = (
-            f"the labels have {n_classes} class(es); a bias is an attribute that predicts the label, "
+            f"the labels have {len(counts)} class(es); a bias is an attribute that predicts the label, "
             "which needs at least two. Check the label column or folders."
         )
-        return Result(
-            "biases", "pass", f"Biases not checked: {reason}", findings_frame(), replace(details, skipped=reason)
+        summary = f"Biases not measured: {reason}"
+        return Result("biases", "not_measured", summary, findings_frame(), replace(details, skipped=reason))
+    rare = counts[counts < n_folds]
+    if len(counts) - len(rare) < 2:
+        reason = (
+            f"each class needs at least {n_folds} labelled samples (one per cross-validation fold) and "
+            f"{_classes_with(counts, n_folds)}. Add samples, or lower n_folds"
         )
-    power = predictive_power(attributes, dataset.labels, n_folds=n_folds, seed=seed)
+        summary = f"Biases not measured: {reason}."
+        return Result("biases", "not_measured", summary, findings_frame(), replace(details, skipped=reason))
+    labels = dataset.labels.where(~dataset.labels.isin(rare.index))  # rarer classes are left out
+    if len(rare):
+        details = replace(
+            details, notes=(f"Left out, with fewer than {n_folds} samples (one per fold): {_listed(rare)}.",)
+        )
+    power = predictive_power(attributes, labels, n_folds=n_folds, seed=seed)
     nuisance = set(power["attribute"]) if dataset.kind == "image" else set(identifier_columns(dataset.table))
-    is_leak = power["balanced_accuracy"] >= leak_threshold
-    is_bias = ~is_leak & (power["skill"] >= bias_threshold) & power["attribute"].isin(nuisance)
+    significant = power["p_value"] < CHANCE_ALPHA
+    is_leak = significant & (power["balanced_accuracy"] >= leak_threshold)
+    is_bias = significant & ~is_leak & (power["skill"] >= bias_threshold) & power["attribute"].isin(nuisance)
     power["verdict"] = np.select([is_leak, is_bias], ["leak", "bias"], "ok")
     details = replace(details, predictive_power=power)
     findings = concat_findings([_findings(power[is_leak], leak=True), _findings(power[is_bias], leak=False)])
@@ -118,6 +140,17 @@ def _findings(rows: pd.DataFrame, *, leak: bool) -> pd.DataFrame:
         group=("column:" + rows["attribute"].astype(str)).to_numpy(),
         detail=details,
     )
+
+
+def _listed(counts: pd.Series) -> str:
+    return ", ".join(f"'{label}' ({n})" for label, n in counts.items())
+
+
+def _classes_with(counts: pd.Series, n_folds: int) -> str:
+    enough = counts[counts >= n_folds]
+    if enough.empty:
+        return f"none has that (largest: {_listed(counts.head(3))})"
+    return f"only {_listed(enough)} has that (the others: {_listed(counts[counts < n_folds].head(3))})"
 
 
 def _summary(power: pd.DataFrame, is_leak: pd.Series, is_bias: pd.Series) -> str:

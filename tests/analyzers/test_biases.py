@@ -78,6 +78,55 @@ def test_one_class_is_skipped_with_a_reason(tmp_path: Path) -> None:
     frame.to_csv(path, index=False)
     dataset = load_dataset(path)
     result = biases.analyze(dataset, compute_features(dataset, cache_dir=tmp_path / "f"))
-    assert result.verdict == "pass"
+    assert result.verdict == "not_measured"
     assert result.details.skipped
     assert result.findings.empty
+
+
+def _csv(tmp_path: Path, frame: pd.DataFrame) -> tuple[Dataset, pd.DataFrame]:
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    dataset = load_dataset(path)
+    return dataset, compute_features(dataset, cache_dir=tmp_path / "f")
+
+
+def test_a_handful_of_rows_is_too_few_to_judge(tmp_path: Path) -> None:
+    """Two rows used to make every column 'predict the label almost perfectly'."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(2, 4)), columns=list("abcd")).assign(label=["x", "y"])
+    result = biases.analyze(*_csv(tmp_path, frame))
+    assert result.verdict == "not_measured" and result.findings.empty
+    assert result.summary == (
+        "Biases not measured: each class needs at least 5 labelled samples (one per cross-validation fold) "
+        "and none has that (largest: 'x' (1), 'y' (1)). Add samples, or lower n_folds."
+    )
+    assert biases.analyze(*_csv(tmp_path, frame), n_folds=2).verdict == "not_measured"
+
+
+def test_a_class_rarer_than_the_folds_is_left_out(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    labels = ["a"] * 40 + ["b"] * 40 + ["c"] * 3
+    frame = pd.DataFrame({"x": rng.normal(size=len(labels)), "label": labels})
+    frame["leak"] = frame["label"].map({"a": "A1", "b": "B2", "c": "C3"})
+    result = biases.analyze(*_csv(tmp_path, frame))
+    assert result.details.notes == ("Left out, with fewer than 5 samples (one per fold): 'c' (3).",)
+    assert result.findings["group"].tolist() == ["column:leak"]  # still judged on 'a' and 'b'
+    power = result.details.predictive_power.set_index("attribute")
+    assert power.loc["leak", "chance"] == 0.5 and power.loc["leak", "p_value"] < 1e-6
+
+
+def test_a_nuisance_attribute_that_matches_the_label_by_luck_is_not_a_bias(tmp_path: Path) -> None:
+    """On 12 images per class, an unrelated binary property (format) can reach the bias threshold by
+    luck; it is flagged only when its balanced accuracy is significantly above chance."""
+    rng = np.random.default_rng(0)  # a draw where format reaches skill 0.33 (p = 0.11)
+    root = tmp_path / "pets"
+    flags = rng.permutation([True] * 12 + [False] * 12)
+    for i, flag in enumerate(flags):
+        label = "cat" if i % 2 else "dog"
+        write_image(root / label / f"{i}.{'png' if flag else 'bmp'}", i, size=(24, 24))
+    dataset, features = _images(root)
+    result = biases.analyze(dataset, features)
+    power = result.details.predictive_power.set_index("attribute")
+    skill, p = power.loc["format", "skill"], power.loc["format", "p_value"]
+    assert skill >= 0.25 and p >= 0.01  # by luck above the threshold, but not significantly
+    assert result.findings.empty and result.verdict == "pass"
