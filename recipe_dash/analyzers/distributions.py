@@ -82,8 +82,8 @@ def analyze(
         details = replace(details, drift_skipped=reason)
         return Result(
             "distributions",
-            "pass",
-            f"Histograms by class are ready; drift not checked: {reason}",
+            "not_measured",
+            f"Drift not measured: {reason} The histograms by class are ready.",
             findings_frame(),
             details,
         )

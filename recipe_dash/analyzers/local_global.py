@@ -5,7 +5,8 @@ cross-validated on three inputs made from each image's 16x16 thumbnail: the whol
 thumbnail downscaled to half its side, and small random patches. If patches predict nearly as well
 as the whole, a small receptive field (or texture features) suffices; if only the whole works, the
 model needs global context. If the downscaled image does as well, a smaller input size is a cheap
-regulariser.
+regulariser. When even the whole thumbnail predicts the label no better than chance (`chance_test`),
+there is nothing to compare and the check is not measured; so it is for a table.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from recipe_dash.analyzers._models import assign_folds
+from recipe_dash.analyzers._models.chance import ChanceTest, chance_test
 from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.features import TINY_SIDE
@@ -25,6 +27,7 @@ from recipe_dash.io.dataset import Dataset
 from recipe_dash.validation import check_number, check_seed
 
 ACCURACY_COLUMNS = ("view", "input", "side", "balanced_accuracy", "chance", "skill")
+MIN_SKILL = 0.05  # below this skill (0 = chance, 1 = perfect) of the whole image, a share of it means nothing
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +37,7 @@ class Details(CheckDetails):
     accuracies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ACCURACY_COLUMNS)))
     statement: str = ""  # what the comparison says about local vs global structure
     n_images: int = 0
+    whole_p_value: float | None = None  # of the whole thumbnail's accuracy being no better than chance
 
 
 def analyze(
@@ -61,13 +65,8 @@ def analyze(
     details = Details(patch_side=patch_side, n_folds=n_folds)
     if dataset.kind != "image":
         reason = "it compares image patches with whole images, and this dataset is a table."
-        return Result(
-            "local_global",
-            "pass",
-            f"Local vs global not measured: {reason}",
-            findings_frame(),
-            replace(details, skipped=reason),
-        )
+        summary = f"Local vs global not measured: {reason}"
+        return Result("local_global", "not_measured", summary, findings_frame(), replace(details, skipped=reason))
     images, y, n_classes = _thumbnails(dataset, features, n_folds=n_folds, max_samples=max_samples, seed=seed)
     if n_classes < 2:
         reason = (
@@ -76,7 +75,7 @@ def analyze(
         )
         return Result(
             "local_global",
-            "pass",
+            "not_measured",
             f"Local vs global not measured: {reason}",
             findings_frame(),
             replace(details, skipped=reason),
@@ -87,19 +86,35 @@ def analyze(
     half = images.reshape(len(images), side // 2, 2, side // 2, 2).mean(axis=(2, 4))
     patches, owner = _random_patches(images, patch_side, patches_per_image, rng)
     chance = 1.0 / n_classes
+    whole = _cv_accuracy(images, y, folds, seed)
     rows = [
-        ("whole", f"{side}x{side} thumbnail", side, _cv_accuracy(images, y, folds, seed)),
-        ("downscaled", f"{side // 2}x{side // 2} thumbnail", side // 2, _cv_accuracy(half, y, folds, seed)),
+        ("whole", f"{side}x{side} thumbnail", side, whole.balanced_accuracy),
+        (
+            "downscaled",
+            f"{side // 2}x{side // 2} thumbnail",
+            side // 2,
+            _cv_accuracy(half, y, folds, seed).balanced_accuracy,
+        ),
         (
             "patches",
             f"random {patch_side}x{patch_side} patches",
             patch_side,
-            _cv_accuracy(patches, y[owner], folds[owner], seed),
+            _cv_accuracy(patches, y[owner], folds[owner], seed).balanced_accuracy,
         ),
     ]
     table = pd.DataFrame([(*r, chance, (r[3] - chance) / (1 - chance)) for r in rows], columns=list(ACCURACY_COLUMNS))
+    details = replace(details, accuracies=table, n_images=len(images), whole_p_value=whole.p_value)
+    if not whole.above_chance or table["skill"].iloc[0] < MIN_SKILL:
+        statement = (
+            f"Local vs global not measured: even the whole {side}x{side} thumbnail predicts the label barely or "
+            f"not better than chance with a linear model ({whole.describe()}), so there is nothing to compare "
+            "patches with."
+        )
+        return Result(
+            "local_global", "not_measured", statement, findings_frame(), replace(details, statement=statement)
+        )
     statement = _statement(table, local_share, patch_side, side)
-    details = replace(details, accuracies=table, statement=statement, n_images=len(images))
+    details = replace(details, statement=statement)
     return Result("local_global", "pass", statement, findings_frame(), details)
 
 
@@ -136,8 +151,9 @@ def _random_patches(
     return images[owner[:, None, None], rows, cols], owner
 
 
-def _cv_accuracy(images: np.ndarray, y: np.ndarray, folds: np.ndarray, seed: int) -> float:
-    """Balanced accuracy of out-of-fold predictions of an L2 logistic regression on `_inputs`."""
+def _cv_accuracy(images: np.ndarray, y: np.ndarray, folds: np.ndarray, seed: int) -> ChanceTest:
+    """Balanced accuracy of out-of-fold predictions of an L2 logistic regression on `_inputs` (and
+    its p-value, meaningful for one sample per image, not for several patches per image)."""
     # sklearn takes about a second to import and only the model-based checks need it
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -150,8 +166,7 @@ def _cv_accuracy(images: np.ndarray, y: np.ndarray, folds: np.ndarray, seed: int
             test = folds == fold
             model = LogisticRegression(C=0.1, max_iter=200, random_state=seed).fit(X[~test], y[~test])
             predicted[test] = model.predict(X[test])
-    recall = np.bincount(y, weights=predicted == y) / np.maximum(np.bincount(y), 1)
-    return float(recall[np.bincount(y) > 0].mean())
+    return chance_test(y, predicted, int(y.max()) + 1)
 
 
 def _inputs(images: np.ndarray) -> np.ndarray:
@@ -169,8 +184,6 @@ def _statement(table: pd.DataFrame, local_share: float, patch_side: int, side: i
         f"balanced accuracy {accuracy['patches']:.0%} on random {patch_side}x{patch_side} patches vs "
         f"{accuracy['whole']:.0%} on the whole {side}x{side} image"
     )
-    if skill["whole"] <= 0.05:
-        return f"Neither patches nor whole images predict the label with a linear model ({figures})."
     if skill["patches"] >= local_share * skill["whole"]:
         verdict = f"The label is visible in local patches ({figures}): a small receptive field can work."
     else:

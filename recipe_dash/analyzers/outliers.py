@@ -81,9 +81,8 @@ def analyze(
             if n_rows < min_rows
             else "no column is left to describe the samples."
         )
-        return Result(
-            "outliers", "pass", f"Outliers not scored: {reason}", findings_frame(), replace(details, skipped=reason)
-        )
+        summary = f"Outliers not measured: {reason}"
+        return Result("outliers", "not_measured", summary, findings_frame(), replace(details, skipped=reason))
     rng = np.random.default_rng(seed)
     views = np.column_stack(
         [

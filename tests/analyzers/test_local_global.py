@@ -41,10 +41,27 @@ def test_textures_are_visible_in_patches(tmp_path: Path) -> None:
     assert result.summary.startswith("The label is visible in local patches")
 
 
-def test_tables_are_skipped(table: Planted) -> None:
+def test_tables_are_not_measured(table: Planted) -> None:
     result = local_global.analyze(table.dataset, table.features)
-    assert result.details.skipped
-    assert result.findings.empty
+    assert result.verdict == "not_measured" and result.findings.empty
+    assert result.summary == (
+        "Local vs global not measured: it compares image patches with whole images, and this dataset is a table."
+    )
+
+
+def test_labels_no_image_predicts_are_not_measured(tmp_path: Path) -> None:
+    """Noise images with random labels: there is no skill to split between patches and the whole."""
+    rng = np.random.default_rng(0)
+    root = tmp_path / "noise"
+    for i in range(60):
+        label = ("a", "b")[rng.integers(0, 2)]
+        (root / label).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (32, 32), dtype=np.uint8), "L").save(root / label / f"{i}.png")
+    dataset = load_dataset(root)
+    result = local_global.analyze(dataset, compute_features(dataset, cache_dir=tmp_path / "features"))
+    assert result.verdict == "not_measured" and result.findings.empty
+    assert "predicts the label barely or not better than chance" in result.summary
+    assert len(result.details.accuracies) == 3  # the figures stay for the page
 
 
 def test_patch_side_must_fit_the_thumbnail(digits: Planted) -> None:

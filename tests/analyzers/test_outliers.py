@@ -68,8 +68,10 @@ def test_too_few_samples_are_skipped_with_a_reason(tmp_path: Path) -> None:
     frame = pd.DataFrame({"a": np.arange(8.0), "label": ["x", "y"] * 4})
     dataset, features = _table(tmp_path, frame)
     result = outliers.analyze(dataset, features)
-    assert result.verdict == "pass"
-    assert "only 8 sample(s)" in result.summary
+    assert result.verdict == "not_measured"
+    assert result.summary == (
+        "Outliers not measured: only 8 sample(s) have a feature vector; outlier scores need at least 20."
+    )
     assert result.findings.empty
 
 
