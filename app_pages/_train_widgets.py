@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages._widgets import DATASET_KEY, job_failure, store
+from app_pages._widgets import DATASET_KEY, job_failure, store, verdict_badge
 from recipe_dash import jobs, plots
 from recipe_dash.io import Dataset
 from recipe_dash.settings import get_settings
@@ -23,12 +23,6 @@ from recipe_dash.training.sample_losses import stored_findings
 
 POLL_SECONDS = 1.5  # how often a page showing a live job reads the store
 GALLERY_COLUMNS = 8
-_BADGE = {
-    "pass": ("pass", "green", ":material/check_circle:"),
-    "warn": ("warn", "orange", ":material/warning:"),
-    "fail": ("fail", "red", ":material/cancel:"),
-    "not_measured": ("not measured", "gray", ":material/help:"),
-}
 
 
 def dataset_id() -> int:
@@ -142,11 +136,6 @@ def _findings(db_url: str, of_dataset: int) -> pd.DataFrame:
 def findings() -> pd.DataFrame:
     """The data inspection's stored findings for this dataset, read at most every 30 s while a page polls."""
     return _findings(get_settings().db_url, dataset_id())
-
-
-def verdict_badge(verdict: str, *, label: str | None = None) -> None:
-    text, colour, icon = _BADGE[verdict]
-    st.badge(label or text, color=colour, icon=icon)  # type: ignore[arg-type]
 
 
 def follow_job(kind: str, render: Callable[[dict[str, Any]], None], *, idle: str) -> None:

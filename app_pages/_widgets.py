@@ -15,6 +15,7 @@ from recipe_dash.analyzers.base import CheckDetails
 from recipe_dash.analyzers.findings import filter_findings, with_samples
 from recipe_dash.analyzers.results import StoredResult
 from recipe_dash.errors import RecipeDashError
+from recipe_dash.evidence import VERDICT_WORDS
 from recipe_dash.io import Dataset
 from recipe_dash.io.thumbnails import thumbnails
 from recipe_dash.jobs.progress import describe, failure
@@ -69,12 +70,18 @@ def forget_loaded(dataset_id: int) -> None:
     _dataset.clear(get_settings().db_url, dataset_id)
 
 
-VERDICT_COLORS = {"pass": "green", "warn": "orange", "fail": "red"}
-VERDICT_ICONS = {"pass": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:"}
+_BADGE = {  # verdict -> colour, icon (data checks and model checks alike)
+    "pass": ("green", ":material/check_circle:"),
+    "warn": ("orange", ":material/warning:"),
+    "fail": ("red", ":material/cancel:"),
+    "not_measured": ("gray", ":material/help:"),
+}
 
 
-def verdict_badge(verdict: str) -> None:
-    st.badge(verdict.upper(), icon=VERDICT_ICONS.get(verdict), color=VERDICT_COLORS.get(verdict, "gray"))  # type: ignore[arg-type]
+def verdict_badge(verdict: str, *, label: str | None = None) -> None:
+    """The verdict as a coloured badge: PASS, WARN, FAIL or NOT MEASURED unless `label` says otherwise."""
+    colour, icon = _BADGE[verdict]
+    st.badge(label or VERDICT_WORDS[verdict].upper(), color=colour, icon=icon)  # type: ignore[arg-type]
 
 
 def sample_previews(

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages._train_widgets import follow_job, model_label, model_picker, show_inputs, submit, verdict_badge
-from app_pages._widgets import current_dataset, user_errors
+from app_pages._train_widgets import follow_job, model_label, model_picker, show_inputs, submit
+from app_pages._widgets import current_dataset, user_errors, verdict_badge
 from recipe_dash import plots
 from recipe_dash.settings import get_settings
 from recipe_dash.training import runs

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from recipe_dash.analyzers import ANALYZERS, run_checks, save_results
+from recipe_dash.analyzers import ANALYZERS, duplicates, run_checks, save_results
 from recipe_dash.analyzers.base import Result
+from recipe_dash.analyzers.duplicates import count_clusters
+from recipe_dash.features import compute_features
 from recipe_dash.io import load_dataset
 from recipe_dash.settings import PROJECT_ROOT, SAMPLE_DATA
 from recipe_dash.store import open_store
@@ -58,10 +60,12 @@ def test_pages_before_any_analysis_point_to_overview(page: str) -> None:
 def test_overview_lists_every_check_worst_first() -> None:
     at = analyzed("table")
     at.switch_page("app_pages/overview.py").run()
-    badges = [m.value.rstrip("]").split()[-1] for m in at.markdown if "-badge[" in m.value]  # st.badge
+    # st.badge renders as ":red-badge[:material/cancel: FAIL]"
+    badges = [m.value.rstrip("]").rsplit(":", 1)[-1].strip() for m in at.markdown if "-badge[" in m.value]
     assert len(badges) == len(sample_results("table"))
-    order = {"FAIL": 0, "WARN": 1, "PASS": 2}
+    order = {"FAIL": 0, "WARN": 1, "PASS": 2, "NOT MEASURED": 3}
     assert [order[b] for b in badges] == sorted(order[b] for b in badges) and badges[0] == "FAIL"
+    assert badges[-1] == "NOT MEASURED"  # local_global on a table: not a pass
     assert "billing_code" in " ".join(m.value for m in at.markdown)
 
 
@@ -70,10 +74,19 @@ def test_duplicates_threshold_merges_and_splits_clusters() -> None:
     at.switch_page("app_pages/duplicates.py").run()
     clusters = {m.label: m.value for m in at.metric}
     assert clusters["Across splits (leakage)"] == "8" and clusters["Conflicting labels"] == "6"
-    at.slider[0].set_value(0).run()
-    exact_only = int(at.metric[0].value)
-    at.slider[0].set_value(12).run()
-    assert exact_only < int(clusters["Clusters"]) <= int(at.metric[0].value) + 30
+    dataset = load_dataset(SAMPLES["digits"])
+    links = duplicates.search(dataset, compute_features(dataset))
+    shown = {}
+    for threshold in (0, 8, 10, 12, 8):  # back to the default: clusters split again
+        at.slider[0].set_value(threshold).run()
+        metrics = {m.label: int(m.value.replace(",", "")) for m in at.metric}
+        counts = count_clusters(duplicates.clusters(dataset, links, threshold=float(threshold)))
+        assert (metrics["Clusters"], metrics["Samples in clusters"]) == (counts.clusters, counts.members)
+        shown[threshold] = metrics
+    assert shown[0]["Clusters"] < shown[8]["Clusters"]  # near copies join at the default radius
+    # single linkage: a wider radius only joins samples (more in clusters) and merges clusters (fewer)
+    assert shown[10]["Samples in clusters"] < shown[12]["Samples in clusters"]
+    assert shown[10]["Clusters"] > shown[12]["Clusters"]
     at.pills[1].set_value(["leakage"]).run()
     assert all("leaks across splits" in m.value for m in at.markdown if m.value.startswith("Cluster "))
 
