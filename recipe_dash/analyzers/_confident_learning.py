@@ -7,6 +7,12 @@ vs confident class gives the confident joint C; calibrated to the class counts a
 estimates the joint Q of (given label, true label). The off-diagonal mass of Q is the noise rate, and
 for each pair (given i, true j) the n * Q[i, j] samples labelled i that most prefer j are the issues.
 
+Why it is written here and not taken from cleanlab, the reference implementation: cleanlab is
+licensed AGPL-3.0, which is incompatible with this project's MIT licence (a dependency would bind
+every user of recipe-dash to the AGPL). No code is copied from cleanlab: this module is written from
+the paper's equations, and its tests check it against hand-worked numbers, simulated noise of a
+known rate and the planted label flips of the bundled samples.
+
 Names: n samples, K classes, P (n, K) out-of-fold probabilities, y (n,) given label codes 0..K-1.
 """
 
