@@ -33,15 +33,19 @@ def analyze(
     ] = None,
 ) -> None:
     """Run the data checks and write findings (sample_id, issue_type, score, group, detail) as JSON lines."""
-    from recipe_dash.analyzers._models.embedding import embedding_from_text
+    from recipe_dash.analyzers._models.embedding import check_embedding, embedding_from_text
     from recipe_dash.analyzers.run import check_executor, findings_table, resolve_checks, run_checks
+    from recipe_dash.errors import OptionError
     from recipe_dash.io import load_dataset
 
     names = resolve_checks(checks)  # every option is checked before the dataset is read
     if scheduler is not None:
+        if not scheduler.startswith("tcp://"):
+            raise OptionError(f"scheduler must be a Dask scheduler address tcp://HOST:PORT, got {scheduler!r}.")
         executor = scheduler
     check_executor(executor)
-    source = embedding_from_text(embedding) if embedding else None
+    source = embedding_from_text(embedding) if embedding is not None else None
+    check_embedding(source)
     dataset = load_dataset(path, label_column=label_column)
     typer.echo(f"Analyzing {dataset.name}: {dataset.n_samples} samples, checks: {', '.join(names)}", err=True)
     results = run_checks(dataset, checks=names, executor=executor, progress=_progress_line, embedding=source)

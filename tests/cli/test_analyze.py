@@ -49,6 +49,8 @@ def test_bad_input_is_one_line_on_stderr_and_exit_code_2(image_folder: Path, tmp
         (["analyze", str(image_folder), "--out", out, "--checks", "dupes"], "Unknown check 'dupes'"),
         (["analyze", str(tmp_path / "missing"), "--out", out], "does not exist"),
         (["analyze", str(image_folder), "--out", out, "--executor", "spark"], "Unknown executor 'spark'"),
+        (["analyze", str(tmp_path / "nope"), "--out", out, "--scheduler", "host:8786"], "scheduler must be a Dask"),
+        (["analyze", str(tmp_path / "nope"), "--out", out, "--embedding", ","], "embedding must be a .npy"),
     ]:
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
