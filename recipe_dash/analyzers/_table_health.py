@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from recipe_dash.analyzers.findings import concat_findings, findings_frame
 from recipe_dash.io.columns import (
@@ -20,6 +22,19 @@ from recipe_dash.io.columns import (
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.io.tabular import SPLIT_COLUMN
 
+INVISIBLE = "invisible_characters"  # a format note: text cells that look equal and are not
+# Characters no one typed on purpose: a NUL is a damaged file, U+FFFD a byte the encoding could not read;
+# a byte-order mark or a zero-width character makes two equal-looking values differ.
+_DAMAGE = {"\x00": "a NUL byte (the file is damaged there)", "\ufffd": "a byte the file's encoding cannot read (�)"}
+_INVISIBLE = {
+    "\ufeff": "byte-order mark",
+    "\u200b": "zero-width space",
+    "\u200c": "zero-width non-joiner",
+    "\u200d": "zero-width joiner",
+    "\u2060": "word joiner",
+}
+_SUSPECT = re.compile("[" + "".join(_DAMAGE) + "".join(_INVISIBLE) + "]")
+_STRIP = {ord(char): None for char in _INVISIBLE}
 _MANGLED = re.compile(r"^(?P<base>.+)\.(?P<n>\d+)$")  # pandas renames a repeated header 'x' to 'x.1'
 MIXED_SHARE = 0.1  # a text column whose numeric share lies in [MIXED_SHARE, NUMERIC_SHARE) mixes types
 
@@ -40,8 +55,53 @@ def table_findings(dataset: Dataset, *, max_missing: float, isolated_missing: fl
             isolated_missing=isolated_missing,
         )
 
+    text = [p for p, name in enumerate(table.columns) if parsed[p] is None or str(name) in skip]
     with ThreadPoolExecutor(2) as pool:  # column scans are NumPy/Arrow work that releases the GIL
-        return concat_findings([_duplicated_names(table), *pool.map(check, checked)])
+        columns = list(pool.map(check, checked))
+        characters = list(pool.map(lambda p: _odd_characters(str(table.columns[p]), table.iloc[:, p]), text))
+    return concat_findings([_skipped_rows(dataset), _duplicated_names(table), *columns, *characters])
+
+
+def _skipped_rows(dataset: Dataset) -> pd.DataFrame:
+    """Rows the reader left out (ragged, a repeated header), by the data-row number they would have had."""
+    rows = dataset.skipped_rows
+    return findings_frame([str(r.row) for r in rows], "corrupt", 1.0, "row", [r.reason for r in rows])
+
+
+def _odd_characters(name: str, column: pd.Series) -> pd.DataFrame:
+    """Text cells holding a NUL or an unreadable byte (corrupt), or an invisible character (a note)."""
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return findings_frame()
+    try:
+        cells = pa.array(column, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return findings_frame()
+    hit = pc.fill_null(pc.match_substring_regex(cells, _SUSPECT.pattern), False).to_numpy(zero_copy_only=False)
+    if not hit.any():
+        return findings_frame()
+    rows, values = column.index.to_numpy()[hit], column[hit]
+    found = [[char for char in {**_DAMAGE, **_INVISIBLE} if char in str(v)] for v in values]
+    damaged = np.array([any(c in _DAMAGE for c in chars) for chars in found], dtype=bool)
+    detail = [
+        f"Cell '{name}' holds {', '.join(_DAMAGE.get(c) or 'an invisible ' + _INVISIBLE[c] for c in chars)}: "
+        + (
+            "re-export the file or fix the cell."
+            if any(c in _DAMAGE for c in chars)
+            else f"{str(v).translate(_STRIP)!r} and {str(v)!r} look alike but differ; strip it."
+        )
+        for chars, v in zip(found, values, strict=True)
+    ]
+    detail_array = np.array(detail, dtype=object)
+    return concat_findings(
+        [
+            findings_frame(
+                [str(r) for r in rows[damaged]], "corrupt", 0.9, f"column:{name}", list(detail_array[damaged])
+            ),
+            findings_frame(
+                [str(r) for r in rows[~damaged]], INVISIBLE, 0.4, f"column:{name}", list(detail_array[~damaged])
+            ),
+        ]
+    )
 
 
 def _column_findings(

@@ -1,46 +1,34 @@
-"""Files and cells a loader would choke on or silently misread: find them before training does."""
+"""Files and cells a loader would choke on or silently misread: find them before training does.
+
+Two kinds of per-sample findings, kept apart in the summary and on the page: `corrupt` (the sample cannot
+be used as it is: it does not decode, is truncated, empty or a bomb; a cell that does not parse; a row
+the file's layout broke) and format notes (FORMAT_NOTES: valid samples a pipeline must convert, rename or
+drop on purpose).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 
-import numpy as np
 import pandas as pd
 
-from recipe_dash.analyzers._table_health import table_findings
+from recipe_dash.analyzers._image_health import image_findings
+from recipe_dash.analyzers._table_health import INVISIBLE, table_findings
 from recipe_dash.analyzers.base import CheckDetails, Result
-from recipe_dash.analyzers.findings import concat_findings, findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.validation import check_number, check_order
 
-FORMAT_EXTENSIONS = {
-    "PNG": {".png"},
-    "JPEG": {".jpg", ".jpeg"},
-    "BMP": {".bmp"},
-    "GIF": {".gif"},
-    "TIFF": {".tif", ".tiff"},
-    "WEBP": {".webp"},
-    "PPM": {".ppm", ".pgm", ".pbm"},
-}
-USUAL_MODES = frozenset({"L", "RGB", "RGBA", "P"})  # anything else needs care when converting (CMYK, 16-bit...)
-MODE_NAMES = {
-    "CMYK": "CMYK (4-channel print colours)",
-    "I": "32-bit integer",
-    "F": "32-bit float",
-    "1": "1-bit black and white",
-    "LA": "grayscale with alpha",
-    "PA": "palette with alpha",
-}
-HUGE_FACTOR = 64  # an image with this many times the median pixel count (and over HUGE_PIXELS) is flagged
-HUGE_PIXELS = 4096 * 4096
 COLUMN_PROBLEM_COLUMNS = ("issue_type", "group", "detail")
+# Per-sample issue types for valid samples that need a deliberate conversion (low scores, advice in the detail).
+FORMAT_NOTES = ("wrong_extension", "unusual_mode", "odd_size", "several_frames", "exif_rotated", INVISIBLE)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Details(CheckDetails):
-    n_corrupt_samples: int = 0  # samples with at least one per-sample finding
+    n_corrupt_samples: int = 0  # samples that cannot be used as they are (issue type `corrupt`)
+    n_format_notes: int = 0  # other samples with a format note (FORMAT_NOTES)
+    by_issue: dict[str, int] = field(default_factory=dict)  # per-sample findings by issue type
     n_column_issues: int = 0  # dataset- and column-level findings
     # Images: decode errors by reason, findings by check, and the Pillow modes and formats seen.
     decode_errors: dict[str, int] = field(default_factory=dict)
@@ -64,11 +52,14 @@ def analyze(
     max_missing: float = 0.5,
     isolated_missing: float = 0.05,
 ) -> Result:
-    """Images: undecodable, truncated, bombs, wrong extension, unusual modes, extreme sizes.
+    """Images: corrupt when undecodable, truncated, empty or a bomb; format notes for a wrong extension, an
+    unusual mode, a degenerate size (under `min_side`, beyond `max_aspect`, huge), several frames, an EXIF
+    rotation.
 
-    Tables: cells that do not parse as their column's type, inf, isolated holes in a filled numeric
-    column (at most `isolated_missing` empty); and columns that are empty, mostly empty (above
-    `max_missing`), constant, mixed numbers and text, or named twice.
+    Tables: corrupt cells that do not parse as their column's type, hold inf, a NUL byte, or are isolated
+    holes in a filled numeric column (at most `isolated_missing` empty); corrupt rows the file's layout
+    broke (left out at load); notes for text with invisible characters; and columns that are empty, mostly
+    empty (above `max_missing`), constant, mixed numbers and text, named twice, or could not be read.
     """
     check_number("min_side", min_side, low=1, integer=True, why="pixels")
     check_number("max_aspect", max_aspect, low=1, why="long side over short side")
@@ -76,112 +67,25 @@ def analyze(
     check_number("isolated_missing", isolated_missing, low=0, high=1, why="a share of the column's cells")
     check_order("isolated_missing", isolated_missing, "max_missing", max_missing)
     if dataset.kind == "image":
-        findings = _image_findings(features, min_side=min_side, max_aspect=max_aspect)
+        findings = image_findings(features, min_side=min_side, max_aspect=max_aspect)
     else:
         findings = table_findings(dataset, max_missing=max_missing, isolated_missing=isolated_missing)
     per_sample = findings[findings["sample_id"].notna()]
-    n_bad, n_columns = per_sample["sample_id"].nunique(), int(findings["sample_id"].isna().sum())
+    is_corrupt = per_sample["issue_type"] == "corrupt"
+    corrupt_ids = set(per_sample.loc[is_corrupt, "sample_id"])
+    n_bad = len(corrupt_ids)
+    n_notes = len(set(per_sample.loc[~is_corrupt, "sample_id"]) - corrupt_ids)
+    n_columns = int(findings["sample_id"].isna().sum())
     details = _image_details(features, findings) if dataset.kind == "image" else _table_details(findings)
-    details = replace(details, n_corrupt_samples=int(n_bad), n_column_issues=n_columns)
-    verdict: Verdict = "fail" if n_bad else "warn" if n_columns else "pass"
-    return Result("corruption", verdict, _summary(dataset, n_bad, n_columns), findings, details)
-
-
-def _image_findings(features: pd.DataFrame, *, min_side: int, max_aspect: float) -> pd.DataFrame:
-    ids = features["sample_id"]
-    broken = features["decode_error"].notna()
-    frames = [
-        findings_frame(
-            ids[broken], "corrupt", 1.0, "decode", "Does not decode: " + features["decode_error"][broken] + "."
-        )
-    ]
-    extension = ids.map(lambda s: PurePosixPath(s).suffix.lower())
-    expected = features["format"].map(lambda f: FORMAT_EXTENSIONS.get(f, set()) if isinstance(f, str) else set())
-    wrong = np.array([bool(e) and x not in e for x, e in zip(extension, expected, strict=True)])
-    frames.append(
-        findings_frame(
-            ids[wrong],
-            "corrupt",
-            0.7,
-            "extension",
-            "The content is "
-            + features["format"][wrong]
-            + " but the name ends in "
-            + extension[wrong]
-            + "; tools that trust the extension will misread it.",
-        )
+    details = replace(
+        details,
+        n_corrupt_samples=n_bad,
+        n_format_notes=n_notes,
+        n_column_issues=n_columns,
+        by_issue=_counts(per_sample["issue_type"]),
     )
-    mode = features["mode"]
-    odd_mode = mode.notna() & ~mode.isin(USUAL_MODES) & ~broken
-    palette_alpha = (mode == "P") & features["transparency"].fillna(False) & ~broken
-    frames.append(
-        findings_frame(
-            ids[odd_mode],
-            "corrupt",
-            0.6,
-            "mode",
-            "Unusual mode "
-            + mode[odd_mode].map(_mode_name)
-            + " ("
-            + mode[odd_mode]
-            + "); convert it explicitly before training.",
-        )
-    )
-    frames.append(
-        findings_frame(
-            ids[palette_alpha],
-            "corrupt",
-            0.6,
-            "mode",
-            "Palette image with transparency; converting to RGB paints the transparent area "
-            "with an arbitrary palette colour.",
-        )
-    )
-    frames.append(_size_findings(features, min_side=min_side, max_aspect=max_aspect))
-    return concat_findings(frames)
-
-
-def _mode_name(mode: str) -> str:
-    return "16-bit grayscale" if mode.startswith("I;16") else MODE_NAMES.get(mode, mode)
-
-
-def _size_findings(features: pd.DataFrame, *, min_side: int, max_aspect: float) -> pd.DataFrame:
-    """Images under `min_side`, stretched beyond `max_aspect` (and far from the typical shape), or
-    with far more pixels than the typical image (HUGE_FACTOR times, and over HUGE_PIXELS)."""
-    width = features["width"].astype("float64").to_numpy()
-    height = features["height"].astype("float64").to_numpy()
-    known = ~np.isnan(width) & ~np.isnan(height) & features["decode_error"].isna().to_numpy()
-    aspect = np.where(known, np.maximum(width, height) / np.maximum(np.minimum(width, height), 1), np.nan)
-    typical = float(np.nanmedian(aspect)) if known.any() else 1.0
-    pixels = width * height
-    typical_pixels = float(np.nanmedian(np.where(known, pixels, np.nan))) if known.any() else 0.0
-    tiny = known & (np.minimum(width, height) < min_side)
-    stretched = known & ~tiny & (aspect > max_aspect) & (aspect > 2 * typical)
-    huge = known & (pixels > HUGE_PIXELS) & (pixels > HUGE_FACTOR * typical_pixels)
-    ids = features["sample_id"]
-    sizes = pd.Series([f"{w:.0f}x{h:.0f}" for w, h in zip(width, height, strict=True)], index=features.index)
-    return concat_findings(
-        [
-            findings_frame(
-                ids[tiny], "corrupt", 0.8, "size", "Tiny image (" + sizes[tiny] + f"), under {min_side} px on a side."
-            ),
-            findings_frame(
-                ids[stretched],
-                "corrupt",
-                np.clip(aspect[stretched] / (4 * max_aspect), 0.5, 1.0),
-                "size",
-                "Extreme aspect ratio (" + sizes[stretched] + "); resizing to a square will distort it.",
-            ),
-            findings_frame(
-                ids[huge],
-                "corrupt",
-                0.5,
-                "size",
-                "Huge image (" + sizes[huge] + f"), over {HUGE_FACTOR}x the typical pixel count; "
-                "it dominates decoding time and memory.",
-            ),
-        ]
-    )
+    verdict: Verdict = "fail" if n_bad else "warn" if n_notes or n_columns else "pass"
+    return Result("corruption", verdict, _summary(dataset, n_bad, n_notes, n_columns), findings, details)
 
 
 def _image_details(features: pd.DataFrame, findings: pd.DataFrame) -> Details:
@@ -206,13 +110,18 @@ def _counts(values: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in values.value_counts().items()}
 
 
-def _summary(dataset: Dataset, n_bad: int, n_columns: int) -> str:
-    unit = "images" if dataset.kind == "image" else "cells in rows"
-    if not n_bad and not n_columns:
-        return f"Every {'image decodes cleanly' if dataset.kind == 'image' else 'cell parses as its column type'}."
+def _summary(dataset: Dataset, n_bad: int, n_notes: int, n_columns: int) -> str:
+    """E.g. '3 corrupt images: fix or drop them before training; 12 format notes: ...'."""
+    image = dataset.kind == "image"
+    if not n_bad and not n_notes and not n_columns:
+        return f"Every {'image decodes cleanly' if image else 'cell parses as its column type'}."
     parts = []
     if n_bad:
-        parts.append(f"{n_bad} {unit} are corrupt or unusual: fix or drop them before training")
+        unit = "images" if image else "rows with corrupt cells"
+        parts.append(f"{n_bad} corrupt {unit}: fix or drop them before training")
+    if n_notes:
+        what = "wrong extension, unusual mode, odd size, frames, rotation" if image else "invisible characters"
+        parts.append(f"{n_notes} format notes ({what}): valid, but convert or rename them on purpose")
     if n_columns:
         parts.append(f"{n_columns} column problem(s): drop or clean those columns")
     return "; ".join(parts) + "."

@@ -20,6 +20,9 @@ Images (each file read and decoded once):
     tiny          bytes  16x16 grayscale uint8 thumbnail, row-major (256 bytes); null if undecodable
     mean_r, mean_g, mean_b  float  channel means, 0..1 (equal to brightness for grayscale)
     transparency  boolean  an alpha channel or palette transparency; null if the header is unreadable
+    frames        Int64  frames or pages in the file (APNG, animated GIF, multi-page TIFF); loaders read the
+                         first only; null if undecodable
+    orientation   Int64  EXIF orientation tag when it asks for a flip or rotation (2..8), else null
 
 Tables:
     row_hash      int64  hash of the row's values except the label, split and identifier columns

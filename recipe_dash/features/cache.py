@@ -16,7 +16,7 @@ KEY_COLUMNS = ("sample_id", "size", "mtime_ns")  # a cached row is valid while s
 
 def folder_for(cache_dir: Path, kind: str, source: Path, *extra: str) -> Path:
     """One cache folder per dataset source (and label column for tables)."""
-    key = hashlib.sha1("|".join([str(source.resolve()), *extra]).encode()).hexdigest()[:20]
+    key = hashlib.sha1(os.fsencode(source.resolve()) + "|".join(["", *extra]).encode()).hexdigest()[:20]
     return cache_dir / f"{kind}-{key}"
 
 

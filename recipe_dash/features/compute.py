@@ -23,6 +23,7 @@ from recipe_dash.features.images import CACHED_COLUMNS, image_features, pixel_ha
 from recipe_dash.features.rows import row_hashes
 from recipe_dash.features.stream import chunked, run_chunks
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.io.names import read_regular
 from recipe_dash.settings import get_settings
 
 Progress = Callable[[int, int, str], None]  # (done, total, message)
@@ -45,6 +46,8 @@ IMAGE_COLUMNS = (
     "mean_g",
     "mean_b",
     "transparency",
+    "frames",
+    "orientation",
 )
 IMAGE_DTYPES = {
     "sample_id": "string",
@@ -66,8 +69,10 @@ IMAGE_DTYPES = {
     "mean_g": "float64",
     "mean_b": "float64",
     "transparency": "boolean",
+    "frames": "Int64",
+    "orientation": "Int64",
 }
-FEATURES_VERSION = 3  # bump when a column is added or computed differently: old caches are then ignored
+FEATURES_VERSION = 4  # bump when a column is added or computed differently: old caches are then ignored
 _CACHE_DTYPES = IMAGE_DTYPES | {
     "fingerprint": "string",
     "exact_pixel_hash": "string",
@@ -229,7 +234,7 @@ def _file_keys(sample_ids: list[str], paths: list[str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "sample_id": pd.array(sample_ids, dtype="string"),
-            "path": paths,
+            "path": pd.Series(paths, dtype=object),  # real paths: may hold bytes Arrow strings refuse
             "size": pd.array(sizes, dtype="Int64"),
             "mtime_ns": pd.array(mtimes, dtype="Int64"),
         }
@@ -238,7 +243,7 @@ def _file_keys(sample_ids: list[str], paths: list[str]) -> pd.DataFrame:
 
 def _crash_columns(path: str, reason: str) -> dict[str, list[Any]]:
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(path)
     except OSError:
         return {"decode_error": [reason]}
     return {"sha256": [hashlib.sha256(data).hexdigest()], "file_bytes": [len(data)], "decode_error": [reason]}

@@ -1,7 +1,7 @@
 """Everything the image checks need from one file, read and decoded exactly once.
 
-Runs inside executor workers (process pool or Dask), so it imports only Pillow, numpy and hashlib
-and returns plain columns that pickle cheaply.
+Runs inside executor workers (process pool or Dask), so it imports only Pillow, numpy, hashlib and the
+file guard of io/names.py, and returns plain columns that pickle cheaply.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from recipe_dash.io.names import read_regular
 
 CACHED_COLUMNS = (
     "sha256",
@@ -34,12 +36,15 @@ CACHED_COLUMNS = (
     "mean_g",
     "mean_b",
     "transparency",
+    "frames",
+    "orientation",
 )
 TINY_SIDE = 16  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major
 WORK_SIDE = 64  # statistics are taken on the image box-reduced by an integer factor to a short side of 64-127 px
 _HASH_SIDE = 32  # perceptual hashes start from a 32x32 grayscale (as imagehash.phash does)
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_ORIENTATION = 0x0112  # EXIF tag: 1 = as stored; 2..8 = mirror and/or rotate before showing
 
 
 def image_features(paths: list[str], *, max_pixels: int) -> dict[str, list[Any]]:
@@ -61,7 +66,7 @@ def pixel_hashes(paths: list[str], *, max_pixels: int) -> list[str | None]:
     hashes: list[str | None] = []
     for path in paths:
         try:
-            image = _open(Path(path).read_bytes())
+            image = _open(read_regular(path))
             if image.width * image.height > max_pixels:
                 hashes.append(None)
                 continue
@@ -79,7 +84,7 @@ def pixel_hashes(paths: list[str], *, max_pixels: int) -> list[str | None]:
 def file_features(path: Path, *, max_pixels: int) -> dict[str, Any]:
     """One file's features; `decode_error` says why pixel features are missing."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as err:
         return {"file_bytes": None, "decode_error": f"cannot read the file: {err.strerror or err}"}
     row: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest(), "file_bytes": len(data)}
@@ -105,7 +110,20 @@ def file_features(path: Path, *, max_pixels: int) -> dict[str, Any]:
     except (OSError, SyntaxError, ValueError, MemoryError) as err:
         reason = "truncated" if "truncated" in str(err).lower() else "damaged"
         return row | {"decode_error": f"{reason}: {err}"}
-    return row | pixel_features(image)
+    return row | _layout(image) | pixel_features(image)
+
+
+def _layout(image: Image.Image) -> dict[str, Any]:
+    """Frames (pages) in the file and an EXIF orientation other than 'as stored', which most loaders ignore."""
+    try:
+        frames = int(getattr(image, "n_frames", 1) or 1)
+    except (OSError, SyntaxError, ValueError, EOFError):  # a later frame is damaged: the first one decoded
+        frames = None
+    try:
+        orientation = image.getexif().get(_ORIENTATION)
+    except (OSError, SyntaxError, ValueError, TypeError):
+        orientation = None
+    return {"frames": frames, "orientation": orientation if orientation in range(2, 9) else None}
 
 
 def pixel_features(image: Image.Image) -> dict[str, Any]:

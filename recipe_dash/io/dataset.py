@@ -14,7 +14,8 @@ import pandas as pd
 from PIL import Image
 
 from recipe_dash.io.image_file import open_image
-from recipe_dash.io.table_file import read_table
+from recipe_dash.io.names import name_path
+from recipe_dash.io.table_file import SkippedRow, read_table
 
 Kind = Literal["image", "table"]
 DEFAULT_SPLIT = "train"  # the split of samples in a dataset that has no split folders or column
@@ -54,6 +55,8 @@ class Dataset:
     # Things skipped or odd at load time, one sentence each (e.g. non-image files); never fatal.
     load_notes: tuple[str, ...] = ()
     read_options: dict[str, str] = field(default_factory=dict)  # table: encoding and delimiter used
+    # Table: data rows left out because the file's layout broke there (the corruption check reports them).
+    skipped_rows: tuple[SkippedRow, ...] = ()
 
     @property
     def n_samples(self) -> int:
@@ -93,10 +96,10 @@ class Dataset:
         return counts.assign(rank=rank).sort_values(["split", "rank"]).drop(columns="rank").reset_index(drop=True)
 
     def image_path(self, sample_id: str) -> Path:
-        """Absolute path of an image sample; raises KeyError for an unknown id."""
+        """Absolute path of an image sample (ids are `name_text` of the relative path, see io/names.py)."""
         if self.kind != "image":
             raise TypeError("image_path is for image datasets")
-        return self.root / sample_id
+        return self.root / name_path(sample_id)
 
     def open_image(self, sample_id: str) -> Image.Image:
         """Decode one image, refusing decompression bombs and files that are not images."""
@@ -110,4 +113,5 @@ class Dataset:
         return read_table(self.root, **self.read_options)
 
     def row(self, sample_id: str) -> pd.Series:
-        return self.table.iloc[int(sample_id)]
+        """A table sample's row; the table's index is the data-row number in the file, which is the id."""
+        return self.table.loc[int(sample_id)]

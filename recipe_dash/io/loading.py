@@ -10,6 +10,7 @@ from recipe_dash.errors import DataError, OptionError
 from recipe_dash.io.archive import extract_zip
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.io.images import load_images
+from recipe_dash.io.names import name_text, path_text, require_regular, shown
 from recipe_dash.io.table_file import TABLE_EXTENSIONS
 from recipe_dash.io.tabular import load_table
 from recipe_dash.settings import get_settings
@@ -25,21 +26,23 @@ def load_dataset(path: str | Path, *, label_column: str | None = None) -> Datase
         raise OptionError(f"label_column must be a column name or None, got {label_column!r}.")
     path = Path(path).expanduser()
     if not path.exists():
-        raise DataError(f"'{path}' does not exist.")
+        raise DataError(f"'{shown(path_text(path))}' does not exist.")
     suffix = path.suffix.lower()
     if label_column is not None and (path.is_dir() or suffix == ".zip"):
         raise OptionError(
-            f"label_column is for tables, but '{path.name}' is an image {'folder' if path.is_dir() else 'zip'} "
-            f"whose labels are its class folders; drop label_column ({label_column!r})."
+            f"label_column is for tables, but '{shown(name_text(path.name))}' is an image "
+            f"{'folder' if path.is_dir() else 'zip'} whose labels are its class folders; drop label_column "
+            f"({label_column!r})."
         )
     if path.is_dir():
         return load_images(path)
+    require_regular(path)  # before any open: a pipe named data.csv would block forever
     if suffix == ".zip":
         return load_images(extract_zip(path), source=path, name=path.stem)
     if suffix in TABLE_EXTENSIONS:
         return load_table(path, label_column=label_column)
     raise DataError(
-        f"'{path.name}' is not a supported dataset. Use a folder or .zip of class folders, "
+        f"'{shown(name_text(path.name))}' is not a supported dataset. Use a folder or .zip of class folders, "
         "or a .csv/.tsv/.parquet table."
     )
 

@@ -36,25 +36,31 @@ def test_each_kind_of_bad_image_is_found_and_good_ones_are_not(tmp_path: Path) -
     dataset = load_dataset(root)
     result = corruption.analyze(dataset, compute_features(dataset))
     flagged = dict(zip(result.findings["sample_id"], result.findings["detail"], strict=True))
-    assert set(flagged) == {
-        f"a/{n}"
-        for n in (
-            "empty.png",
-            "cut.png",
-            "notes.png",
-            "jpeg_named.png",
-            "cmyk.jpg",
-            "deep.png",
-            "palette_alpha.png",
-            "speck.png",
-            "strip.png",
-            "huge.png",
-        )
+    kinds = dict(zip(result.findings["sample_id"], result.findings["issue_type"], strict=True))
+    assert kinds == {
+        "a/empty.png": "corrupt",
+        "a/cut.png": "corrupt",
+        "a/notes.png": "corrupt",
+        # valid files that need a deliberate conversion: format notes, never `corrupt`
+        "a/jpeg_named.png": "wrong_extension",
+        "a/cmyk.jpg": "unusual_mode",
+        "a/deep.png": "unusual_mode",
+        "a/palette_alpha.png": "unusual_mode",
+        "a/speck.png": "odd_size",
+        "a/strip.png": "odd_size",
+        "a/huge.png": "odd_size",
     }
-    assert flagged["a/jpeg_named.png"].startswith("The content is JPEG but the name ends in .png")
+    assert flagged["a/jpeg_named.png"].startswith("The content is JPEG but the name ends in .png: rename it to .jpeg")
     assert "16-bit" in flagged["a/deep.png"] and "CMYK" in flagged["a/cmyk.jpg"]
     assert flagged["a/huge.png"].startswith("Huge image (4200x4100)")
-    assert result.verdict == "fail" and result.details.n_corrupt_samples == 10
+    notes = result.findings[result.findings["issue_type"] != "corrupt"]
+    assert (
+        notes["score"].max() <= 0.5
+        and result.findings.loc[result.findings["issue_type"] == "corrupt", "score"].min() == 1
+    )
+    assert result.verdict == "fail"
+    assert (result.details.n_corrupt_samples, result.details.n_format_notes) == (3, 7)
+    assert result.summary.startswith("3 corrupt images: fix or drop them before training; 7 format notes")
 
 
 def test_bad_cells_and_useless_columns_in_a_table(tmp_path: Path) -> None:
@@ -103,3 +109,42 @@ def test_a_clean_table_passes(tmp_path: Path) -> None:
     dataset = load_dataset(path)
     result = corruption.analyze(dataset, compute_features(dataset))
     assert (result.verdict, len(result.findings)) == ("pass", 0)
+
+
+def test_frames_and_exif_rotation_are_notes_and_valid_files_only_notes(tmp_path: Path) -> None:
+    """Animated PNG/GIF, multi-page TIFF, EXIF-rotated JPEG: loaders read them differently from viewers."""
+    root = tmp_path / "imgs"
+    for i in range(8):
+        write_image(root / "a" / f"good{i}.png", seed=i, size=(32, 32))
+    frames = [Image.open(root / "a" / f"good{i}.png").convert("RGB") for i in range(3)]
+    frames[0].save(root / "a" / "anim.png", save_all=True, append_images=frames[1:])
+    frames[0].convert("P").save(
+        root / "a" / "anim.gif", save_all=True, append_images=[f.convert("P") for f in frames[1:]]
+    )
+    frames[0].convert("L").save(
+        root / "a" / "pages.tif", save_all=True, append_images=[f.convert("L") for f in frames[1:]]
+    )
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    frames[0].save(root / "a" / "turned.jpg", exif=exif)
+    upright = Image.Exif()
+    upright[0x0112] = 1  # 'as stored': no note
+    frames[1].save(root / "a" / "upright.jpg", exif=upright)
+    Image.new("L", (1, 1), 7).save(root / "a" / "dot.png")
+    dataset = load_dataset(root)
+    result = corruption.analyze(dataset, compute_features(dataset))
+    kinds = dict(zip(result.findings["sample_id"], result.findings["issue_type"], strict=True))
+    assert kinds == {
+        "a/anim.png": "several_frames",
+        "a/anim.gif": "several_frames",
+        "a/pages.tif": "several_frames",
+        "a/turned.jpg": "exif_rotated",
+        "a/dot.png": "odd_size",
+    }
+    detail = dict(zip(result.findings["sample_id"], result.findings["detail"], strict=True))
+    assert (
+        detail["a/pages.tif"].startswith("3 pages (multi-page TIFF)")
+        and "rotated 90° clockwise" in detail["a/turned.jpg"]
+    )
+    assert result.verdict == "warn" and result.details.n_corrupt_samples == 0
+    assert result.summary.startswith("5 format notes")

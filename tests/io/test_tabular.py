@@ -120,17 +120,29 @@ def test_quoted_line_breaks_across_arrow_blocks(tmp_path: Path) -> None:
     """A quoted cell with a line break must not be split where Arrow cuts the file into blocks."""
     rows = [f'{i},"first line {i}\nsecond line {i}",{"ab"[i % 2]}' for i in range(60_000)]
     path = write(tmp_path / "t.csv", "n,text,label\n" + "\n".join(rows) + "\n")
-    table = _read_csv_arrow(path, "utf-8-sig", ",")  # the fast path itself, not the pandas fallback
-    assert table is not None and len(table) == 60_000 and table["text"].str.contains("\n").all()
+    read = _read_csv_arrow(path, "utf-8-sig", ",")  # the fast path itself, not the pandas fallback
+    assert read is not None
+    table = read.frame
+    assert len(table) == 60_000 and table["text"].str.contains("\n").all()
     assert table["n"].tolist() == list(range(60_000))
 
 
-def test_ragged_rows_fall_back_to_pandas(tmp_path: Path) -> None:
-    """Arrow refuses rows with too few fields; pandas reads them with holes, as before."""
-    dataset = load_dataset(write(tmp_path / "t.csv", "a,b,label\n1,2,x\n3\n4,5,y\n"))
-    assert dataset.table["a"].tolist() == [1, 3, 4] and dataset.table["label"].isna().sum() == 1
+def test_ragged_rows_are_left_out_and_named_by_line(tmp_path: Path) -> None:
+    """A row with too few fields and one with too many: the rest is read, the two are reported by line,
+    and the other rows keep their data-row numbers as sample ids."""
+    dataset = load_dataset(write(tmp_path / "t.csv", "a,b,label\n1,2,x\n3\n4,5,y\n6,7,x,extra,fields\n8,9,y\n"))
+    assert dataset.table["a"].tolist() == [1, 4, 8]
+    assert list(dataset.sample_ids) == ["0", "2", "4"] and dataset.row("4")["b"] == 9
+    assert [(r.row, r.line) for r in dataset.skipped_rows] == [(1, 3), (3, 5)]
+    assert "has 1 field(s) where the header has 3" in dataset.skipped_rows[0].reason
+    assert "has 5 field(s)" in dataset.skipped_rows[1].reason
+    assert any("Left out 2 broken row(s)" in note for note in dataset.load_notes)
+
+
+def test_a_file_whose_rows_mostly_disagree_with_its_header_is_not_thinned_out(tmp_path: Path) -> None:
+    """More ragged rows than good ones means the header or delimiter is wrong, not a few damaged rows."""
     with pytest.raises(DataError, match="could not be parsed"):
-        load_dataset(write(tmp_path / "u.csv", "a,label\n1,x\n2,y,extra,fields\n"))
+        load_dataset(write(tmp_path / "u.csv", "a,label\n1,x\n2,y,extra,fields\n3,z,q\n"))
 
 
 def test_numbers_in_a_text_column_only_late_in_the_file(tmp_path: Path) -> None:
