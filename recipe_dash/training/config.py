@@ -31,7 +31,7 @@ class TrainConfig:
     input_size: tuple[int, int] | None = None
     # Off while building the skeleton (the recipe adds augmentation only to regularize).
     augment: bool = False
-    # None: standardize tables with training statistics, keep images in [0, 1].
+    # None: standardize with training statistics (images per channel); False keeps images in [0, 1].
     normalize: bool | None = None
     # "Init well": set the last layer's bias to the log class priors, so the loss at init is the prior's entropy.
     init_bias_from_priors: bool = True

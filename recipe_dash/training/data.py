@@ -61,7 +61,9 @@ def prepare_data(
 ) -> TensorData:
     """Split, encode and (optionally) standardize with training-split statistics only.
 
-    `normalize=None` standardizes tables and leaves images in [0, 1]. Without a 'val' split the
+    `normalize=None` standardizes both kinds (images per channel): the checks and the optimizer's step
+    sizes then mean the same on dim images as on bright ones; `normalize=False` keeps images in [0, 1].
+    Without a 'val' split the
     'test' split validates; without either, a seeded stratified `val_fraction` of train is held out.
     """
     samples, val_source = _assign_splits(dataset, val_fraction=val_fraction, seed=seed)
@@ -83,7 +85,7 @@ def prepare_data(
             notes.append(f"Skipped {n_skipped} image(s) that do not decode: {shown}. First reason: {first}")
         transform = transform_text(mode, size)
     else:
-        table = dataset.table.loc[samples["row"].to_numpy()].reset_index(drop=True)
+        table = dataset.table.iloc[samples["row"].to_numpy()].reset_index(drop=True)  # row = position
         encoded = encode_table(
             table.drop(columns=[dataset.label_column, *_split_columns(table)]),
             train_rows=(samples["role"] == TRAIN).to_numpy(),
@@ -97,7 +99,7 @@ def prepare_data(
         raise DataError(
             f"'{dataset.name}' has no usable {'training' if not is_train.any() else 'validation'} samples left."
         )
-    if normalize if normalize is not None else dataset.kind == "table":
+    if normalize is not False:
         x, scaling = _standardize(x, is_train, per_channel=dataset.kind == "image")
         transform += f", then {scaling}"
     labels = np.array(samples["label"].map(classes), dtype=np.int64)

@@ -10,20 +10,35 @@ import torch
 import torch.nn.functional as F
 
 from recipe_dash.evidence import Verdict
-from recipe_dash.training.initialization import final_bias_layer, init_bias_from_priors
+from recipe_dash.training.initialization import (
+    batch_loss,
+    final_bias_layer,
+    head_scale,
+    init_bias_from_priors,
+    initial_logits,
+)
 from recipe_dash.training.probe import CheckResult, Probe, prior_entropy, tolerance
+
+# The last layer's weights this many times the spread of PyTorch's default init (kaiming and xavier stay
+# within ~2.5x): with a loss at init off target, that is the planted "last layer 100x too large".
+OVERSIZED_HEAD = 10.0
 
 
 def loss_at_init(probe: Probe) -> CheckResult:
-    """A fresh model should be unsure: its loss near -log(1/C), or the class priors' entropy."""
+    """A fresh model should be unsure: its loss near -log(1/C), or the class priors' entropy.
+
+    Judged on the training inputs in training mode (the loss the first step sees; see `initial_logits`),
+    with the eval-mode loss and the last layer's scale against PyTorch's default init as evidence.
+    """
     x, y = probe.measure_batch
     model = probe.fresh_model().eval()
     with torch.no_grad():
-        logits = model(x)
+        eval_loss = batch_loss(model(x), y)  # before the training-mode pass updates BatchNorm's statistics
+    logits = initial_logits(model, x, batch_size=probe.config.batch_size, seed=probe.config.seed)
+    loss = batch_loss(logits, y)
     uniform, prior = math.log(probe.data.n_classes), prior_entropy(probe.data)
-    details = {"uniform": uniform, "prior_entropy": prior}
+    details: dict[str, Any] = {"uniform": uniform, "prior_entropy": prior, "loss": loss, "eval_loss": eval_loss}
     if _are_probabilities(logits):
-        loss = float(F.cross_entropy(logits, y))
         return CheckResult(
             "loss_at_init",
             "fail",
@@ -31,22 +46,31 @@ def loss_at_init(probe: Probe) -> CheckResult:
                 "The model's outputs are probabilities (non-negative, each row sums to 1), but the loss expects "
                 f"logits; remove the final softmax (loss at init {loss:.3f})."
             ),
-            {**details, "loss": loss},
+            details,
         )
-    loss = float(F.cross_entropy(logits, y))
     target = uniform if abs(loss - uniform) <= abs(loss - prior) else prior
     evidence = (
-        f"Loss at init {loss:.3f}; expected -log(1/{probe.data.n_classes}) = {uniform:.3f} "
-        f"or the class priors' entropy {prior:.3f}."
+        f"Loss at init {loss:.3f} in training mode ({eval_loss:.3f} in eval mode); expected "
+        f"-log(1/{probe.data.n_classes}) = {uniform:.3f} or the class priors' entropy {prior:.3f}."
     )
-    details["loss"] = loss
+    head = head_scale(model, x, probe.data.n_classes)
+    oversized = head is not None and head[1] >= OVERSIZED_HEAD
+    if head is not None:
+        details |= {"head": head[0], "head_scale": head[1]}
+    scale = (
+        f" The last layer ('{head[0]}') starts with weights {head[1]:.0f}x the spread of PyTorch's default init."
+        if oversized and head is not None
+        else ""
+    )
     if abs(loss - target) <= tolerance(target):
-        return CheckResult("loss_at_init", "pass", evidence, details)
-    if loss > max(2 * uniform, uniform + 1.0) or not math.isfinite(loss):
+        verdict: Verdict = "warn" if oversized else "pass"
+        return CheckResult("loss_at_init", verdict, evidence + scale, details)
+    if oversized or loss > max(2 * uniform, uniform + 1.0) or not math.isfinite(loss):
         return CheckResult(
             "loss_at_init",
             "fail",
             evidence
+            + scale
             + (
                 " The model is confidently wrong before training: initial weights (or the last layer) are far too "
                 "large; use the default init or scale the last layer down."
@@ -59,11 +83,11 @@ def loss_at_init(probe: Probe) -> CheckResult:
 def init_well(probe: Probe) -> CheckResult:
     """Setting the last bias to the log class priors should bring the loss at init to the priors' entropy."""
     x, y = probe.measure_batch
+    c = probe.config
     model = probe.fresh_model().eval()
     prior = prior_entropy(probe.data)
     layer = final_bias_layer(model, x, probe.data.n_classes)
-    with torch.no_grad():
-        before = float(F.cross_entropy(model(x), y))
+    before = batch_loss(initial_logits(model, x, batch_size=c.batch_size, seed=c.seed), y)
     if layer is None:
         return CheckResult(
             "init_well",
@@ -75,8 +99,7 @@ def init_well(probe: Probe) -> CheckResult:
             {"before": before, "prior_entropy": prior},
         )
     init_bias_from_priors(layer, probe.data.class_priors())
-    with torch.no_grad():
-        after = float(F.cross_entropy(model(x), y))
+    after = batch_loss(initial_logits(model, x, batch_size=c.batch_size, seed=c.seed), y)
     details = {"before": before, "after": after, "prior_entropy": prior, "layer": layer[0]}
     evidence = (
         f"Bias of the last layer ('{layer[0]}') set to the log class priors: loss at init {before:.3f} -> "

@@ -3,7 +3,7 @@
 The transform, in order: decode with Pillow (pixel-count limit enforced) -> 16-bit grayscale divided
 by 257 to 8 bits, transparent pixels composited onto white -> convert to 'L' (one channel) or 'RGB'
 (three) -> resize to height x width with bilinear filtering -> float32 / 255, so every value lies in
-[0, 1] -> shape (C, H, W). Optional standardization happens afterwards in data.py.
+[0, 1] -> shape (C, H, W). Standardization per channel (the default) happens afterwards in data.py.
 """
 
 from __future__ import annotations

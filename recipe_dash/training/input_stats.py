@@ -18,6 +18,7 @@ from recipe_dash.training.data import TensorData
 LARGE_MEAN = 2.0  # |mean| above this: inputs are not centred
 LARGE_STD = 5.0  # std above this: inputs are not scaled
 TINY_STD = 0.01  # std below this (but not constant): the feature is squashed next to the others
+DIM_STD = 0.05  # images in [0, 1] whose channel std is below this: dim or low contrast, far from unit scale
 STANDARD_TOLERANCE = 0.01  # |mean| and |std - 1| below this: "standardized with these statistics"
 _SHOWN = 5  # feature names listed in a sentence
 
@@ -52,7 +53,7 @@ def input_statistics(data: TensorData) -> InputStats:
     off = scaled[
         (scaled["train_mean"].abs() > LARGE_MEAN)
         | (scaled["train_std"] > LARGE_STD)
-        | ((scaled["train_std"] < TINY_STD) & (scaled["train_std"] > 0))
+        | ((scaled["train_std"] < (DIM_STD if data.kind == "image" else TINY_STD)) & (scaled["train_std"] > 0))
     ]
     if len(off):
         shown = ", ".join(off["feature"].head(_SHOWN)) + (" …" if len(off) > _SHOWN else "")

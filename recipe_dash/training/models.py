@@ -2,8 +2,9 @@
 
 A user's builder is `build(input_shape: tuple[int, ...], n_classes: int) -> torch.nn.Module`; the module
 maps float32 inputs `(N, *input_shape)` to logits `(N, n_classes)` (no softmax: the loss is cross-entropy
-on logits). Images arrive as `(C, H, W)` with values in [0, 1], C = 1 (grayscale) or 3 (RGB); the exact
-transform is in image_tensors.py (standardized per channel only when asked). Tables arrive as vectors of
+on logits). Images arrive as `(C, H, W)`, C = 1 (grayscale) or 3 (RGB), standardized per channel with
+the training split's mean and std (in [0, 1] with `normalize=False`); the exact transform is in
+image_tensors.py and data.py. Tables arrive as vectors of
 encoded features (table_features.py), standardized with the training split's mean and std.
 
 Loading a file runs its code, so the dashboard only offers files from the configured model folders

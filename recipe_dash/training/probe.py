@@ -33,8 +33,10 @@ class CheckConfig:
     steps: int = 150
     # "Overfit one batch": this many samples (classes in rotation) ...
     overfit_size: int = 16
-    # ... trained for at most this many steps (it stops as soon as the loss is near zero).
+    # ... trained this many steps (it stops as soon as the loss is near zero) ...
     overfit_steps: int = 400
+    # ... and on, while the loss still falls steadily, up to this many (a linear model's margin grows slowly).
+    overfit_max_steps: int = 2000
     # Steps trained twice with the same seed to test reproducibility.
     repeat_steps: int = 20
     # Samples whose mutual gradients batch_independence charts (n backward passes).

@@ -9,6 +9,10 @@ from recipe_dash.training.loop import evaluate, make_optimizer, train_step
 from recipe_dash.training.probe import CheckResult, Probe
 
 NEAR_ZERO_LOSS = 0.05  # "overfit one batch" succeeds when the batch's loss falls below this
+# Still falling: the batch's loss at most this share of its value 100 steps earlier. Memorizing models fall
+# by a third or more per 100 steps (linear ones too); a softmax before the loss or an ignored input: < 3%.
+FALLING = 0.9
+_EVERY = 25  # steps between evaluations of the batch
 
 
 def input_independent(probe: Probe) -> CheckResult:
@@ -44,7 +48,13 @@ def input_independent(probe: Probe) -> CheckResult:
 
 
 def overfit_one_batch(probe: Probe) -> CheckResult:
-    """A model that cannot drive one small batch's loss to ~0 has a bug (or a loss it cannot reach)."""
+    """A model that cannot drive one small batch's loss to ~0 has a bug (or a loss it cannot reach).
+
+    The loss of a model that memorizes falls geometrically; a small or linear model gets there later
+    (its margin must grow), a bug never (a softmax before the loss, an ignored input: the loss levels
+    off). So training runs `overfit_steps`, then on while the loss still falls by FALLING per 100 steps,
+    up to `overfit_max_steps`; only a loss that levelled off above zero fails.
+    """
     c = probe.config
     x, y = probe.small_batch
     model = probe.fresh_model().train()
@@ -52,13 +62,20 @@ def overfit_one_batch(probe: Probe) -> CheckResult:
     optimizer = make_optimizer(c.optimizer, params, c.lr) if params else None
     curve: list[float] = []
     evaluation = evaluate(model, x.cpu(), y.cpu())
-    for step in range(1, c.overfit_steps + 1):
+    measured: dict[int, float] = {0: evaluation.loss}
+    falling = True
+    for step in range(1, c.overfit_max_steps + 1):
         loss_vec, _ = train_step(model, optimizer, x, y)
         curve.append(float(loss_vec.detach().mean()))
-        if step % 25 == 0 or step == c.overfit_steps:
-            evaluation = evaluate(model, x.cpu(), y.cpu())
-            if evaluation.loss < NEAR_ZERO_LOSS or not math.isfinite(evaluation.loss):
-                break
+        if step % _EVERY and step != c.overfit_max_steps:
+            continue
+        evaluation = evaluate(model, x.cpu(), y.cpu())
+        measured[step] = evaluation.loss
+        falling = _still_falling(measured, step)
+        if evaluation.loss < NEAR_ZERO_LOSS or not math.isfinite(evaluation.loss):
+            break
+        if step >= c.overfit_steps and not falling:
+            break
     first = curve[0] if curve else float("nan")
     details = {"losses": curve, "final_loss": evaluation.loss, "final_accuracy": evaluation.accuracy}
     evidence = (
@@ -67,6 +84,13 @@ def overfit_one_batch(probe: Probe) -> CheckResult:
     )
     if evaluation.loss < NEAR_ZERO_LOSS:
         return CheckResult("overfit_one_batch", "pass", evidence, details)
+    if falling and math.isfinite(evaluation.loss):
+        return CheckResult(
+            "overfit_one_batch",
+            "warn",
+            evidence + " Still falling steadily (a small or linear model needs more steps): train longer.",
+            details,
+        )
     if evaluation.loss < max(0.25, 0.1 * first):
         return CheckResult(
             "overfit_one_batch", "warn", evidence + " Close to zero but not there; train longer.", details
@@ -76,11 +100,17 @@ def overfit_one_batch(probe: Probe) -> CheckResult:
         "fail",
         evidence
         + (
-            " It cannot memorize a handful of samples: look for a softmax before the loss, frozen or too small "
-            "layers, labels shuffled against inputs, or a learning rate far off."
+            " The loss levelled off: it cannot memorize a handful of samples. Look for a softmax before the loss, "
+            "frozen or too small layers, labels shuffled against inputs, or a learning rate far off."
         ),
         details,
     )
+
+
+def _still_falling(measured: dict[int, float], step: int) -> bool:
+    """Whether the loss fell by at least 1 - FALLING over the last 100 steps (or since the start)."""
+    earlier = measured.get(step - 100, measured[0])
+    return measured[step] <= FALLING * earlier
 
 
 def decreasing_loss(probe: Probe) -> CheckResult:

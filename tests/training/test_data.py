@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from PIL import Image
 
 from recipe_dash.errors import DataError
 from recipe_dash.io import load_dataset
@@ -17,12 +18,30 @@ from tests.conftest import write_image
 from tests.training.conftest import make_shapes
 
 
-def test_images_arrive_as_chw_floats_in_unit_range(shapes_folder: Path) -> None:
+def test_images_arrive_as_chw_floats_standardized_per_channel(shapes_folder: Path) -> None:
     data = prepare_data(load_dataset(shapes_folder))
     assert data.input_shape == (1, 12, 12) and data.x_train.dtype == torch.float32
-    assert float(data.x_train.min()) >= 0 and float(data.x_train.max()) == 1.0
-    assert "divided by 255" in data.transform and data.val_source.startswith("Validating on the 'val' split")
+    assert abs(float(data.x_train.mean())) < 1e-4 and abs(float(data.x_train.std()) - 1) < 1e-3
+    assert "divided by 255" in data.transform and "standardized per channel" in data.transform
+    assert data.val_source.startswith("Validating on the 'val' split")
     assert (len(data.y_train), len(data.y_val)) == (120, 30)
+    raw = prepare_data(load_dataset(shapes_folder), normalize=False)
+    assert float(raw.x_train.min()) >= 0 and float(raw.x_train.max()) == 1.0
+
+
+def test_dim_images_are_standardized_like_bright_ones_and_flagged_when_kept_raw(tmp_path: Path) -> None:
+    """Pixels 0..16 (as sklearn's digits store them): the same picture as 0..255 once standardized."""
+    bright = make_shapes(tmp_path / "bright", per_class=4, val_per_class=2)
+    for path in bright.rglob("*.png"):
+        dim = tmp_path / "dim" / path.relative_to(bright)
+        dim.parent.mkdir(parents=True, exist_ok=True)
+        pixels = np.asarray(Image.open(path), dtype=np.uint16)
+        Image.fromarray((pixels * 16 // 255).astype(np.uint8)).save(dim)
+    as_dim, as_bright = prepare_data(load_dataset(tmp_path / "dim")), prepare_data(load_dataset(bright))
+    assert torch.corrcoef(torch.stack([as_dim.x_train.flatten(), as_bright.x_train.flatten()]))[0, 1] > 0.99
+    assert abs(float(as_dim.x_train.std()) - 1) < 1e-3
+    raw = input_statistics(prepare_data(load_dataset(tmp_path / "dim"), normalize=False))
+    assert raw.verdict == "warn" and "not normalized (gray)" in raw.summary
 
 
 def test_undecodable_images_are_skipped_and_counted(tmp_path: Path) -> None:
