@@ -17,6 +17,7 @@ from recipe_dash.analyzers.results import StoredResult
 from recipe_dash.errors import RecipeDashError
 from recipe_dash.evidence import VERDICT_WORDS
 from recipe_dash.io import Dataset
+from recipe_dash.io import shown as readable
 from recipe_dash.io.thumbnails import thumbnails
 from recipe_dash.jobs.progress import describe, failure
 from recipe_dash.settings import get_settings
@@ -91,7 +92,9 @@ def sample_previews(
     if not sample_ids:
         return
     if dataset.kind == "table":
-        rows = browse.sample_table(dataset, dataset.samples.iloc[[int(s) for s in sample_ids]])
+        positions = pd.Index(dataset.samples["sample_id"]).get_indexer(sample_ids)  # ids may skip rows
+        sample_ids = [s for s, p in zip(sample_ids, positions, strict=True) if p >= 0]
+        rows = browse.sample_table(dataset, dataset.samples.iloc[positions[positions >= 0]])
         if caption:
             rows.insert(1, "note", [caption.get(s, "") for s in sample_ids])
         st.dataframe(rows, hide_index=True)
@@ -105,9 +108,9 @@ def sample_previews(
                 st.image(str(preview.path), width="stretch")
             else:
                 st.error(f"Unreadable: {preview.error}", icon=":material/broken_image:")
-            name = sample_id.rsplit("/", 1)[-1]
-            label = (caption or {}).get(sample_id, "")
-            st.caption(f"{label} · {name}" if label else name, help=sample_id)
+            name = readable(sample_id.rsplit("/", 1)[-1])
+            label = readable((caption or {}).get(sample_id, ""))
+            st.caption(f"{label} · {name}" if label else name, help=readable(sample_id))
 
 
 def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, preview_limit: int = 24) -> None:
@@ -125,7 +128,7 @@ def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, pre
     splits = split_col.multiselect("Split", dataset.splits, key=f"{key}_splits", placeholder="All")
     shown = filter_findings(joined, issue_types=issue_types, min_score=min_score, labels=labels, splits=splits)
     event = st.dataframe(
-        shown,
+        shown.assign(sample_id=shown["sample_id"].map(readable, na_action="ignore")),  # names escaped for eyes
         hide_index=True,
         key=f"{key}_table",
         on_select="rerun",

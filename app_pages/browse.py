@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages._widgets import current_dataset
 from recipe_dash import browse
+from recipe_dash.io import shown
 from recipe_dash.io.thumbnails import thumbnails
 from recipe_dash.plots import class_count_chart
 
@@ -53,4 +54,7 @@ if dataset.kind == "image":
                 st.image(str(preview.path), width="stretch")
             else:
                 st.error(f"Unreadable: {preview.error}", icon=":material/broken_image:")
-            st.caption(f"**{row.label}** · {row.split} · {row.sample_id.rsplit('/', 1)[-1]}", help=row.sample_id)
+            st.caption(
+                f"**{shown(row.label)}** · {row.split} · {shown(row.sample_id.rsplit('/', 1)[-1])}",
+                help=shown(row.sample_id),
+            )

@@ -35,6 +35,9 @@ else:
             key="corruption_columns",
         )
 
-st.subheader("Samples")
 per_sample = stored.result.findings[stored.result.findings["sample_id"].notna()]
-findings_explorer(dataset, per_sample, key="corruption")
+is_corrupt = per_sample["issue_type"] == "corrupt"
+st.subheader(f"Corrupt: {details.n_corrupt_samples:,} samples cannot be used as they are")
+findings_explorer(dataset, per_sample[is_corrupt], key="corruption")
+st.subheader(f"Format notes: {details.n_format_notes:,} valid samples to convert, rename or drop on purpose")
+findings_explorer(dataset, per_sample[~is_corrupt], key="corruption_notes")

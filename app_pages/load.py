@@ -10,7 +10,7 @@ from app_pages._widgets import forget_loaded, select_dataset, store, user_errors
 from app_pages.navigation import page_file
 from recipe_dash import workspace
 from recipe_dash.errors import DataError
-from recipe_dash.io import check_allowed, save_upload
+from recipe_dash.io import check_allowed, save_upload, shown
 from recipe_dash.io.table_file import TABLE_EXTENSIONS, read_columns
 from recipe_dash.io.tabular import detect_label_column
 from recipe_dash.settings import SAMPLE_DATA, get_settings
@@ -79,7 +79,7 @@ with recent_tab, user_errors():
         chosen = st.selectbox(
             "Datasets loaded before",
             records,
-            format_func=lambda r: f"{r.name} · {r.kind} · {r.n_samples:,} samples · {r.source}",
+            format_func=lambda r: f"{shown(r.name)} · {r.kind} · {r.n_samples:,} samples · {shown(r.source)}",
         )
         if st.button("Open", key="open_recent"):
             select_dataset(chosen.id)

@@ -66,3 +66,5 @@ with user_errors():
             name_col.page_link(page_file(row.check), label=row.check.replace("_", " ").capitalize())
             count_col.metric("findings", f"{row.findings:,}", label_visibility="collapsed")
             summary_col.markdown(row.summary)
+            if row.by_type:
+                summary_col.caption(row.by_type)

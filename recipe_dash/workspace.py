@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from recipe_dash.errors import DataError
-from recipe_dash.io import Dataset, load_dataset
+from recipe_dash.io import Dataset, load_dataset, name_path
 from recipe_dash.store import Store
 
 OPEN_DATASET_ENV = "RECIPE_DASH_OPEN_DATASET"  # set by `recipe-dash app PATH` for the first page view
@@ -22,7 +22,7 @@ def reopen(store: Store, dataset_id: int) -> Dataset:
     record = store.dataset(dataset_id)
     if record is None:
         raise DataError(f"Dataset #{dataset_id} is not in the store. Load it again.")
-    return load_dataset(record.source, label_column=record.label_column)
+    return load_dataset(name_path(record.source), label_column=record.label_column)
 
 
 def default_dataset_id(store: Store) -> int | None:

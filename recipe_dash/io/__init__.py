@@ -4,5 +4,16 @@ from __future__ import annotations
 
 from recipe_dash.io.dataset import Dataset, natural_key
 from recipe_dash.io.loading import check_allowed, load_dataset, save_upload
+from recipe_dash.io.names import name_path, name_text, path_text, shown
 
-__all__ = ["Dataset", "check_allowed", "load_dataset", "natural_key", "save_upload"]
+__all__ = [
+    "Dataset",
+    "check_allowed",
+    "load_dataset",
+    "name_path",
+    "name_text",
+    "natural_key",
+    "path_text",
+    "save_upload",
+    "shown",
+]

@@ -5,23 +5,26 @@ Only decoding lives here (no Dataset), so `Dataset.open_image`, thumbnails and l
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from PIL import Image
 
 from recipe_dash.errors import DataError
+from recipe_dash.io.names import name_text, read_regular, shown
 from recipe_dash.settings import get_settings
 
 
 def open_image(path: Path) -> Image.Image:
     """Decode one image file, with a clear error for bombs, non-images and broken files."""
     limit = get_settings().max_image_pixels
+    name = shown(name_text(path.name))
     try:
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(read_regular(path))) as img:  # a pipe in place of a file must not hang
             width, height = img.size
             if width * height > limit:
                 raise DataError(
-                    f"'{path.name}' is {width}x{height} pixels, over the limit of {limit:,}; "
+                    f"'{name}' is {width}x{height} pixels, over the limit of {limit:,}; "
                     "it is not decoded (raise RECIPE_DASH_MAX_IMAGE_PIXELS to allow it)."
                 )
             img.load()
@@ -29,6 +32,6 @@ def open_image(path: Path) -> Image.Image:
     except DataError:
         raise
     except Image.DecompressionBombError as err:
-        raise DataError(f"'{path.name}' is over the limit of pixels we decode ({err}); it is not decoded.") from None
+        raise DataError(f"'{name}' is over the limit of pixels we decode ({err}); it is not decoded.") from None
     except (OSError, SyntaxError, ValueError) as err:
-        raise DataError(f"'{path.name}' cannot be decoded as an image: {err}") from None
+        raise DataError(f"'{name}' cannot be decoded as an image: {getattr(err, 'strerror', None) or err}") from None

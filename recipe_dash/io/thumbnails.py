@@ -31,7 +31,9 @@ def thumbnail(source: Path, *, size: int = 128, cache_dir: Path | None = None) -
         stat = source.stat()
     except OSError as err:
         return Thumbnail(source, None, f"cannot read: {err.strerror}")
-    key = hashlib.sha1(f"{source.resolve()}|{size}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
+    key = hashlib.sha1(
+        os.fsencode(source.resolve()) + f"|{size}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+    ).hexdigest()
     target = cache_dir / key[:2] / f"{key}.png"
     failure = target.with_suffix(".err")
     if target.exists():

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recipe_dash.errors import StoreError
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.io.names import path_text
 from recipe_dash.store.models import DatasetRecord, utcnow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -43,7 +44,7 @@ class Store:
 
     def record_dataset(self, dataset: Dataset) -> int:
         """Remember a loaded dataset (one record per source and label column) and return its id."""
-        source = str(dataset.source.resolve())
+        source = path_text(dataset.source.resolve())  # valid text for any path; workspace.py reverses it
         fields: dict[str, Any] = dict(
             name=dataset.name,
             kind=dataset.kind,
