@@ -201,16 +201,18 @@ def test_digit_label_noise(digits: dict[str, Any]) -> None:
     assert digits["noise_rate"] == round(len(flips) / n, 6)
 
 
-def test_digit_corrupt_files_are_broken_or_unusual(digits: dict[str, Any]) -> None:
+def test_digit_corrupt_files_do_not_decode_and_noted_ones_are_valid_but_unusual(digits: dict[str, Any]) -> None:
     corrupt = _entries(digits, "corrupt")
-    assert len(corrupt) == 10
+    noted = [e for kind in ("wrong_extension", "unusual_mode", "odd_size") for e in _entries(digits, kind)]
+    assert (len(corrupt), len(noted)) == (4, 6)
     for e in corrupt:
+        assert _open(e["sample_id"]) is None, e
+    for e in noted:
         img = _open(e["sample_id"])
         ext = Path(e["sample_id"]).suffix
-        unusual = img is not None and (
+        assert img is not None and (
             img.mode not in ("L", "RGB") or img.size != (32, 32) or (img.format or "").lower() not in ext
-        )
-        assert img is None or unusual, e
+        ), e
     with pytest.raises(Image.DecompressionBombError):
         bomb = next(e["sample_id"] for e in corrupt if "bomb" in e["detail"])
         Image.open(DIGITS / bomb)

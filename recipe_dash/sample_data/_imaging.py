@@ -162,12 +162,15 @@ DEGRADATIONS: tuple[Degradation, ...] = (
 @dataclass(frozen=True)
 class Breakage:
     """A broken or non-standard file. ``uses_source`` says whether it is made
-    from a digit image (which is then used for nothing else)."""
+    from a digit image (which is then used for nothing else); ``issue_type`` is
+    ``corrupt`` for a file that cannot be used as it is, else the format note a
+    valid but unusual file gets."""
 
     ext: str
     detail: str
     uses_source: bool
     make: Callable[[np.ndarray], bytes]
+    issue_type: str = "corrupt"
 
 
 def _truncated(pixels: np.ndarray) -> bytes:
@@ -218,17 +221,25 @@ BREAKAGES: tuple[Breakage, ...] = (
         "JPEG bytes saved under a .png name (content does not match extension; still decodes)",
         True,
         lambda p: encode(gray(p), "JPEG", quality=85),
+        "wrong_extension",
     ),
-    Breakage(".jpg", "CMYK JPEG (4-channel colour mode)", True, lambda p: encode(gray(p).convert("CMYK"), "JPEG")),
-    Breakage(".png", "16-bit grayscale PNG (mode I;16)", True, _uint16_png),
-    Breakage(".png", "palette PNG with transparency (mode P + tRNS)", True, _palette_png),
+    Breakage(
+        ".jpg",
+        "CMYK JPEG (4-channel colour mode)",
+        True,
+        lambda p: encode(gray(p).convert("CMYK"), "JPEG"),
+        "unusual_mode",
+    ),
+    Breakage(".png", "16-bit grayscale PNG (mode I;16)", True, _uint16_png, "unusual_mode"),
+    Breakage(".png", "palette PNG with transparency (mode P + tRNS)", True, _palette_png, "unusual_mode"),
     Breakage(
         ".png",
         "extreme aspect ratio: the digit stretched to 640x32",
         True,
         lambda p: encode(gray(p).resize((640, SIZE), _BICUBIC)),
+        "odd_size",
     ),
-    Breakage(".png", "tiny 2x2 image", True, lambda p: encode(gray(p).resize((2, 2), _BICUBIC))),
+    Breakage(".png", "tiny 2x2 image", True, lambda p: encode(gray(p).resize((2, 2), _BICUBIC)), "odd_size"),
     Breakage(
         ".png",
         "decompression bomb: 14000x14000 all-black PNG (over Pillow's 2x MAX_IMAGE_PIXELS limit)",

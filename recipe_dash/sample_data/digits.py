@@ -335,14 +335,15 @@ def _random_place(rng: np.random.Generator) -> tuple[str, str]:
 
 
 def _plant_corrupt(b: _Builder, pool: _Pool, rng: np.random.Generator) -> int:
-    """One file per kind of breakage, each its own entry."""
+    """One file per kind of breakage (corrupt, or valid with a format note), each its own entry."""
     for brk in im.BREAKAGES:
         if brk.uses_source:
             src = pool.take()
             split, label, data = pool.splits[src], pool.labels[src], brk.make(pool.pixels[src])
         else:
             (split, label), data = _random_place(rng), brk.make(np.zeros((im.SIZE, im.SIZE), np.uint8))
-        b.plant("corrupt", b.add(split, label, data, brk.ext), f"Corrupt: {brk.detail}.")
+        kind = "Corrupt" if brk.issue_type == "corrupt" else "Format note"
+        b.plant(brk.issue_type, b.add(split, label, data, brk.ext), f"{kind}: {brk.detail}.")
     return len(im.BREAKAGES)
 
 
