@@ -94,6 +94,10 @@ def analyze(
             details, notes=(f"Left out, with fewer than {n_folds} samples (one per fold): {_listed(rare)}.",)
         )
     power = predictive_power(attributes, labels, n_folds=n_folds, seed=seed)
+    if power.empty:  # a table of the label column alone: nothing to score
+        reason = "there is no column besides the label (and split) to score against it"
+        summary = f"Biases not measured: {reason}."
+        return Result("biases", "not_measured", summary, findings_frame(), replace(details, skipped=reason))
     nuisance = set(power["attribute"]) if dataset.kind == "image" else set(identifier_columns(dataset.table))
     significant = power["p_value"] < CHANCE_ALPHA
     is_leak = significant & (power["balanced_accuracy"] >= leak_threshold)
