@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from recipe_dash.errors import DataError
@@ -43,10 +44,17 @@ def load_images(root: Path, *, source: Path | None = None, name: str | None = No
             f"'{shown(name_text(root.name))}/cat/1.png', optionally under train/ and test/ folders."
         )
     records.sort(key=lambda record: natural_key(record[0]))
-    samples = pd.DataFrame.from_records(records, columns=["sample_id", "label", "split", "bytes", "path"])
-    samples = samples[["sample_id", "label", "split", "path", "bytes"]]
-    # `path` stays Python objects: a real path may hold bytes that are not UTF-8, which Arrow strings refuse
-    samples = samples.astype({"sample_id": "string", "label": "string", "split": "string", "path": object})
+    ids, labels, splits, sizes, paths = zip(*records, strict=True)
+    samples = pd.DataFrame(
+        {
+            "sample_id": pd.array(ids, dtype="string"),
+            "label": pd.array(labels, dtype="string"),
+            "split": pd.array(splits, dtype="string"),
+            # Python objects: a real path may hold bytes that are not UTF-8, which Arrow strings refuse
+            "path": pd.Series(paths, dtype=object),
+            "bytes": np.array(sizes, dtype=np.int64),
+        }
+    )
     empty = int((samples["bytes"] == 0).sum())
     if empty:
         notes.append(f"{empty} zero-byte image file(s) kept as samples; the corruption check lists them.")

@@ -28,7 +28,7 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, 
     kept, skipped, names = [], [], []
     for field in table.schema:
         if _is_nested(field.type) or pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
-            skipped.append(f"{field.name} ({field.type})")
+            skipped.append(f"{field.name} ({_kind(field.type)})")
             names.append(field.name)
         else:
             kept.append(pa.field(field.name, _plain_type(field.type)))
@@ -52,6 +52,20 @@ def _flattened(table: pa.Table) -> pa.Table:
     while any(pa.types.is_struct(field.type) for field in table.schema):
         table = table.flatten()
     return table
+
+
+def _kind(kind: pa.DataType) -> str:
+    """'list', 'map', 'union', 'binary': what a column holds, without Arrow's field names."""
+    if pa.types.is_dictionary(kind):
+        return _kind(kind.value_type)
+    for name, test in (("map", pa.types.is_map), ("union", pa.types.is_union), ("binary", pa.types.is_binary)):
+        if test(kind):
+            return name
+    return (
+        "list"
+        if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
+        else str(kind)
+    )
 
 
 def _is_nested(kind: pa.DataType) -> bool:

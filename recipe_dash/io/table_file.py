@@ -162,7 +162,16 @@ def _without_repeated_headers(read: TableRead) -> TableRead:
         for row in frame.index[is_header.to_numpy()]
     )
     skipped = tuple(sorted([*read.skipped_rows, *repeated], key=lambda s: s.row))
-    return TableRead(frame[~is_header.to_numpy()], read.notes, skipped)
+    kept = frame[~is_header.to_numpy()]
+    return TableRead(kept.apply(_numbers_if_all_parse), read.notes, skipped)
+
+
+def _numbers_if_all_parse(column: pd.Series) -> pd.Series:
+    """A column the repeated header made text, back to numbers when every other cell is one."""
+    try:
+        return pd.to_numeric(column)
+    except (ValueError, TypeError):
+        return column
 
 
 def _comment_lines(path: Path, encoding: str) -> int:
