@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages._widgets import current_dataset
 from recipe_dash import browse
-from recipe_dash.io import shown
+from recipe_dash.io import shown as readable
 from recipe_dash.io.thumbnails import thumbnails
 from recipe_dash.plots import class_count_chart
 
@@ -55,6 +55,6 @@ if dataset.kind == "image":
             else:
                 st.error(f"Unreadable: {preview.error}", icon=":material/broken_image:")
             st.caption(
-                f"**{shown(row.label)}** · {row.split} · {shown(row.sample_id.rsplit('/', 1)[-1])}",
-                help=shown(row.sample_id),
+                f"**{readable(row.label)}** · {row.split} · {readable(row.sample_id.rsplit('/', 1)[-1])}",
+                help=readable(row.sample_id),
             )

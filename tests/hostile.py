@@ -19,7 +19,15 @@ from PIL import Image
 
 from tests.conftest import write_image
 
-ODD_NAMES = [b"caf\xe9.png", b"\xff\xfe.png", b"two\nlines.png", b'say "hi".png', b"-rf.png", "🐱.png".encode()]
+ODD_NAMES = [
+    b"caf\xe9.png",
+    b"\xff\xfe.png",
+    b"two\nlines.png",
+    b'say "hi".png',
+    b"-rf.png",
+    "🐱.png".encode(),
+    b"\x1b[31mred.png",
+]
 
 
 def fs_path(folder: Path, *parts: bytes) -> str:

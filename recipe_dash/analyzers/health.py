@@ -12,7 +12,7 @@ from recipe_dash.evidence import SEVERITY
 def health_table(results: dict[str, StoredResult]) -> pd.DataFrame:
     """Columns check, verdict, findings, by_type, summary, analyzed_at; fails first, then warnings.
 
-    `by_type` counts findings per issue type, most first ("3 corrupt · 12 format notes"): the corruption
+    `by_type` counts findings per issue type, corrupt first ("3 corrupt · 12 format notes"): the corruption
     check's format notes are counted together and apart from what is corrupt.
     """
     rows = [
@@ -34,4 +34,5 @@ def health_table(results: dict[str, StoredResult]) -> pd.DataFrame:
 
 def _by_type(issue_types: pd.Series) -> str:
     named = issue_types.map(lambda t: "format notes" if t in FORMAT_NOTES else str(t).replace("_", " "))
-    return " · ".join(f"{n:,} {name}" for name, n in named.value_counts().items())
+    counts = sorted(named.value_counts().items(), key=lambda item: (item[0] != "corrupt", -item[1]))
+    return " · ".join(f"{n:,} {name}" for name, n in counts)

@@ -36,7 +36,7 @@ def analyze(
     from recipe_dash.analyzers._models.embedding import check_embedding, embedding_from_text
     from recipe_dash.analyzers.run import check_executor, findings_table, resolve_checks, run_checks
     from recipe_dash.errors import OptionError
-    from recipe_dash.io import load_dataset
+    from recipe_dash.io import load_dataset, path_text, shown
 
     names = resolve_checks(checks)  # every option is checked before the dataset is read
     if scheduler is not None:
@@ -47,7 +47,9 @@ def analyze(
     source = embedding_from_text(embedding) if embedding is not None else None
     check_embedding(source)
     dataset = load_dataset(path, label_column=label_column)
-    typer.echo(f"Analyzing {dataset.name}: {dataset.n_samples} samples, checks: {', '.join(names)}", err=True)
+    typer.echo(f"Analyzing {shown(dataset.name)}: {dataset.n_samples} samples, checks: {', '.join(names)}", err=True)
+    for note in dataset.load_notes:  # rows, files or columns left out, so the counts below add up
+        typer.echo(f"note: {shown(note)}", err=True)
     results = run_checks(dataset, checks=names, executor=executor, progress=_progress_line, embedding=source)
     sys.stderr.write("\n")
     findings = findings_table(results)
@@ -57,13 +59,13 @@ def analyze(
             for record in findings.astype(object).where(findings.notna(), None).to_dict("records"):
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     except OSError as err:
-        raise RecipeDashError(f"Cannot write findings to '{out}': {err.strerror or err}.") from None
+        raise RecipeDashError(f"Cannot write findings to '{shown(path_text(out))}': {err.strerror or err}.") from None
     width = max(len(n) for n in results)
     typer.echo(f"{'check':<{width}}  {'verdict':<12}  findings  summary")
     for name, result in results.items():
         verdict = VERDICT_WORDS[result.verdict]
-        typer.echo(f"{name:<{width}}  {verdict:<12}  {len(result.findings):>8}  {result.summary}")
-    typer.echo(f"{len(findings)} findings written to {out}")
+        typer.echo(f"{name:<{width}}  {verdict:<12}  {len(result.findings):>8}  {shown(result.summary)}")
+    typer.echo(f"{len(findings)} findings written to {shown(path_text(out))}")
 
 
 def _progress_line(done: int, total: int, message: str) -> None:

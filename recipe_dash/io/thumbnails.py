@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from recipe_dash.errors import DataError
 from recipe_dash.io.image_file import open_image
@@ -46,7 +46,7 @@ def thumbnail(source: Path, *, size: int = 128, cache_dir: Path | None = None) -
     except DataError as err:
         failure.write_text(str(err))
         return Thumbnail(source, None, str(err))
-    preview = ImageOps.contain(_displayable(image), (size, size), Image.Resampling.LANCZOS)
+    preview = _contained(_displayable(image), size)
     partial = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
     preview.save(partial, format="PNG")
     partial.replace(target)
@@ -66,3 +66,10 @@ def _displayable(image: Image.Image) -> Image.Image:
     if image.mode.startswith("I"):  # 16/32-bit integer: rescale to 8 bits
         return image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
     return image.convert("RGBA" if "A" in image.mode or "transparency" in image.info else "RGB")
+
+
+def _contained(image: Image.Image, size: int) -> Image.Image:
+    """Scaled to fit a size x size box, at least one pixel on each side (a 10000x1 strip stays visible)."""
+    scale = min(size / image.width, size / image.height)
+    shape = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(shape, Image.Resampling.LANCZOS)
