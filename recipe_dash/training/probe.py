@@ -52,6 +52,8 @@ class CheckConfig:
         check_number("steps", self.steps, low=1, integer=True)
         check_number("overfit_size", self.overfit_size, low=1, integer=True)
         check_number("overfit_steps", self.overfit_steps, low=1, integer=True)
+        check_number("overfit_max_steps", self.overfit_max_steps, low=1, integer=True)
+        check_order("overfit_steps", self.overfit_steps, "overfit_max_steps", self.overfit_max_steps)
         check_number("repeat_steps", self.repeat_steps, low=1, integer=True)
         check_number("dependency_size", self.dependency_size, low=2, integer=True, why="pairs of samples")
         check_order("dependency_size", self.dependency_size, "batch_size", self.batch_size)  # taken from the batch

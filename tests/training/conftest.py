@@ -50,6 +50,34 @@ def make_table(path: Path, *, n: int = 240) -> Path:
     return path
 
 
+def make_digits8(root: Path, *, n: int = 600, levels: int = 16) -> tuple[Path, Path]:
+    """scikit-learn's 8x8 digits as an image folder (train/test class folders) and as a 64-column table.
+
+    `levels=16` keeps the raw grey levels 0..16 in the PNGs (dim images, as the data is stored);
+    `levels=255` stretches them to 0..255.
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    rows = []
+    for i, (pixels, label) in enumerate(zip(digits.images[:n], digits.target[:n], strict=True)):
+        split = "test" if i % 5 == 0 else "train"
+        values = np.round(pixels * levels / 16).astype(np.uint8)
+        folder = root / "images" / split / str(label)
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(values).save(folder / f"{i:04d}.png")
+        rows.append({**{f"p{j}": int(v) for j, v in enumerate(values.ravel())}, "label": str(label), "split": split})
+    pd.DataFrame(rows).to_csv(root / "digits.csv", index=False)
+    return root / "images", root / "digits.csv"
+
+
+@pytest.fixture(scope="session")
+def digits8(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TensorData]:
+    """The dim 8x8 digits as images (standardized, the default) and as a table: the same data twice."""
+    images, table = make_digits8(tmp_path_factory.mktemp("digits8"))
+    return {"images": prepare_data(load_dataset(images)), "table": prepare_data(load_dataset(table))}
+
+
 @pytest.fixture(scope="session")
 def shapes_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_shapes(tmp_path_factory.mktemp("shapes") / "shapes")

@@ -32,6 +32,9 @@ BUGS = {  # model -> checks that must fail
     "ignores_input": {"input_independent"},
     "log_of_input": {"nan_inf"},
     "unseeded_noise": {"reproducible"},
+    "head_100x": {"loss_at_init"},
+    "head_100x_batchnorm": {"loss_at_init"},
+    "cnn_head_100x": {"loss_at_init"},
 }
 
 
@@ -113,6 +116,7 @@ CHECK_CONFIG_BAD = {
     "steps": [0],
     "overfit_size": [0],
     "overfit_steps": [0, 1.5],
+    "overfit_max_steps": [0, 100],  # 100 is below overfit_steps (400): the extension would end before it starts
     "repeat_steps": [-1],
     "dependency_size": [1, 64],  # 64 is above batch_size: the pairs are taken from the batch
     "seed": [-1, 2**32],
@@ -137,3 +141,52 @@ def test_check_config_refuses_a_bad_value_by_name(field: str, value: object) -> 
     with pytest.raises(OptionError) as caught:
         CheckConfig(**{field: value})
     assert field in str(caught.value) and repr(value) in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["images", "table"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "logistic",
+        "tests.training.zoo:mlp_batchnorm",
+        "tests.training.zoo:mlp_layernorm",
+        "tests.training.zoo:mlp_dropout",
+        "tests.training.zoo:residual_mlp",
+    ],
+)
+def test_correct_linear_and_normalized_models_fail_no_check_on_digits(
+    spec: str, kind: str, digits8: dict[str, TensorData]
+) -> None:
+    """The 8x8 digits as dim images and as a table: a correct model, linear ones included, fails nothing."""
+    found = verdicts(spec, digits8[kind])
+    assert "fail" not in found.values(), found
+
+
+@pytest.mark.parametrize("kind", ["images", "table"])
+def test_a_linear_model_overfits_one_batch_on_images_as_on_the_table(kind: str, digits8: dict[str, TensorData]) -> None:
+    result = next(
+        r for r in run_model_checks(resolve_model("logistic"), digits8[kind]) if r.name == "overfit_one_batch"
+    )
+    assert result.verdict == "pass", result.evidence
+
+
+@pytest.mark.parametrize("kind", ["images", "table"])
+@pytest.mark.parametrize("bug", ["head_100x", "head_100x_batchnorm"])
+def test_an_oversized_last_layer_fails_loss_at_init_on_images_and_tables(
+    bug: str, kind: str, digits8: dict[str, TensorData]
+) -> None:
+    results = {r.name: r for r in run_model_checks(resolve_model(f"tests.training.zoo:{bug}"), digits8[kind])}
+    assert results["loss_at_init"].verdict == "fail", results["loss_at_init"].evidence
+    assert results["loss_at_init"].details["head_scale"] > 50
+
+
+def test_a_plateau_fails_overfit_one_batch_and_a_slow_steady_fall_only_warns(shapes: TensorData) -> None:
+    """The softmax bug levels off above zero; a linear model with too little budget is still falling."""
+    from recipe_dash.training.probe import CheckConfig
+
+    plateau = run_model_checks(resolve_model("tests.training.zoo:softmax_before_loss"), shapes)
+    assert next(r for r in plateau if r.name == "overfit_one_batch").verdict == "fail"
+    tight = CheckConfig(overfit_steps=50, overfit_max_steps=50)
+    slow = run_model_checks(resolve_model("logistic"), shapes, config=tight)
+    result = next(r for r in slow if r.name == "overfit_one_batch")
+    assert result.verdict == "warn" and "Still falling" in result.evidence

@@ -46,7 +46,58 @@ def cnn_batchnorm(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
     )
 
 
+def mlp_batchnorm(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(math.prod(input_shape), 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, n_classes)
+    )
+
+
+def mlp_layernorm(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(math.prod(input_shape), 64), nn.LayerNorm(64), nn.GELU(), nn.Linear(64, n_classes)
+    )
+
+
+class _Residual(nn.Module):
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.branch = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.branch(x)
+
+
+def residual_mlp(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(math.prod(input_shape), 64), _Residual(64), _Residual(64), nn.Linear(64, n_classes)
+    )
+
+
 # ---- buggy models: each comment names the check that must fail -----------------------------------
+
+
+def _head_times_100(model: nn.Module) -> nn.Module:
+    """The last Linear layer initialised 100x too large: confidently wrong before training."""
+    head = [module for module in model.modules() if isinstance(module, nn.Linear)][-1]
+    with torch.no_grad():
+        head.weight.mul_(100.0)
+    return model
+
+
+def head_100x(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:  # loss_at_init
+    return _head_times_100(_mlp(input_shape, n_classes))
+
+
+def head_100x_batchnorm(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:  # loss_at_init
+    """Fine in eval mode at init (BatchNorm's running statistics do nothing yet), not in training mode."""
+    return _head_times_100(mlp_batchnorm(input_shape, n_classes))
+
+
+def cnn_head_100x(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:  # loss_at_init
+    """A deep default-init net shrinks its features, so 100x on the head only brings the logits to ~1."""
+    from recipe_dash.training.builtin_models import cnn
+
+    return _head_times_100(cnn(input_shape, n_classes))
 
 
 class _BatchMean(nn.Module):
