@@ -16,7 +16,10 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from recipe_dash.errors import DataError
 
@@ -107,3 +110,15 @@ def read_regular(path: str | Path) -> bytes:
             return fh.read()
     finally:
         os.close(fd)
+
+
+@contextmanager
+def readable_source(path: Path) -> Iterator[str | BinaryIO]:
+    """What Arrow readers take for `path`: the path itself, or an open file when the path is not UTF-8
+    (Arrow encodes path strings as UTF-8 and refuses the surrogates that stand for such bytes)."""
+    text = os.fspath(path)
+    if _encodes(text):
+        yield text
+        return
+    with open(text, "rb") as fh:
+        yield fh

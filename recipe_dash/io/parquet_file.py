@@ -15,13 +15,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from recipe_dash.errors import DataError
-from recipe_dash.io.names import name_text, shown
+from recipe_dash.io.names import name_text, readable_source, shown
 
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
     """The file's plain columns (structs flattened), a note naming the columns left out, and their names."""
     try:
-        table = pq.read_table(path)
+        with readable_source(path) as source:
+            table = pq.read_table(source)
     except Exception as err:  # pyarrow raises several unrelated types for a broken file
         raise DataError(f"'{shown(name_text(path.name))}' is not a readable Parquet file: {err}") from None
     table = _flattened(table)

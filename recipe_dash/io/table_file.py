@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from pyarrow.csv import ConvertOptions, ParseOptions, ReadOptions
 
 from recipe_dash.errors import DataError
-from recipe_dash.io.names import name_text, require_regular, shown
+from recipe_dash.io.names import name_text, readable_source, require_regular, shown
 from recipe_dash.io.parquet_file import read_parquet
 
 TABLE_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})
@@ -95,7 +95,8 @@ def _read_csv_arrow(path: Path, encoding: str, delimiter: str) -> TableRead | No
     for _ in range(3):  # again single-threaded for ragged rows, again when temporal columns must be text
         convert = ConvertOptions(strings_can_be_null=True, column_types=column_types)
         try:
-            table = pa_csv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+            with readable_source(path) as source:
+                table = pa_csv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
         except (pa.ArrowInvalid, UnicodeDecodeError) as err:
             if parse.invalid_row_handler is not None or not _COLUMN_COUNT.search(str(err)):
                 return None
@@ -242,7 +243,8 @@ def read_columns(path: Path) -> list[str]:
     _require_nonempty(path)
     if is_parquet(path):
         try:
-            return list(pq.read_schema(path).names)
+            with readable_source(path) as source:
+                return list(pq.read_schema(source).names)
         except Exception as err:
             raise DataError(f"'{_shown_name(path)}' is not a readable Parquet file: {err}") from None
     encoding, delimiter = sniff_csv(path)

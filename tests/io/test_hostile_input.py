@@ -186,3 +186,13 @@ def test_a_nested_label_is_refused_with_the_reason(tmp_path: Path) -> None:
     path = nested_parquet(tmp_path / "n.parquet")
     with pytest.raises(DataError, match=r"Label column 'tags' .* holds lists, maps or bytes"):
         load_dataset(path, label_column="tags")
+
+
+def test_tables_whose_file_names_are_not_utf8_load_and_are_stored(tmp_path: Path) -> None:
+    csv = Path(fs_path(tmp_path, b"-t\xe9ble\n.csv"))
+    csv.write_text("\n".join(table_lines()) + "\n")
+    parquet = nested_parquet(Path(fs_path(tmp_path, b"n\xe9sted.parquet")))
+    for path in (csv, parquet):
+        dataset = load_dataset(path)
+        assert dataset.n_samples == 40 and dataset.name in {"-t\\xe9ble\n.csv", "n\\xe9sted.parquet"}
+        assert open_store().record_dataset(dataset) > 0
