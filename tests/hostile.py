@@ -99,7 +99,8 @@ def nested_parquet(path: Path, n: int = 40) -> Path:
         }
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path)
+    with open(path, "wb") as fh:  # a file object: Arrow refuses path strings that are not UTF-8
+        pq.write_table(table, fh)
     return path
 
 
