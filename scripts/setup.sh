@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs recipe-dash into .venv (idempotent). Usage: scripts/setup.sh [--test]
-# --test also installs the test extras and Debian's chromium for the browser tests.
+# --test also installs the test extras, Debian's chromium for the browser tests and Debian's
+# postgresql (only its binaries: the tests start a throwaway server of their own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python_bin=${PYTHON:-python3}
@@ -12,14 +13,16 @@ pip_install() {  # quiet unless it fails: pip's notes about local package folder
 }
 # torch first, pinned: this release is a CPU build on our machines; a loose pin could pull a CUDA build of GBs.
 pip_install "torch==2.13.0"
+apt_install() {  # Debian packages, as root or through sudo
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
 if [ "${1:-}" = "--test" ]; then
     pip_install -e ".[test]"
-    if ! command -v chromium >/dev/null 2>&1; then
-        if [ "$(id -u)" = 0 ]; then
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-        else
-            sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-        fi
+    command -v chromium >/dev/null 2>&1 || apt_install chromium
+    if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+        apt_install postgresql
     fi
 else
     pip_install -e .

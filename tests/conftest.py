@@ -12,7 +12,8 @@ from PIL import Image
 from recipe_dash.settings import get_settings
 from recipe_dash.store import open_store
 
-pytest_plugins = ["tests.analyzers._planted"]  # the bundled samples with their planted issues, as fixtures
+# The bundled samples with their planted issues; a throwaway PostgreSQL (postgres_url, store_url).
+pytest_plugins = ["tests.analyzers._planted", "tests._postgres"]
 
 
 @pytest.fixture(autouse=True)

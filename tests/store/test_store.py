@@ -13,10 +13,11 @@ from recipe_dash.store.store import MIGRATIONS
 from recipe_dash.workspace import open_dataset, reopen
 
 
-@pytest.fixture(params=["memory", "file"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    url = "sqlite://" if request.param == "memory" else f"sqlite:///{tmp_path / 'sub' / 'x.db'}"
-    return Store(url)
+@pytest.fixture
+def store(store_url: str, tmp_path: Path) -> Store:
+    if store_url.startswith("sqlite:///"):
+        store_url = f"sqlite:///{tmp_path / 'sub' / 'x.db'}"  # a folder that does not exist yet
+    return Store(store_url)
 
 
 def test_record_is_upserted_per_source_and_label(store: Store, image_folder: Path) -> None:
