@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages._widgets import DATASET_KEY, job_failure, store, verdict_badge
 from recipe_dash import jobs, plots
 from recipe_dash.io import Dataset
+from recipe_dash.jobs.progress import describe
 from recipe_dash.settings import get_settings
 from recipe_dash.store import JobRecord, open_store
 from recipe_dash.store.jobs_model import ACTIVE
@@ -163,7 +164,8 @@ def job_status(job: JobRecord, *, key: str) -> None:
     if job.status in ACTIVE:
         bar_col, stop_col = st.columns([5, 1])
         fraction = min(1.0, job.done / job.total) if job.total else 0.0
-        bar_col.progress(fraction, text=f"{job.status}: {job.message}")
+        queued = describe(job, place=jobs.queue_place(store(), job)).text if job.status == "queued" else ""
+        bar_col.progress(fraction, text=queued or f"running: {job.message}")
         if stop_col.button("Stop", key=f"stop_{key}", icon=":material/stop_circle:"):
             jobs.request_stop(store(), job.id)
             st.toast("Stop requested; the worker stops at its next step.")

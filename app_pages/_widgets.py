@@ -152,7 +152,7 @@ def job_progress(job_id: int) -> None:
     job = jobs.get_job(store(), job_id)
     if job is None:
         return
-    shown = describe(job)
+    shown = describe(job, place=jobs.queue_place(store(), job))
     was_active = f"job_{job_id}_was_active"
     if shown.active:
         st.session_state[was_active] = True

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     max_image_pixels: int = 89_478_485
     # Largest upload taken through the browser, in megabytes.
     max_upload_mb: int = 2048
+    # Worker processes this host runs at once; more jobs wait in the queue. Each job already uses
+    # every core it can (feature passes, torch), so more workers than cores only thrash.
+    max_workers: int = Field(default_factory=lambda: _core_count(), ge=1)
+    # Seconds without a heartbeat after which a running job counts as lost (its worker was killed,
+    # frozen, or its host went away); workers beat several times within it.
+    heartbeat_timeout: float = Field(default=60.0, gt=0)
 
     @field_validator("data_roots", "model_dirs", mode="before")
     @classmethod
@@ -55,6 +61,13 @@ class Settings(BaseSettings):
     @property
     def thumbnails_dir(self) -> Path:
         return self.home / "thumbnails"
+
+
+def _core_count() -> int:
+    """Cores this process may use (a container's CPU set, not the host's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 @lru_cache(maxsize=1)

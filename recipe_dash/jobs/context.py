@@ -39,17 +39,24 @@ class JobContext:
         if total is not None:
             values["total"] = total
         with self.store.session() as session, session.begin():
-            session.execute(update(JobRecord).where(JobRecord.id == self.job_id).values(**values))
-            self._stop = bool(session.get(JobRecord, self.job_id).stop_requested)  # type: ignore[union-attr]
+            written = session.execute(
+                update(JobRecord).where(JobRecord.id == self.job_id, JobRecord.status == "running").values(**values)
+            )
+            record = session.get(JobRecord, self.job_id)
+            self._stop = not written.rowcount or _should_stop(record)  # type: ignore[attr-defined]
 
     def stop_requested(self) -> bool:
-        """True once the user asked to stop (read at most every half second)."""
+        """True once the user asked to stop, or the job no longer runs (judged lost while this worker was
+        frozen: another may already be on it); read at most every half second."""
         if time.monotonic() - self._last_write >= _POLL_SECONDS:
             with self.store.session() as session:
-                record = session.get(JobRecord, self.job_id)
-                self._stop = bool(record and record.stop_requested)
+                self._stop = _should_stop(session.get(JobRecord, self.job_id))
         return self._stop
 
     def check_stop(self) -> None:
         if self.stop_requested():
             raise JobStopped()
+
+
+def _should_stop(record: JobRecord | None) -> bool:
+    return record is None or record.stop_requested or record.status != "running"

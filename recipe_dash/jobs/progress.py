@@ -16,9 +16,19 @@ class JobProgress:
     active: bool
 
 
-def describe(job: JobRecord, *, now: datetime | None = None) -> JobProgress:
-    """Linear ETA from the rate so far: good enough for passes whose items cost about the same."""
+def describe(job: JobRecord, *, now: datetime | None = None, place: int | None = None) -> JobProgress:
+    """Linear ETA from the rate so far: good enough for passes whose items cost about the same.
+
+    `place` is a queued job's place in the queue (`recipe_dash.jobs.queue_place`): 1 starts next.
+    """
     now = now or datetime.now(UTC)
+    if job.status == "queued":
+        if place is None:
+            return JobProgress(0.0, "queued · waiting for a free worker", True)
+        if place == 1:
+            return JobProgress(0.0, "queued · next in line for a free worker", True)
+        ahead = f"{place - 1} job{'s' if place > 2 else ''} ahead"
+        return JobProgress(0.0, f"queued · place {place} in line ({ahead}), waiting for a free worker", True)
     total = job.total or 0.0
     fraction = min(max(job.done / total, 0.0), 1.0) if total > 0 else 0.0
     parts = [f"{job.done:,.0f} / {total:,.0f}" if total > 0 else job.status]

@@ -13,7 +13,11 @@ def main() -> None:
     parser.add_argument("job_id", type=int)
     parser.add_argument("--db", required=True, help="SQLAlchemy URL of the store")
     args = parser.parse_args()
-    jobs.run_job(open_store(args.db), args.job_id)
+    store = open_store(args.db)
+    try:
+        jobs.run_job(store, args.job_id)
+    finally:
+        jobs.dispatch(store)  # this worker's slot is free: start the next queued job, if any
 
 
 if __name__ == "__main__":

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +42,16 @@ class Store:
 
     def session(self) -> Session:
         return self._sessions()
+
+    def now(self) -> datetime:
+        """The database's clock (UTC), for heartbeats: workers on several hosts sharing a PostgreSQL store
+        agree on it even when their own clocks drift. A SQLite file lives on one host, whose clock it is."""
+        if self.engine.dialect.name == "sqlite":
+            return utcnow()
+        with self.engine.connect() as connection:
+            moment = connection.scalar(select(func.now()))
+        assert isinstance(moment, datetime)
+        return moment.astimezone(UTC)
 
     def record_dataset(self, dataset: Dataset) -> int:
         """Remember a loaded dataset (one record per source and label column) and return its id."""

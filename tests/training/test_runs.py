@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -91,12 +92,28 @@ def test_a_model_that_does_not_build_fails_the_run(store: Store, shapes_folder: 
 
 def test_a_stopped_run_is_cancelled_and_keeps_what_it_recorded(store: Store, shapes_folder: Path) -> None:
     dataset_id, _ = workspace.open_dataset(store, shapes_folder)
+    job_id = jobs.create_job(store, runs.TRAIN_JOB, TrainConfig(epochs=500).to_dict(), dataset_id)
+    worker = threading.Thread(target=jobs.run_job, args=(store, job_id))
+    worker.start()  # Stop is pressed once the run has recorded something
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (run_ids := runs.list_runs(store)["run_id"].dropna().tolist()):
+        time.sleep(0.1)
+    while time.monotonic() < deadline and runs.metrics_frame(store, [int(run_ids[0])]).empty:
+        time.sleep(0.1)
+    jobs.request_stop(store, job_id)
+    worker.join(timeout=60)
+    assert jobs.get_job(store, job_id).status == "cancelled"
+    assert len(runs.metrics_frame(store, [int(run_ids[0])])) >= 1
+
+
+def test_a_run_stopped_while_queued_never_starts(store: Store, shapes_folder: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, shapes_folder)
     job_id = jobs.create_job(store, runs.TRAIN_JOB, TrainConfig(epochs=50).to_dict(), dataset_id)
     jobs.request_stop(store, job_id)
-    jobs.run_job(store, job_id)
-    assert jobs.get_job(store, job_id).status == "cancelled"
-    run_id = int(runs.list_runs(store)["run_id"].iloc[0])
-    assert len(runs.metrics_frame(store, [run_id])) >= 1
+    jobs.run_job(store, job_id)  # a worker that gets to it later leaves it alone
+    job = jobs.get_job(store, job_id)
+    assert (job.status, job.started_at) == ("cancelled", None)
+    assert runs.list_runs(store)["run_id"].isna().all()
 
 
 def test_a_run_submitted_to_a_worker_process_finishes(store: Store, table_file: Path) -> None:
