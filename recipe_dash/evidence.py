@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal, Self, Union, get_args, get_origin, get_type_hints
 
@@ -18,6 +19,10 @@ import pandas as pd
 Verdict = Literal["pass", "warn", "fail", "not_measured"]
 SEVERITY: dict[str, int] = {"fail": 0, "warn": 1, "pass": 2, "not_measured": 3}  # worst first, for sorting
 VERDICT_WORDS: dict[str, str] = {"pass": "pass", "warn": "warn", "fail": "fail", "not_measured": "not measured"}
+# A frame too big for a JSON column goes elsewhere: (field path such as "scores", frame) -> a small JSON
+# reference to store in its place, or None to keep it inline; FrameLoad turns the reference back into it.
+FrameSpill = Callable[[str, pd.DataFrame], dict[str, Any] | None]
+FrameLoad = Callable[[dict[str, Any]], pd.DataFrame]
 
 
 def jsonable(value: Any) -> Any:
@@ -49,46 +54,57 @@ class Evidence:
 
     Fields hold JSON values (numbers, text, None, and tuples, lists and dicts of them), DataFrames and
     nested Evidence; `to_json` and `from_json` round-trip them through any SQL backend's JSON column.
+    Large frames (per-sample scores) can be kept out of it: `spill` stores each frame somewhere else and
+    leaves a reference, which `load` reads back.
     """
 
-    def to_json(self) -> dict[str, Any]:
-        return {f.name: _encode(getattr(self, f.name)) for f in fields(self)}
+    def to_json(self, *, spill: FrameSpill | None = None) -> dict[str, Any]:
+        return {f.name: _encode(getattr(self, f.name), spill, f.name) for f in fields(self)}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Self:
-        """Rebuild from `to_json` output; keys this version does not know are ignored."""
+    def from_json(cls, data: dict[str, Any], *, load: FrameLoad | None = None) -> Self:
+        """Rebuild from `to_json` output; keys this version does not know are ignored.
+
+        Raises KeyError for a frame stored by reference when no `load` is given."""
         hints = get_type_hints(cls)
         known = {f.name for f in fields(cls)}
-        return cls(**{name: _decode(hints[name], value) for name, value in data.items() if name in known})
+        return cls(**{name: _decode(hints[name], value, load) for name, value in data.items() if name in known})
 
 
-def _encode(value: Any) -> Any:
+def _encode(value: Any, spill: FrameSpill | None, path: str) -> Any:
     if isinstance(value, Evidence):
-        return value.to_json()
+        return {f.name: _encode(getattr(value, f.name), spill, f"{path}.{f.name}") for f in fields(value)}
     if isinstance(value, pd.DataFrame):  # columns kept, so an empty frame comes back with them
+        reference = spill(path, value) if spill is not None else None
+        if reference is not None:
+            return reference
         return {"columns": [str(c) for c in value.columns], "data": jsonable(value.to_numpy(dtype=object).tolist())}
     if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
+        return {str(k): _encode(v, spill, f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_encode(v) for v in value]
+        return [_encode(v, spill, f"{path}.{i}") for i, v in enumerate(value)]
     return jsonable(value)
 
 
-def _decode(hint: Any, value: Any) -> Any:
+def _decode(hint: Any, value: Any, load: FrameLoad | None) -> Any:
     if value is None:
         return None
     origin, args = get_origin(hint), get_args(hint)
     if origin in (Union, types.UnionType):
-        return _decode(next(a for a in args if a is not type(None)), value)
+        return _decode(next(a for a in args if a is not type(None)), value, load)
     if hint is pd.DataFrame:
-        return pd.DataFrame(value["data"], columns=value["columns"])
+        if "columns" in value:
+            return pd.DataFrame(value["data"], columns=value["columns"])
+        if load is None:
+            raise KeyError(f"a frame stored by reference ({value}) and nothing to load it with")
+        return load(value)
     if isinstance(hint, type) and issubclass(hint, Evidence):
-        return hint.from_json(value)
+        return hint.from_json(value, load=load)
     if origin is tuple:
         items = args[:1] * len(value) if len(args) == 2 and args[1] is Ellipsis else args
-        return tuple(_decode(a, v) for a, v in zip(items, value, strict=True))
+        return tuple(_decode(a, v, load) for a, v in zip(items, value, strict=True))
     if origin is list:
-        return [_decode(args[0], v) for v in value]
+        return [_decode(args[0], v, load) for v in value]
     if origin is dict:
-        return {k: _decode(args[1], v) for k, v in value.items()}
+        return {k: _decode(args[1], v, load) for k, v in value.items()}
     return value

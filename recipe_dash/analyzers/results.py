@@ -1,4 +1,8 @@
-"""Keep each check's latest complete result in the store, so pages, restarts and other users see it."""
+"""Keep each check's latest complete result in the store, so pages, restarts and other users see it.
+
+Large per-sample frames inside a check's details live in Parquet files beside the store (see
+_evidence_files); a result replaced by a newer run takes its files with it.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,17 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from recipe_dash.analyzers import ANALYZERS
+from recipe_dash.analyzers._evidence_files import EvidenceFolder, load_frame, references, remove
 from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import FINDING_COLUMNS, concat_findings
 from recipe_dash.errors import StoreError
-from recipe_dash.store import Store
+from recipe_dash.jobs import JobStopped
+from recipe_dash.store import JobRecord, Store
 from recipe_dash.store.analysis_model import AnalysisResultRecord
 
 
@@ -30,7 +37,12 @@ class StoredResult:
 
 
 def save_results(store: Store, dataset_id: int, results: dict[str, Result], *, job_id: int | None = None) -> None:
-    """Replace the stored results of these checks in one transaction: readers see old or new, never a mix."""
+    """Replace the stored results of these checks in one transaction: readers see old or new, never a mix.
+
+    With `job_id`, only while that job still runs: a worker judged lost (frozen, then resumed) or
+    stopped at the last moment never replaces the results. Raises JobStopped then.
+    """
+    folder = EvidenceFolder(dataset_id, job_id)
     records = [
         AnalysisResultRecord(
             dataset_id=dataset_id,
@@ -38,23 +50,32 @@ def save_results(store: Store, dataset_id: int, results: dict[str, Result], *, j
             job_id=job_id,
             verdict=r.verdict,
             summary=r.summary,
-            details=r.details.to_json(),
+            details=r.details.to_json(spill=lambda path, frame, name=name: folder.spill(name, path, frame)),
             findings=_to_parquet(r.findings),
             n_findings=len(r.findings),
             seconds=r.seconds,
         )
         for name, r in results.items()
     ]
+    replaced = (AnalysisResultRecord.dataset_id == dataset_id) & AnalysisResultRecord.analyzer.in_(list(results))
     try:
         with store.session() as session, session.begin():
-            session.execute(
-                delete(AnalysisResultRecord).where(
-                    AnalysisResultRecord.dataset_id == dataset_id, AnalysisResultRecord.analyzer.in_(list(results))
-                )
-            )
+            if job_id is not None and not _still_running(session, job_id):
+                raise JobStopped()
+            superseded = [
+                ref
+                for details in session.scalars(select(AnalysisResultRecord.details).where(replaced))
+                for ref in references(details)
+            ]
+            session.execute(delete(AnalysisResultRecord).where(replaced))
             session.add_all(records)
     except SQLAlchemyError as err:
+        folder.discard()
         raise StoreError(f"Could not save the analysis of dataset #{dataset_id}: {err}") from None
+    except BaseException:
+        folder.discard()
+        raise
+    remove(superseded)  # after the commit: until then readers may still be on the old files
 
 
 def latest_results(store: Store, dataset_id: int, *, checks: list[str] | None = None) -> dict[str, StoredResult]:
@@ -80,9 +101,20 @@ def _read_details(check: str, data: dict[str, Any]) -> CheckDetails | None:
         return None
     details_type: type[CheckDetails] = importlib.import_module(f"recipe_dash.analyzers.{check}").Details
     try:
-        return details_type.from_json(data)
-    except (TypeError, KeyError):
+        return details_type.from_json(data, load=load_frame)
+    except (TypeError, KeyError, OSError):  # KeyError also for an evidence file deleted by hand
         return None
+
+
+def _still_running(session: Session, job_id: int) -> bool:
+    """Claim the job's last write (its message) only if it still runs; the write also takes SQLite's
+    write lock first, so the check and the replacement are one step."""
+    written = session.execute(
+        update(JobRecord)
+        .where(JobRecord.id == job_id, JobRecord.status == "running", JobRecord.stop_requested.is_(False))
+        .values(message="saving results")
+    )
+    return bool(written.rowcount)  # type: ignore[attr-defined]
 
 
 def _to_parquet(findings: pd.DataFrame) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from recipe_dash.analyzers import ANALYZERS
+from recipe_dash.analyzers._evidence_files import EvidenceFolder, load_frame
 from recipe_dash.analyzers.base import Result
 from recipe_dash.analyzers.findings import FINDING_COLUMNS
 from recipe_dash.errors import DataError
@@ -82,6 +83,10 @@ def test_analyzer_returns_a_well_formed_result(name: str, data: str, tmp_path: P
     assert isinstance(result.details, importlib.import_module(f"recipe_dash.analyzers.{name}").Details)
     stored = json.loads(json.dumps(result.details.to_json()))  # storable as JSON in any SQL backend ...
     assert type(result.details).from_json(stored).to_json() == stored  # ... and read back unchanged
+    folder = EvidenceFolder(0, None, inline_rows=-1)  # every frame, even an empty one, through Parquet
+    spilled = json.loads(json.dumps(result.details.to_json(spill=lambda path, f: folder.spill(name, path, f))))
+    assert type(result.details).from_json(spilled, load=load_frame).to_json() == stored
+    assert not list(inline_frames(spilled))  # Parquet took every frame: none had to stay inline
 
 
 def _bars(rng: np.random.Generator, side: int = 32) -> np.ndarray:
@@ -162,3 +167,15 @@ def test_random_labels_are_not_called_noisy(kind: str, tmp_path: Path) -> None:
     assert result.verdict == "not_measured" and result.findings.empty
     assert "no better than chance (balanced accuracy" in result.summary and "50% chance" in result.summary
     assert result.details.chance_p_value >= 0.01
+
+
+def inline_frames(value: object) -> Iterator[object]:
+    """Frames encoded inline ({"columns": [...], "data": [...]}) anywhere in stored details."""
+    if isinstance(value, dict):
+        if set(value) == {"columns", "data"}:
+            yield value
+        for item in value.values():
+            yield from inline_frames(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from inline_frames(item)
