@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.typing import UploadedFile
 
 from app_pages._widgets import forget_loaded, select_dataset, store, user_errors
 from app_pages.navigation import page_file
 from recipe_dash import workspace
-from recipe_dash.errors import DataError
-from recipe_dash.io import check_allowed, save_upload, shown
+from recipe_dash.io import check_allowed, require_existing, save_upload, shown
 from recipe_dash.io.table_file import TABLE_EXTENSIONS, read_columns
 from recipe_dash.io.tabular import detect_label_column
 from recipe_dash.settings import SAMPLE_DATA, get_settings
@@ -45,28 +45,39 @@ def open_and_show(path: Path, label_column: str | None) -> None:
     st.page_link(page_file("browse"), label="Browse it", icon=":material/table_view:")
 
 
+def saved_upload(upload: UploadedFile) -> Path:
+    """Copy the upload to disk once (in chunks, hashed as it goes), not again on every rerun of the page."""
+    key = f"saved_upload_{upload.file_id}"
+    if key not in st.session_state:
+        st.session_state[key] = save_upload(upload.name, upload)
+    return Path(st.session_state[key])
+
+
 server_tab, upload_tab, recent_tab = st.tabs(["Server path", "Upload", "Recent"])
 
 with server_tab, user_errors():
     typed = st.text_input("Path on the server", value=str(SAMPLE_DATA / "digits"), key="server_path")
-    roots = ", ".join(f"`{root}`" for root in get_settings().data_roots)
-    st.caption(f"Allowed folders: {roots}")
+    roots = ", ".join(f"`{root}`" for root in [SAMPLE_DATA, *get_settings().data_roots])
+    st.caption(f"Allowed folders: {roots}. The admin adds more with RECIPE_DASH_DATA_ROOTS.")
     if typed.strip():
-        path = check_allowed(typed.strip())
-        if not path.exists():
-            raise DataError(f"'{typed}' does not exist on the server.")
+        path = require_existing(check_allowed(typed.strip()))
         label_column = choose_label_column(path, key="server_label")
         if st.button("Load", type="primary", key="load_server"):
             open_and_show(path, label_column)
 
 with upload_tab, user_errors():
+    limit_mb = get_settings().max_upload_mb
     upload = st.file_uploader(
         "A .zip of class folders, or a CSV/Parquet table",
         type=["zip", "csv", "tsv", "txt", "parquet", "pq"],
-        max_upload_size=get_settings().max_upload_mb,
+        max_upload_size=limit_mb,
+    )
+    st.caption(
+        f"Up to {limit_mb:,} MB per file. Anything bigger: ask the admin to put it in a folder this server "
+        "reads (RECIPE_DASH_DATA_ROOTS) and load it from the Server path tab."
     )
     if upload is not None:
-        saved = save_upload(upload.name, upload.getvalue())
+        saved = saved_upload(upload)
         label_column = choose_label_column(saved, key="upload_label")
         if st.button("Load upload", type="primary", key="load_upload"):
             open_and_show(saved, label_column)

@@ -23,9 +23,10 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=lambda: Path.cwd() / ".recipe_dash")
     # SQLAlchemy URL of the store; empty means a SQLite file in `home`.
     db: str = ""
-    # Server-side paths the dashboard may open; the CLI opens any path its user can read.
-    # Given in the environment like PATH: folders separated by os.pathsep.
-    data_roots: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [Path.cwd(), SAMPLE_DATA])
+    # Server-side folders the dashboard may open besides the bundled samples (see `allowed_roots`);
+    # the CLI opens any path its user can read. Given like PATH: folders separated by os.pathsep.
+    # Empty by default: a shared server shows nothing of its disk the admin did not list.
+    data_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     # Folders whose `*.py` model builders the dashboard offers (loading a model runs its code, so the
     # dashboard never takes an uploaded model); separated by os.pathsep like data_roots.
     model_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [PROJECT_ROOT / "examples" / "models"])
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part for part in value.split(os.pathsep) if part]
         return value
+
+    @property
+    def allowed_roots(self) -> list[Path]:
+        """What the dashboard may open: the bundled samples, the admin's folders, and uploads."""
+        return [SAMPLE_DATA, *self.data_roots, self.uploads_dir]
 
     @property
     def db_url(self) -> str:

@@ -12,13 +12,19 @@ import typer
 
 from recipe_dash.cli._app import LabelColumn
 from recipe_dash.errors import RecipeDashError
+from recipe_dash.settings import get_settings
 
 
 def run_app(
     path: Annotated[Path | None, typer.Argument(help="Dataset to open: folder, .zip, .csv or .parquet.")] = None,
     label_column: LabelColumn = None,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8501,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "localhost",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 serves every network (see the README's team server).")
+    ] = "localhost",
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Show tracebacks in the browser (developing only, never on a shared server).")
+    ] = False,
 ) -> None:
     """Start the dashboard, optionally on a dataset."""
     from recipe_dash.io import load_dataset
@@ -42,6 +48,13 @@ def run_app(
         host,
         "--browser.gatherUsageStats",
         "false",
+        # As .streamlit/config.toml says for `streamlit run app.py`: an installed package has no such file.
+        "--client.showErrorDetails",
+        "full" if dev else "none",
+        "--client.toolbarMode",
+        "minimal",
+        "--server.maxUploadSize",
+        str(get_settings().max_upload_mb),
     ]
     raise typer.Exit(subprocess.call(command, env=env, cwd=script.parent.parent))
 

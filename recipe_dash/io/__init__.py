@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from recipe_dash.io.dataset import Dataset, natural_key
-from recipe_dash.io.loading import check_allowed, load_dataset, save_upload
+from recipe_dash.io.loading import check_allowed, load_dataset, require_existing, save_upload
 from recipe_dash.io.names import name_path, name_text, path_text, shown
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "name_text",
     "natural_key",
     "path_text",
+    "require_existing",
     "save_upload",
     "shown",
 ]

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from recipe_dash import cli
+from recipe_dash.settings import PROJECT_ROOT, get_settings
 from recipe_dash.store import open_store
 
 runner = CliRunner()
@@ -30,6 +33,30 @@ def test_app_records_the_dataset_and_starts_streamlit(image_folder: Path, monkey
     assert "8999" in command
     recorded = open_store().dataset(int(env["RECIPE_DASH_OPEN_DATASET"]))
     assert recorded is not None and recorded.n_samples == 10
+
+
+def flags(command: list[str]) -> dict[str, str]:
+    return {flag: value for flag, value in itertools.pairwise(command) if flag.startswith("--")}
+
+
+@pytest.mark.parametrize(("extra", "details"), [([], "none"), (["--dev"], "full")])
+def test_app_hides_error_details_and_listens_on_localhost_unless_told(
+    monkeypatch: pytest.MonkeyPatch, extra: list[str], details: str
+) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env, cwd: calls.append(cmd) or 0)
+    assert runner.invoke(cli.app, ["app", *extra]).exit_code == 0
+    shown = flags(calls[0])
+    assert shown["--client.showErrorDetails"] == details and shown["--server.address"] == "localhost"
+    assert shown["--server.maxUploadSize"] == "2048"
+
+
+def test_streamlit_run_app_py_is_as_safe_as_recipe_dash_app() -> None:
+    """`streamlit run app.py` in a checkout reads .streamlit/config.toml: the same defaults as the CLI's flags."""
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "localhost"
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["server"]["maxUploadSize"] == get_settings().max_upload_mb
 
 
 def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

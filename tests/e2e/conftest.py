@@ -53,11 +53,16 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: flo
 @pytest.fixture
 def dashboard(tmp_path: Path, isolated_home: Path) -> Iterator[str]:
     """Start `streamlit run app.py` with its own store; yield its base URL."""
+    yield from serve(PROJECT_ROOT / "app.py", tmp_path, isolated_home)
+
+
+def serve(script: Path, tmp_path: Path, home: Path) -> Iterator[str]:
+    """`streamlit run SCRIPT` from the project folder (so with its .streamlit/config.toml); its base URL."""
     port = _free_port()
     env = {
         **os.environ,
-        "RECIPE_DASH_HOME": str(isolated_home),
-        "RECIPE_DASH_DB": f"sqlite:///{isolated_home / 'e2e.db'}",
+        "RECIPE_DASH_HOME": str(home),
+        "RECIPE_DASH_DB": f"sqlite:///{home / 'e2e.db'}",
     }
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
@@ -66,7 +71,7 @@ def dashboard(tmp_path: Path, isolated_home: Path) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(PROJECT_ROOT / "app.py"),
+            str(script),
             "--server.port",
             str(port),
             "--server.address",
@@ -91,9 +96,29 @@ def dashboard(tmp_path: Path, isolated_home: Path) -> Iterator[str]:
         log.close()
 
 
+# Reports every exception box Streamlit draws (a traceback, or the redacted notice of one), on every page
+# the test visits, to `reportException`; the page fixture fails the test if any was drawn.
+_WATCH_EXCEPTIONS = """
+new MutationObserver(() => {
+  for (const box of document.querySelectorAll('[data-testid="stException"]')) {
+    if (!box.dataset.reported) { box.dataset.reported = "1"; window.reportException(box.innerText); }
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
 @pytest.fixture
-def page(request: pytest.FixtureRequest) -> Iterator[object]:
-    """A fresh chromium page; on failure a screenshot is kept in test-results/ for a human to look at."""
+def browser_exceptions() -> Iterator[list[str]]:
+    """The text of every exception box the browser drew during the test; it must stay empty."""
+    shown: list[str] = []
+    yield shown
+    assert not shown, "a traceback reached the browser:\n" + "\n---\n".join(shown)
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, browser_exceptions: list[str]) -> Iterator[object]:
+    """A fresh chromium page; on failure a screenshot is kept in test-results/ for a human to look at.
+    Every exception box it shows lands in `browser_exceptions`, which fails the test."""
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
@@ -101,6 +126,8 @@ def page(request: pytest.FixtureRequest) -> Iterator[object]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.expose_function("reportException", lambda text: browser_exceptions.append(text))
+        context.add_init_script(_WATCH_EXCEPTIONS)
         page = context.new_page()
         page.set_default_timeout(30_000)
         try:
