@@ -26,10 +26,10 @@ _KEY = "parquet"  # a reference is {"parquet": path relative to RECIPE_DASH_HOME
 class EvidenceFolder:
     """Where one save of a dataset's results writes its frames: evidence/dataset-<id>/<job>-<random>/."""
 
-    def __init__(self, dataset_id: int, job_id: int | None, *, inline_rows: int = INLINE_ROWS) -> None:
+    def __init__(self, dataset_id: int, job_id: int | None, *, inline_rows: int | None = None) -> None:
         batch = f"job-{job_id}" if job_id is not None else "inline"
         self.path = _root() / f"dataset-{dataset_id}" / f"{batch}-{uuid.uuid4().hex[:8]}"
-        self.inline_rows = inline_rows
+        self.inline_rows = INLINE_ROWS if inline_rows is None else inline_rows
 
     def spill(self, check: str, field_path: str, frame: pd.DataFrame) -> dict[str, Any] | None:
         """Write a large frame to Parquet and return its reference; None keeps it inline (small, or a
