@@ -169,14 +169,19 @@ def job_progress(job_id: int) -> None:
 
 
 def job_failure(job: JobRecord, prefix: str) -> None:
-    """A failed job's error: the user's message as written, or a bug named as one with its traceback."""
+    """A failed job's error: the user's message as written, or a bug named as one. Its traceback (server
+    paths) only where the server shows error details (development); otherwise it is in the job's log."""
     failed = failure(job)
     if failed is None:
         return
     st.error(prefix + failed.message, icon=":material/error:")
-    if failed.traceback:
+    if not failed.traceback:
+        return
+    if st.get_option("client.showErrorDetails") in ("full", "stacktrace", True, "true"):
         with st.expander("Traceback"):
             st.code(failed.traceback, language="text")
+    else:
+        st.caption(f"The traceback is in the server's log, logs/job-{job.id}.log in RECIPE_DASH_HOME.")
 
 
 def current_dataset_id() -> int | None:

@@ -104,6 +104,7 @@ def run_job(store: Store, job_id: int) -> None:
         except RecipeDashError as err:  # the user's to fix (a moved file, a bad option): the message as written
             _finish(store, job_id, status="failed", error=str(err), message="failed")
         except Exception as err:  # a bug: kept with its type and traceback, and shown as a bug, never a crashed app
+            traceback.print_exc()  # into the job's log, for an admin whose browsers are not shown tracebacks
             _finish(
                 store,
                 job_id,

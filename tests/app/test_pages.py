@@ -153,3 +153,21 @@ def test_recent_tab_reopens_a_dataset(image_folder: Path, tmp_path: Path) -> Non
     at.button(key="open_recent").click().run()
     assert not at.exception
     assert at.title[0].value == "Browse · pets"
+
+
+def test_a_bug_in_a_job_is_named_without_its_traceback() -> None:
+    """A job's traceback holds server paths: the page names the bug and points to the job's log."""
+    from recipe_dash import jobs
+    from recipe_dash.io import load_dataset
+    from recipe_dash.settings import SAMPLE_DATA
+
+    store = open_store()
+    dataset_id = store.record_dataset(load_dataset(SAMPLE_DATA / "breast_cancer.csv"))
+    job_id = jobs.create_job(store, "analyze", {}, dataset_id)
+    trace = "Traceback (most recent call last):\n  File \"/srv/app/recipe_dash/x.py\", line 1\nKeyError: 'x'"
+    jobs.runner._update(store, job_id, status="failed", error="KeyError: 'x'", result={"traceback": trace})
+    at = start()
+    at.switch_page("app_pages/overview.py").run()
+    assert "Internal error, a bug in recipe-dash" in at.error[0].value
+    assert not at.expander and not at.code
+    assert any(f"logs/job-{job_id}.log" in c.value for c in at.caption)
