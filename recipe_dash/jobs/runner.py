@@ -26,6 +26,7 @@ JOB_KINDS: dict[str, str] = {}
 # Kinds of which a dataset has at most one active job (the store enforces it); a second submit joins it.
 EXCLUSIVE_KINDS: set[str] = set()
 _TEND_SECONDS = 1.0  # polls look for lost workers and free slots at most this often per store
+_last_tended: dict[str, float] = {}  # store URL -> when this process last did
 
 
 def register_job_kind(kind: str, target: str, *, one_per_dataset: bool = False) -> None:
@@ -193,9 +194,6 @@ def _tend(store: Store) -> None:
         return
     _last_tended[store.url] = now
     dispatch(store)
-
-
-_last_tended: dict[str, float] = {}
 
 
 def _update(store: Store, job_id: int, **values: Any) -> None:
