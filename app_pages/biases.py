@@ -18,6 +18,12 @@ for note in details.notes:
 st.plotly_chart(
     predictive_power_bar(details.predictive_power, leak_threshold=details.leak_threshold), key="predictive_power"
 )
+if not details.leaks.empty:
+    st.caption(
+        "Leak suspects, each judged against all the other columns: a leak is right where the others are wrong "
+        "(an honest measurement fails on the same hard rows as the rest)."
+    )
+    st.dataframe(details.leaks, hide_index=True, key="leak_judgement")
 rates = details.label_rates
 if not rates.empty:
     attributes = list(dict.fromkeys(rates["attribute"]))

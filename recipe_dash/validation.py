@@ -52,6 +52,18 @@ def check_folder(name: str, value: object) -> None:
         raise OptionError(f"{name} must be a folder path (str or pathlib.Path) or None, got {value!r}.")
 
 
+def check_flag(name: str, value: object) -> None:
+    """True or False, not a truthy stand-in ("no" or 0 would silently mean the opposite)."""
+    if not isinstance(value, bool):
+        raise OptionError(f"{name} must be True or False, got {value!r}.")
+
+
+def check_callback(name: str, value: object) -> None:
+    """None, or something to call (a progress hook)."""
+    if value is not None and not callable(value):
+        raise OptionError(f"{name} must be a function or None, got {value!r}.")
+
+
 def check_choice(name: str, value: object, choices: Iterable[str]) -> None:
     """`value` is one of `choices` (listed sorted in the message)."""
     options = sorted(choices)

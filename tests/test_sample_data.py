@@ -287,7 +287,13 @@ def test_table_column_level_plants(table: pd.DataFrame, table_manifest: dict[str
     assert (table[by_type["high_missing"]["column"]] == "").mean() >= 0.9
     numeric = pd.to_numeric(table[by_type["mixed_types"]["column"]], errors="coerce").notna().mean()
     assert 0.2 < numeric < 0.8
-    billing = table[by_type["bias"]["column"]].str[0].map({"B": "benign", "M": "malignant"})
+    leaks = {e["column"] for e in table_manifest["planted"] if e["issue_type"] == "bias"}
+    assert leaks == {"billing_code", "intake_score"}
+    billing = table["billing_code"].str[0].map({"B": "benign", "M": "malignant"})
     assert (billing == table["label"]).mean() >= 0.95
+    intake = np.where(table["intake_score"].astype(float) < 15, "benign", "malignant")
+    assert 0.88 <= (intake == table["label"]).mean() <= 0.96  # a noisy copy, short of near-perfect
+    honest = [e["column"] for e in table_manifest["hard_negatives"]]
+    assert honest and set(honest) <= set(table_manifest["feature_columns"])
     counts = table["label"].value_counts()
     assert 3.5 <= counts["benign"] / counts["malignant"] <= 5

@@ -2,9 +2,12 @@
 
 One attribute at a time (every table column; image width, height, aspect ratio, format, file size,
 brightness and colour mode), the cross-validated balanced accuracy of predicting the label from it
-alone. A column that does it almost perfectly is a leak (it was derived from the label); a nuisance
-attribute of images, or an identifier column, that does clearly better than chance is a bias the
-model can learn instead of the content. Label rates per value of categorical attributes show where.
+alone. A table column is a leak (derived from the label) when it is judged against the rest of the
+table (see `_models.leaks`): near-perfect alone, as good as all other columns together or far better
+than any other, and right where the other columns are wrong; an image property is a leak when it is
+near-perfect alone. A nuisance attribute of images, or an identifier column, that does clearly
+better than chance is a bias the model can learn instead of the content. Label rates per value of
+categorical attributes show where.
 
 Either verdict also needs the balanced accuracy to be significantly above chance (`chance_test`),
 so a handful of rows cannot make an attribute look perfect by luck; and every class the check
@@ -22,9 +25,12 @@ import numpy as np
 import pandas as pd
 
 from recipe_dash.analyzers._models import (
-    DEFAULT_LEAK_THRESHOLD,
+    CRITERIA,
     Attribute,
+    LeakRules,
+    describe_leak,
     image_attributes,
+    judge_leaks,
     predictive_power,
     table_attributes,
 )
@@ -39,12 +45,14 @@ from recipe_dash.validation import check_number, check_seed
 
 @dataclass(frozen=True, kw_only=True)
 class Details(CheckDetails):
-    leak_threshold: float  # balanced accuracy of one attribute alone at which it is a leak
+    leak_threshold: float  # balanced accuracy alone that makes an attribute near-perfect (a leak suspect)
     bias_threshold: float  # skill (0 = chance, 1 = perfect) at which a nuisance attribute is a bias
     label_rates: pd.DataFrame  # attribute, value, label, count, share (categorical attributes)
     # attribute, kind, balanced_accuracy, chance, skill, p_value, ..., verdict ("leak", "bias" or "ok")
     predictive_power: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = ()  # classes left out, with fewer labelled samples than folds
+    # tables: the leak suspects judged against the rest of the table (`_models.leaks.LEAK_COLUMNS`)
+    leaks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def analyze(
@@ -53,10 +61,11 @@ def analyze(
     *,
     n_folds: int = 5,
     seed: int = 0,
-    leak_threshold: float = DEFAULT_LEAK_THRESHOLD,
+    leak_threshold: float = LeakRules.near_perfect,
     bias_threshold: float = 0.25,
 ) -> Result:
-    """Score each attribute alone; a balanced accuracy of at least `leak_threshold` is a leak.
+    """Score each attribute alone; flag leaks (tables: judged against the other columns, images: a
+    balanced accuracy of at least `leak_threshold`) and biases.
 
     Image properties and identifier columns whose skill (0 = chance, 1 = perfect) reaches
     `bias_threshold` are biases. Table feature columns are expected to predict the label, so only
@@ -100,13 +109,20 @@ def analyze(
         return Result("biases", "not_measured", summary, findings_frame(), replace(details, skipped=reason))
     nuisance = set(power["attribute"]) if dataset.kind == "image" else set(identifier_columns(dataset.table))
     significant = power["p_value"] < CHANCE_ALPHA
-    is_leak = significant & (power["balanced_accuracy"] >= leak_threshold)
+    if dataset.kind == "table":
+        rules = LeakRules(near_perfect=leak_threshold)
+        judged = judge_leaks(dataset, attributes=attributes, labels=labels, n_folds=n_folds, seed=seed, rules=rules)
+        leaks = judged[judged["is_leak"]].set_index("attribute")
+        is_leak = significant & power["attribute"].isin(leaks.index)
+    else:
+        judged = leaks = pd.DataFrame()
+        is_leak = significant & (power["balanced_accuracy"] >= leak_threshold)
     is_bias = significant & ~is_leak & (power["skill"] >= bias_threshold) & power["attribute"].isin(nuisance)
     power["verdict"] = np.select([is_leak, is_bias], ["leak", "bias"], "ok")
-    details = replace(details, predictive_power=power)
-    findings = concat_findings([_findings(power[is_leak], leak=True), _findings(power[is_bias], leak=False)])
+    details = replace(details, predictive_power=power, leaks=judged)
+    findings = concat_findings([_findings(power[is_leak], leaks), _findings(power[is_bias], None)])
     verdict: Verdict = "fail" if is_leak.any() else "warn" if is_bias.any() else "pass"
-    return Result("biases", verdict, _summary(power, is_leak, is_bias), findings, details)
+    return Result("biases", verdict, _summary(power, is_leak, is_bias, leaks), findings, details)
 
 
 def label_rates(attributes: list[Attribute], labels: pd.Series) -> pd.DataFrame:
@@ -124,17 +140,23 @@ def label_rates(attributes: list[Attribute], labels: pd.Series) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[["attribute", "value", "label", "count", "share"]]
 
 
-def _findings(rows: pd.DataFrame, *, leak: bool) -> pd.DataFrame:
-    if leak:
+def _findings(rows: pd.DataFrame, leaks: pd.DataFrame | None) -> pd.DataFrame:
+    """Leak findings when `leaks` is given (judged table leaks by attribute; empty for image leaks), else biases."""
+    if leaks is None:
         details = [
-            f"Column '{a}' alone predicts the label with balanced accuracy {b:.2f} (chance {c:.2f}): it leaks "
-            "the label. Drop it from the model's inputs; it also hides label noise."
+            f"'{a}' alone predicts the label with balanced accuracy {b:.2f} (chance {c:.2f}): a model can "
+            f"learn it instead of the content. Balance it across classes or normalise it away."
             for a, b, c in zip(rows["attribute"], rows["balanced_accuracy"], rows["chance"], strict=True)
         ]
     else:
         details = [
-            f"'{a}' alone predicts the label with balanced accuracy {b:.2f} (chance {c:.2f}): a model can "
-            f"learn it instead of the content. Balance it across classes or normalise it away."
+            f"Column '{a}' leaks the label: it is "
+            + (
+                describe_leak(leaks.loc[a])
+                if a in leaks.index
+                else f"near-perfect on its own (balanced accuracy {b:.2f}, chance {c:.2f})"
+            )
+            + ". Drop it from the model's inputs; it also hides label noise."
             for a, b, c in zip(rows["attribute"], rows["balanced_accuracy"], rows["chance"], strict=True)
         ]
     return findings_frame(
@@ -157,13 +179,14 @@ def _classes_with(counts: pd.Series, n_folds: int) -> str:
     return f"only {_listed(enough)} has that (the others: {_listed(counts[counts < n_folds].head(3))})"
 
 
-def _summary(power: pd.DataFrame, is_leak: pd.Series, is_bias: pd.Series) -> str:
+def _summary(power: pd.DataFrame, is_leak: pd.Series, is_bias: pd.Series, leaks: pd.DataFrame) -> str:
     if is_leak.any():
         names = list(power.loc[is_leak, "attribute"])
+        why = [_why(name, leaks) for name in names]
         if len(names) == 1:
-            return f"'{names[0]}' predicts the label almost perfectly on its own: a leak; drop it before training."
-        listed = ", ".join(f"'{a}'" for a in names)
-        return f"{listed} each predict the label almost perfectly on their own: leaks; drop them before training."
+            return f"'{names[0]}' leaks the label ({why[0]}); drop it before training."
+        listed = "; ".join(f"'{a}' ({w})" for a, w in zip(names, why, strict=True))
+        return f"{len(names)} columns leak the label: {listed}; drop them before training."
     if is_bias.any():
         top = power[is_bias].iloc[0]
         return (
@@ -175,4 +198,16 @@ def _summary(power: pd.DataFrame, is_leak: pd.Series, is_bias: pd.Series) -> str
     return (
         f"No leak or nuisance bias: the best single attribute, '{best['attribute']}', reaches balanced "
         f"accuracy {best['balanced_accuracy']:.2f} (chance {best['chance']:.2f})."
+    )
+
+
+def _why(name: str, leaks: pd.DataFrame) -> str:
+    """The criteria that fired for a leak, with its figures, in a few words."""
+    if name not in leaks.index:
+        return "near-perfect on its own"
+    row = leaks.loc[name]
+    fired = [CRITERIA[c] for c in str(row["criteria"]).split(",") if c]
+    return (
+        f"{' and '.join(fired)}: balanced accuracy {row['balanced_accuracy']:.2f} alone vs "
+        f"{row['rest_accuracy']:.2f} for all other columns together"
     )

@@ -8,6 +8,7 @@ check says so (not_measured) instead of calling most labels wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,7 +17,6 @@ import pandas as pd
 
 from recipe_dash.analyzers._confident_learning import ConfidentLearning, confident_learning
 from recipe_dash.analyzers._models import (
-    DEFAULT_LEAK_THRESHOLD,
     EmbeddingSource,
     ModelInput,
     OutOfFold,
@@ -30,7 +30,7 @@ from recipe_dash.analyzers.base import CheckDetails, Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import Dataset
-from recipe_dash.validation import check_folder, check_number, check_order, check_seed
+from recipe_dash.validation import check_callback, check_flag, check_folder, check_number, check_order, check_seed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,25 +71,26 @@ def analyze(
     n_folds: int = 5,
     seed: int = 0,
     embedding: EmbeddingSource | None = None,
-    leak_threshold: float | None = DEFAULT_LEAK_THRESHOLD,
+    exclude_leaks: bool = True,
     max_train_samples: int = 20_000,
     warn_rate: float = 0.01,
     fail_rate: float = 0.10,
     max_score_rows: int = MAX_ROWS,
     cache_dir: Path | None = None,
+    step: Callable[[str], None] | None = None,
 ) -> Result:
     """Score every sample's label quality; flag likely mislabels with a suspected true label.
 
     The verdict follows the estimated noise rate: at least `warn_rate` warns, `fail_rate` fails.
     `details.scores` keeps the `max_score_rows` lowest label qualities; the histogram covers all.
-    A column alone predicting the label with balanced accuracy `leak_threshold` is left out of the
-    model (None keeps every column).
+    Columns that leak the label (`_models.leaks`) are left out of the model; `exclude_leaks=False`
+    keeps them (to show what they would hide).
     """
     check_number("n_folds", n_folds, low=2, integer=True, why="cross-validation needs two folds")
     check_seed(seed)
     check_embedding(embedding)
-    if leak_threshold is not None:
-        check_number("leak_threshold", leak_threshold, low=0, high=1, low_open=True, why="a balanced accuracy")
+    check_flag("exclude_leaks", exclude_leaks)
+    check_callback("step", step)
     check_number("max_train_samples", max_train_samples, low=1, integer=True)
     check_number("warn_rate", warn_rate, low=0, high=1, why="a share of the labels")
     check_number("fail_rate", fail_rate, low=0, high=1, why="a share of the labels")
@@ -97,7 +98,7 @@ def analyze(
     check_number("max_score_rows", max_score_rows, low=0, integer=True)
     check_folder("cache_dir", cache_dir)
     inputs = model_input(
-        dataset, features, embedding=embedding, leak_threshold=leak_threshold, n_folds=n_folds, seed=seed
+        dataset, features, embedding=embedding, exclude_leaks=exclude_leaks, n_folds=n_folds, seed=seed
     )
     details = Details(excluded_columns=inputs.excluded, source=inputs.source, n_folds=n_folds, seed=seed)
     if inputs.matrix.shape[1] == 0:
@@ -105,7 +106,13 @@ def analyze(
         details = replace(details, skipped=reason)
         return Result("label_noise", "not_measured", f"Label noise not measured: {reason}", findings_frame(), details)
     oof = out_of_fold(
-        inputs, dataset.labels, n_folds=n_folds, seed=seed, max_train_samples=max_train_samples, cache_dir=cache_dir
+        inputs,
+        dataset.labels,
+        n_folds=n_folds,
+        seed=seed,
+        max_train_samples=max_train_samples,
+        cache_dir=cache_dir,
+        step=step,
     )
     details = replace(details, notes=tuple(oof.notes))
     if len(oof.classes) < 2:

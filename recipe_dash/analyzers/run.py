@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -54,7 +55,8 @@ def run_checks(
 ) -> dict[str, Result]:
     """Compute (or reuse) the features, then run each check; results keyed by registry key.
 
-    `embedding` (a user's own vectors) goes to every check whose signature takes one.
+    `embedding` (a user's own vectors) goes to every check whose signature takes one; a check that takes
+    `step` reports its slow steps (label noise: each out-of-fold fold) as progress messages.
     """
     names = resolve_checks(checks)  # every option is checked before the feature pass starts
     check_executor(executor)
@@ -70,10 +72,20 @@ def run_checks(
             progress(dataset.n_samples, dataset.n_samples, f"running {name}")
         started = time.monotonic()
         analyzer = ANALYZERS[name]
-        takes_embedding = embedding is not None and "embedding" in inspect.signature(analyzer).parameters
-        result = analyzer(dataset, features, **({"embedding": embedding} if takes_embedding else {}))
+        parameters = inspect.signature(analyzer).parameters
+        options: dict[str, Any] = (
+            {"embedding": embedding} if embedding is not None and "embedding" in parameters else {}
+        )
+        if progress is not None and "step" in parameters:
+            options["step"] = _step_reporter(progress, dataset.n_samples, name)
+        result = analyzer(dataset, features, **options)
         results[name] = replace(result, seconds=round(time.monotonic() - started, 3))
     return results
+
+
+def _step_reporter(progress: Progress, n_samples: int, name: str) -> Callable[[str], None]:
+    """A check's step as a progress message; the bar stays full (the feature pass it measures is done)."""
+    return lambda message: progress(n_samples, n_samples, f"running {name}: {message}")
 
 
 def findings_table(results: dict[str, Result]) -> pd.DataFrame:

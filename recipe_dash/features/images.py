@@ -32,6 +32,7 @@ CACHED_COLUMNS = (
     "blur",
     "decode_error",
     "tiny",
+    "gray32",
     "mean_r",
     "mean_g",
     "mean_b",
@@ -42,6 +43,7 @@ CACHED_COLUMNS = (
 TINY_SIDE = 16  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major
 WORK_SIDE = 64  # statistics are taken on the image box-reduced by an integer factor to a short side of 64-127 px
 _HASH_SIDE = 32  # perceptual hashes start from a 32x32 grayscale (as imagehash.phash does)
+GRAY_SIDE = _HASH_SIDE  # `gray32` is that grayscale, kept: the image model's gradient histograms are taken on it
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _ORIENTATION = 0x0112  # EXIF tag: 1 = as stored; 2..8 = mirror and/or rotate before showing
@@ -149,6 +151,7 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
         "contrast": variance**0.5 / 255.0,
         "blur": _laplacian_variance(values),
         "tiny": small.reduce(_HASH_SIDE // TINY_SIDE).tobytes(),
+        "gray32": small.tobytes(),
         "mean_r": means[0],
         "mean_g": means[1],
         "mean_b": means[2],

@@ -3,7 +3,12 @@
 Why this shape: every planted problem lives on its own source rows so the
 manifest is an exact answer key; rows are shuffled and ids drawn at random
 so neither row order nor ``record_id`` predicts anything; and the only
-column allowed to "know" the label is the planted leak ``billing_code``.
+columns allowed to "know" the label are the planted leaks, at two strengths:
+``billing_code`` (a code that agrees with the label on 98% of rows) and
+``intake_score`` (a number that is a noisy copy of the label: right on about
+94% of rows, plus jitter), so a detector with a fixed near-perfect bar misses
+the weaker one while the honest strong measurements (listed as
+``hard_negatives``) must not be called leaks.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_breast_cancer
+from sklearn.metrics import roc_auc_score
 
 from recipe_dash.sample_data._manifest import Entry, build_manifest, cluster_entries, entry
 
@@ -28,6 +34,10 @@ N_EXACT, N_NEAR, N_LEAK, N_CONFLICT, N_OUTLIERS = 6, 8, 5, 4, 6
 NEAR_JITTER = 1e-4  #: Near copies: every feature times (1 + NEAR_JITTER * N(0, 1)).
 FLIP_RATE = 0.05
 BILLING_MISMATCH = 0.02  #: Share of rows whose billing_code disagrees with the label.
+INTAKE_MISMATCH = 0.06  #: Share of source rows whose intake_score shows the other class.
+INTAKE_JITTER = 1.5  #: Standard deviation of the noise on intake_score (class levels 10 and 20).
+#: Honest columns as strong as a leak: ROC AUC alone on scikit-learn's clean labels at least this.
+HARD_NEGATIVE_AUC = 0.95
 NOTES_FRACTION = 0.05
 SITE = "site-01"
 NOTE_TEXTS = ("re-scanned", "entered late", "checked by second reader", "slide replaced")
@@ -121,7 +131,22 @@ def make_table(path: Path, *, seed: int = 0) -> dict[str, Any]:
         split_column="split",
         feature_columns=features,
         duplicate_definition=DUPLICATE_DEFINITION,
+        hard_negatives=_hard_negatives(),
     )
+
+
+def _hard_negatives() -> list[dict[str, Any]]:
+    """Honest measurements as strong as a leak, never to be flagged: ROC AUC alone on scikit-learn's own
+    labels (all 569 tumours, before any plant) of at least HARD_NEGATIVE_AUC, in either direction."""
+    bunch = load_breast_cancer()
+    strong = []
+    for j, name in enumerate(bunch.feature_names):
+        auc = roc_auc_score(bunch.target, bunch.data[:, j])
+        auc = max(auc, 1 - auc)
+        if auc >= HARD_NEGATIVE_AUC:
+            detail = f"A tumour measurement, not derived from the label; ROC AUC {auc:.3f} alone on the source data."
+            strong.append({"column": str(name), "auc": round(float(auc), 4), "detail": detail})
+    return sorted(strong, key=lambda e: -e["auc"])
 
 
 # --------------------------------------------------------------------------- base rows
@@ -146,6 +171,10 @@ def _load_base(rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
     frame.loc[with_notes, "notes"] = rng.choice(NOTE_TEXTS, size=len(with_notes))
     frame["batch_code"] = [_batch_code(rng) for _ in range(n)]
     frame["billing_number"] = rng.integers(0, 8, size=n)
+    # Its own stream, so the rows every other plant draws stay as they were.
+    intake = np.random.default_rng([int(rng.integers(2**31)), 1])
+    frame["intake_mismatch"] = intake.random(n) < INTAKE_MISMATCH
+    frame["intake_noise"] = intake.normal(0.0, INTAKE_JITTER, size=n)
     return frame, features
 
 
@@ -161,14 +190,22 @@ def _billing_code(label: str, number: int) -> str:
     return f"B-1{number:02d}" if label == BENIGN else f"M-2{number:02d}"
 
 
+def _intake_score(label: str, mismatch: bool, noise: float) -> float:
+    """The weaker planted leak: 10 for benign, 20 for malignant (the other level on mismatched rows), plus noise."""
+    shown = _other(label) if mismatch else label
+    return round((10.0 if shown == BENIGN else 20.0) + noise, 1)
+
+
 def _row(base: pd.DataFrame, i: int, *, label: str | None = None, mismatch_billing: bool = False) -> Row:
-    """One output row from base row ``i``; billing follows the given label unless mismatched."""
+    """One output row from base row ``i``; billing and intake follow the given label unless mismatched."""
     src = base.iloc[i]
     given = label or str(src["label"])
     billing_label = (MALIGNANT if given == BENIGN else BENIGN) if mismatch_billing else given
-    row: Row = {name: src[name] for name in base.columns if name not in ("billing_number", "label")}
+    hidden = ("billing_number", "label", "intake_mismatch", "intake_noise")
+    row: Row = {name: src[name] for name in base.columns if name not in hidden}
     row["label"] = given
     row["billing_code"] = _billing_code(billing_label, int(src["billing_number"]))
+    row["intake_score"] = _intake_score(given, bool(src["intake_mismatch"]), float(src["intake_noise"]))
     return row
 
 
@@ -291,7 +328,17 @@ def _finalise(plan: _Plan, features: list[str], rng: np.random.Generator) -> tup
     frame = pd.DataFrame([plan.rows[i] for i in order]).astype(object)
     frame.insert(0, "record_id", rng.choice(np.arange(100_000, 1_000_000), size=len(frame), replace=False))
     frame["constant_site"] = SITE
-    columns = ["record_id", *features, "constant_site", "notes", "batch_code", "billing_code", "label", "split"]
+    columns = [
+        "record_id",
+        *features,
+        "constant_site",
+        "notes",
+        "batch_code",
+        "billing_code",
+        "intake_score",
+        "label",
+        "split",
+    ]
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
     return frame[columns], [str(p) for p in position]
@@ -302,6 +349,8 @@ def _dataset_entries(frame: pd.DataFrame) -> list[Entry]:
     counts = Counter(frame["label"])
     code_label = np.where(frame["billing_code"].str.startswith("B-"), BENIGN, MALIGNANT)
     agreement = float((code_label == frame["label"]).mean())
+    intake_label = np.where(frame["intake_score"].astype(float) < 15.0, BENIGN, MALIGNANT)
+    intake_agreement = float((intake_label == frame["label"]).mean())
     empty = float((frame["notes"] == "").mean())
     kinds = Counter(type(v).__name__ for v in frame["batch_code"])
     return [
@@ -318,6 +367,14 @@ def _dataset_entries(frame: pd.DataFrame) -> list[Entry]:
             f"billing_code is derived from the recorded label (B-1xx benign, M-2xx malignant) and "
             f"agrees with it on {agreement:.1%} of rows: a leak, not a feature.",
             column="billing_code",
+        ),
+        entry(
+            "bias",
+            None,
+            f"intake_score is a noisy copy of the recorded label (about 10 for benign, 20 for malignant, "
+            f"jitter sd {INTAKE_JITTER}) that agrees with it on {intake_agreement:.1%} of rows: a weaker leak, "
+            "short of near-perfect.",
+            column="intake_score",
         ),
         entry("constant_column", None, f"constant_site is {SITE!r} in every row.", column="constant_site"),
         entry("high_missing", None, f"notes is empty in {empty:.1%} of rows.", column="notes"),

@@ -44,6 +44,10 @@ def test_details_hold_what_the_page_shows(table: Planted) -> None:
     details = result.details
     excluded = dict(zip(details.excluded_columns["column"], details.excluded_columns["reason"], strict=True))
     assert "leaks the label" in excluded["billing_code"]
+    assert "leaks the label" in excluded["intake_score"]
+    assert "all other columns together" in excluded["intake_score"]
+    honest = {e["column"] for e in table.manifest["hard_negatives"]}
+    assert not honest & set(excluded)
     assert "identifier" in excluded["record_id"]
     assert "constant" in excluded["constant_site"]
     joint = details.joint.pivot(index="given_label", columns="true_label", values="share")
@@ -63,7 +67,7 @@ def test_details_hold_what_the_page_shows(table: Planted) -> None:
 def test_leaking_column_would_hide_the_noise(table: Planted) -> None:
     """With the leak kept in (no leak threshold), fewer flips are found."""
     flips = table.ids("label_noise")
-    kept = label_noise.analyze(table.dataset, table.features, leak_threshold=None)
+    kept = label_noise.analyze(table.dataset, table.features, exclude_leaks=False)
     dropped = label_noise.analyze(table.dataset, table.features)
     assert len(set(kept.findings["sample_id"]) & flips) < len(set(dropped.findings["sample_id"]) & flips)
 

@@ -10,8 +10,10 @@ import pytest
 
 from recipe_dash.analyzers import label_noise
 from recipe_dash.analyzers._models import model_input
+from recipe_dash.analyzers._models.hog import hog_size
 from recipe_dash.errors import DataError
 from recipe_dash.features import compute_features
+from recipe_dash.features.images import GRAY_SIDE
 from recipe_dash.io import Dataset, load_dataset
 from tests.analyzers._planted import Planted
 
@@ -19,7 +21,7 @@ from tests.analyzers._planted import Planted
 def test_table_matrix_keeps_out_ids_constants_and_the_leak(table: Planted) -> None:
     inputs = model_input(table.dataset, table.features)
     excluded = set(inputs.excluded["column"])
-    assert excluded == {"record_id", "constant_site", "billing_code"}
+    assert excluded == {"record_id", "constant_site", "billing_code", "intake_score"}
     assert not any(name.startswith((*excluded, "label", "split")) for name in inputs.feature_names)
     assert "mean texture is missing" in inputs.feature_names  # junk cells became missing + indicator
     assert np.isfinite(inputs.matrix).all()
@@ -28,7 +30,7 @@ def test_table_matrix_keeps_out_ids_constants_and_the_leak(table: Planted) -> No
 
 
 def test_without_leak_search_the_leak_stays(table: Planted) -> None:
-    inputs = model_input(table.dataset, table.features, leak_threshold=None)
+    inputs = model_input(table.dataset, table.features, exclude_leaks=False)
     assert "billing_code" not in set(inputs.excluded["column"])
     assert any(name.startswith("billing_code = ") for name in inputs.feature_names)
 
@@ -37,7 +39,7 @@ def test_image_matrix_has_a_row_per_decoded_image(digits: Planted) -> None:
     inputs = model_input(digits.dataset, digits.features)
     decoded = digits.features["decode_error"].isna().to_numpy()
     assert (inputs.rows == decoded).all()
-    assert inputs.matrix.shape == (decoded.sum(), 256 + 6)
+    assert inputs.matrix.shape == (decoded.sum(), hog_size(GRAY_SIDE, GRAY_SIDE) + 6)
     assert inputs.named.sum() == 6 and "brightness" in inputs.feature_names
 
 

@@ -32,7 +32,8 @@ BAD_OPTIONS: dict[str, dict[str, list[Any]]] = {
         "n_folds": [1, 2.5, "5"],
         "seed": [-1, 2**32, 0.5],
         "embedding": [42, [], ["a", 3], [""]],
-        "leak_threshold": [0, 1.01, "0.9"],
+        "exclude_leaks": [0, "no", None],
+        "step": [42, "fold"],
         "max_train_samples": [0, 10.5],
         "warn_rate": [-0.01, 0.5],  # 0.5 is above the default fail_rate (0.1)
         "fail_rate": [1.5, 0.001],  # 0.001 is below the default warn_rate (0.01)

@@ -41,6 +41,17 @@ def test_checks_are_validated_and_kept_in_registry_order() -> None:
         resolve_checks(["dupes"])
 
 
+def test_the_label_noise_model_reports_each_fold_as_progress(image_folder: Path) -> None:
+    from recipe_dash.io import load_dataset
+
+    messages: list[tuple[int, int, str]] = []
+    dataset = load_dataset(image_folder)
+    run_checks(dataset, checks=["label_noise"], progress=lambda d, t, m: messages.append((d, t, m)))
+    folds = [m for d, t, m in messages if m.startswith("running label_noise: out-of-fold model")]
+    assert folds and folds[-1].endswith("done")
+    assert all((d, t) == (dataset.n_samples, dataset.n_samples) for d, t, m in messages if m in folds)
+
+
 def test_the_python_api_returns_the_findings_of_every_check(planted: Path) -> None:
     findings = analyze(planted, checks=CHECKS)
     assert list(findings.columns) == ["sample_id", "issue_type", "score", "group", "detail"]

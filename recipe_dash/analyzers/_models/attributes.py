@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from recipe_dash.analyzers._robust import robust_location_scale
 from recipe_dash.io.columns import as_numeric
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.io.tabular import SPLIT_COLUMN
@@ -82,6 +83,22 @@ def attribute(name: str, column: pd.Series, *, max_codes: int = 20) -> Attribute
     text = column.astype("string")
     codes, categories, n_distinct = _categorize(text, max_codes)
     return Attribute(name, "categorical", None, codes, categories, n_distinct, int(text.isna().sum()))
+
+
+def model_columns(attr: Attribute) -> tuple[np.ndarray, list[str]]:
+    """The attribute as model inputs: numeric as robust z-scores (median 0, IQR-based scale, so the outliers
+    we look for do not squash everyone else) with missing cells at the median plus an indicator;
+    categorical as 0/1 per code (the frequent values, OTHER and MISSING)."""
+    if attr.kind == "categorical":
+        names = [f"{attr.name} is missing" if c == MISSING else f"{attr.name} = {c}" for c in attr.categories]
+        return np.eye(len(attr.categories))[attr.codes], names
+    assert attr.values is not None
+    missing = np.isnan(attr.values)
+    median, scale = robust_location_scale(attr.values[~missing])
+    scaled = np.where(missing, 0.0, (attr.values - median) / scale)
+    if not missing.any():
+        return scaled[:, None], [attr.name]
+    return np.column_stack([scaled, missing.astype(np.float64)]), [attr.name, f"{attr.name} is missing"]
 
 
 def _is_categorical(column: pd.Series) -> bool:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,13 +24,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from threadpoolctl import threadpool_limits
 
-from recipe_dash.analyzers._models.matrix import ModelInput
 from recipe_dash.analyzers._models.single_feature import assign_folds
 from recipe_dash.settings import get_settings
 
+if TYPE_CHECKING:  # matrix imports the leak judgement, which uses this module's fitting constants
+    from recipe_dash.analyzers._models.matrix import ModelInput
+
 _VERSION = "oof-1"  # bump when the model changes, so old caches are not reused
-_CLIP = 10.0  # robust z-scores beyond this are clipped for the fit: one wild cell must not steer a model
-_NEIGHBOURS = 10
+CLIP = 10.0  # robust z-scores beyond this are clipped for the fit: one wild cell must not steer a model
+NEIGHBOURS = 10
 _MIN_PER_CLASS = 50  # a subsample keeps at least this many of each class (all, if fewer), so rare ones stay learnable
 
 
@@ -52,8 +56,12 @@ def out_of_fold(
     seed: int = 0,
     max_train_samples: int = 20_000,
     cache_dir: Path | None = None,
+    step: Callable[[str], None] | None = None,
 ) -> OutOfFold:
-    """Out-of-fold probabilities for `labels` (aligned with dataset.samples) from `inputs.matrix`."""
+    """Out-of-fold probabilities for `labels` (aligned with dataset.samples) from `inputs.matrix`.
+
+    `step` hears a sentence after each fold (for a progress message; the folds are the slow part).
+    """
     if n_folds < 2:
         raise ValueError(f"n_folds must be at least 2, got {n_folds}.")
     folder = cache_dir or get_settings().home / "oof"
@@ -61,7 +69,7 @@ def out_of_fold(
     cached = _read_cache(folder / f"{key}.parquet")
     if cached is not None:
         return cached
-    result = _compute(inputs, labels, n_folds=n_folds, seed=seed, max_train_samples=max_train_samples)
+    result = _compute(inputs, labels, n_folds=n_folds, seed=seed, max_train_samples=max_train_samples, step=step)
     _write_cache(folder / f"{key}.parquet", result)
     return result
 
@@ -74,7 +82,15 @@ def duplicate_groups(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(pd.factorize(hashes)[0], dtype=np.int64)
 
 
-def _compute(inputs: ModelInput, labels: pd.Series, *, n_folds: int, seed: int, max_train_samples: int) -> OutOfFold:
+def _compute(
+    inputs: ModelInput,
+    labels: pd.Series,
+    *,
+    n_folds: int,
+    seed: int,
+    max_train_samples: int,
+    step: Callable[[str], None] | None = None,
+) -> OutOfFold:
     n_samples = len(inputs.rows)
     sample_row = np.full(n_samples, -1, dtype=np.int64)
     sample_row[inputs.rows] = np.arange(int(inputs.rows.sum()))
@@ -108,15 +124,18 @@ def _compute(inputs: ModelInput, labels: pd.Series, *, n_folds: int, seed: int, 
     rep_fold = assign_folds(rep_y, n_folds=n_folds, seed=seed)
     fold_of_group = pd.Series(rep_fold, index=group[rep_idx])
     fold[scored] = fold_of_group.reindex(group[scored]).to_numpy(dtype=np.int8)
-    X = np.clip(inputs.matrix, -_CLIP, _CLIP)
+    X = np.clip(inputs.matrix, -CLIP, CLIP)
     rng = np.random.default_rng(seed)
-    for f in range(int(rep_fold.max()) + 1):
+    n_fitted = int(rep_fold.max()) + 1
+    for f in range(n_fitted):
         train = rep_idx[rep_fold != f]
-        train = _subsample(train, y_all[train].astype(np.int64), max_train_samples, rng)
+        train = stratified_subsample(train, y_all[train].astype(np.int64), max_train_samples, rng)
         test = np.flatnonzero(fold == f)
         probs[test] = _fit_predict(
             X[sample_row[train]], y_all[train].astype(np.int64), X[sample_row[test]], len(classes), seed
         )
+        if step is not None:
+            step(f"out-of-fold model: fold {f + 1} of {n_fitted} done")
     return OutOfFold(classes, probs, scored, counted, fold, tuple(notes))
 
 
@@ -134,14 +153,14 @@ def _fit_predict(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, n
     out = np.zeros((len(X_test), n_classes), dtype=np.float64)
     with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        knn = KNeighborsClassifier(n_neighbors=min(_NEIGHBOURS, len(X_train)), weights="distance")
+        knn = KNeighborsClassifier(n_neighbors=min(NEIGHBOURS, len(X_train)), weights="distance")
         out[:, knn.fit(X_train, y_train).classes_] += knn.predict_proba(X_test) / 2
         linear = LogisticRegression(C=0.1, max_iter=200, random_state=seed).fit(X_train, y_train)
         out[:, linear.classes_] += linear.predict_proba(X_test) / 2
     return out.astype(np.float32)
 
 
-def _subsample(index: np.ndarray, y: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
+def stratified_subsample(index: np.ndarray, y: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
     """About `limit` samples, each class keeping its share (and at least _MIN_PER_CLASS members)."""
     if len(index) <= limit:
         return index

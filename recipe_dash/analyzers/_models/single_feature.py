@@ -37,7 +37,8 @@ def predictive_power(
     rows = []
     for attr in attributes:
         codes = attr.codes[known]
-        tested = chance_test(y, _cv_predictions(codes, y, folds, n_classes, len(attr.categories)), n_classes)
+        predicted, _ = lookup_predictions(codes, y, folds, n_classes, len(attr.categories))
+        tested = chance_test(y, predicted, n_classes)
         accuracy = tested.balanced_accuracy
         rows.append(
             (
@@ -76,10 +77,17 @@ def assign_folds(y: np.ndarray, *, n_folds: int, seed: int) -> np.ndarray:
     return folds
 
 
-def _cv_predictions(codes: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, n_codes: int) -> np.ndarray:
+def lookup_predictions(
+    codes: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, n_codes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold class per sample from its code alone, and how sure the lookup is (its share, 0..1).
+
+    The leak judgement needs both: where a column is wrong, and whether it is as sure there as where it is right.
+    """
     cells = codes.astype(np.int64) * n_classes + y
     total = np.bincount(cells, minlength=n_codes * n_classes).reshape(n_codes, n_classes)
     predicted = np.empty(len(y), dtype=np.int64)
+    confidence = np.empty(len(y), dtype=np.float64)
     for fold in np.unique(folds):
         test = folds == fold
         held = np.bincount(cells[test], minlength=n_codes * n_classes).reshape(n_codes, n_classes)
@@ -87,4 +95,5 @@ def _cv_predictions(codes: np.ndarray, y: np.ndarray, folds: np.ndarray, n_class
         # Laplace smoothing: an unseen code predicts no class in particular (a near-tie), not the majority.
         likelihood = (counts + 1.0) / (counts.sum(axis=0, keepdims=True) + n_codes)
         predicted[test] = likelihood.argmax(axis=1)[codes[test]]
-    return predicted
+        confidence[test] = (likelihood.max(axis=1) / likelihood.sum(axis=1))[codes[test]]
+    return predicted, confidence
