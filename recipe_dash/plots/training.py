@@ -12,10 +12,24 @@ from plotly.subplots import make_subplots
 
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 _SMOOTH_POINTS = 25  # training curves: centred rolling mean over this many steps (batch losses are noisy)
+_X_TITLES = {"step": "step", "epoch": "epoch", "wall_time": "seconds since the run started"}
+_REFERENCE_COLOURS = ("#636363", "#111111")  # majority class, linear model: neutral, apart from the runs
 
 
-def curves_figure(metrics: pd.DataFrame, labels: dict[int, str]) -> go.Figure:
-    """Loss and accuracy against epochs, train (smoothed steps) solid and validation dashed, one colour per run."""
+def curves_figure(
+    metrics: pd.DataFrame,
+    labels: dict[int, str],
+    *,
+    references: dict[int, list[dict[str, Any]]] | None = None,
+    x: str = "step",
+    log_loss: bool = False,
+) -> go.Figure:
+    """Loss and accuracy of runs of any kinds on one chart: train (smoothed steps) solid, validation dashed,
+    one colour per run; a baseline run's reference lines (majority class, linear model) dotted, flat.
+
+    `x` is "step", "epoch" or "wall_time": an overfit run takes one step per epoch, so steps or seconds
+    put it beside a normal run where epochs would not.
+    """
     figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
     colours = px.colors.qualitative.Plotly
     for i, (run_id, label) in enumerate(labels.items()):
@@ -25,46 +39,60 @@ def curves_figure(metrics: pd.DataFrame, labels: dict[int, str]) -> go.Figure:
         window = max(1, min(_SMOOTH_POINTS, len(train) // 10 or 1))
         for col, column in ((1, "loss"), (2, "accuracy")):
             smoothed = train[column].rolling(window, center=True, min_periods=1).mean()  # centred: no lag
-            figure.add_trace(
-                go.Scatter(
-                    x=train["epoch"],
-                    y=smoothed,
-                    mode="lines",
-                    line=dict(color=colour),
-                    name=f"{label} · train",
-                    legendgroup=label,
-                    showlegend=col == 1,
-                ),
-                row=1,
-                col=col,
-            )
-            figure.add_trace(
-                go.Scatter(
-                    x=val["epoch"],
-                    y=val[column],
-                    mode="lines+markers",
-                    line=dict(color=colour, dash="dash"),
-                    name=f"{label} · validation",
-                    legendgroup=label,
-                    showlegend=col == 1,
-                ),
-                row=1,
-                col=col,
-            )
-    figure.update_xaxes(title_text="epoch")
-    figure.update_yaxes(rangemode="tozero", col=1)
+            for split, points, y, dash in (("train", train, smoothed, None), ("validation", val, val[column], "dash")):
+                figure.add_trace(
+                    go.Scatter(
+                        x=points[x],
+                        y=y,
+                        mode="lines" if split == "train" else "lines+markers",
+                        line=dict(color=colour, dash=dash),
+                        name=f"{label} · {split}",
+                        legendgroup=label,
+                        showlegend=col == 1,
+                    ),
+                    row=1,
+                    col=col,
+                )
+    span = [metrics[x].min(), metrics[x].max()] if len(metrics) else [0, 1]
+    for run_id, lines in (references or {}).items():
+        for j, line in enumerate(lines):
+            name = f"{labels.get(run_id, f'run {run_id}')} · {line['name']}"
+            for col, value in ((1, line["val_loss"]), (2, line["val_accuracy"])):
+                figure.add_trace(
+                    go.Scatter(
+                        x=span,
+                        y=[value, value],
+                        mode="lines",
+                        line=dict(color=_REFERENCE_COLOURS[j % len(_REFERENCE_COLOURS)], dash="dot", width=2),
+                        name=name,
+                        legendgroup=name,
+                        showlegend=col == 1,
+                        hovertemplate=f"{line['name']}: %{{y:.3f}}<extra></extra>",
+                    ),
+                    row=1,
+                    col=col,
+                )
+    figure.update_xaxes(title_text=_X_TITLES[x])
+    if log_loss:
+        figure.update_yaxes(type="log", col=1)
+    else:
+        figure.update_yaxes(rangemode="tozero", col=1)
     figure.update_yaxes(range=[0, 1.02], tickformat=".0%", col=2)
-    figure.update_layout(height=380, margin=_MARGIN, legend=dict(orientation="h", y=-0.2))
+    figure.update_layout(height=420, margin=_MARGIN, legend=dict(orientation="h", y=-0.2))
     return figure
 
 
-def lr_figure(lrs: list[float], losses: list[float], smoothed: list[float], suggested: float) -> go.Figure:
-    """Loss against an exponentially rising learning rate (log axis), the suggestion and 3e-4 marked."""
+def lr_figure(lrs: list[float], losses: list[float], smoothed: list[float], suggested: float | None) -> go.Figure:
+    """Loss against an exponentially rising learning rate (log axis), the suggestion (once there is one) and
+    3e-4 marked; a partial curve is drawn as it grows."""
     upper = 1.5 * max(smoothed[:5]) if smoothed else 1.0  # the blow-up at the end would flatten the rest
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=lrs, y=losses, mode="markers", name="batch loss", marker=dict(size=4, opacity=0.4)))
     figure.add_trace(go.Scatter(x=lrs, y=smoothed, mode="lines", name="smoothed"))
-    for x, name, dash in ((suggested, f"suggested {suggested:.1e}", "dash"), (3e-4, "Adam's default 3e-4", "dot")):
+    marks = [(3e-4, "Adam's default 3e-4", "dot")]
+    if suggested is not None:
+        marks.insert(0, (suggested, f"suggested {suggested:.1e}", "dash"))
+    for x, name, dash in marks:
         figure.add_trace(go.Scatter(x=[x, x], y=[0, upper], mode="lines", name=name, line=dict(dash=dash, width=2)))
     figure.update_xaxes(type="log", title_text="learning rate")
     figure.update_yaxes(title_text="training loss", range=[0, upper])

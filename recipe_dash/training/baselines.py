@@ -49,7 +49,9 @@ def run_baselines(
         if on_progress is not None:
             on_progress(i, len(plan), name)
         evaluation = (
-            _majority(data) if model_source is None else _train(data, model_source, config, zero_inputs=zero_inputs)
+            majority_class(data)
+            if model_source is None
+            else trained_evaluation(data, model_source, config, zero_inputs=zero_inputs)
         )
         balanced = (
             classification_metrics(data.y_val.numpy(), evaluation.predicted, n_classes=data.n_classes, n_boot=0)
@@ -80,7 +82,7 @@ def run_baselines(
     return table[list(COLUMNS)]
 
 
-def _majority(data: TensorData) -> Evaluation:
+def majority_class(data: TensorData) -> Evaluation:
     """Predict the training majority class, with the training priors as probabilities."""
     priors = data.class_priors().numpy()
     y = data.y_val.numpy()
@@ -89,7 +91,8 @@ def _majority(data: TensorData) -> Evaluation:
     return Evaluation(float(losses.mean()), float((predicted == y).mean()), losses, predicted)
 
 
-def _train(data: TensorData, source: ModelSource, config: TrainConfig, *, zero_inputs: bool) -> Evaluation:
+def trained_evaluation(data: TensorData, source: ModelSource, config: TrainConfig, *, zero_inputs: bool) -> Evaluation:
+    """A fresh model trained with the config; its evaluation on the validation split."""
     model = prepared_model(source, data, seed=config.seed, init_bias=config.init_bias_from_priors)
     result = fit_configured(
         config, model, data.x_train, data.y_train, zero_inputs=zero_inputs, val=(data.x_val, data.y_val)

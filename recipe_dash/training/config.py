@@ -9,6 +9,10 @@ from recipe_dash.errors import OptionError
 from recipe_dash.validation import check_choice, check_number, check_seed
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+# normal: train on the data. baseline: the same model on zeroed inputs, beside the majority class and a
+# linear model (the recipe's input-independent and dumb baselines). overfit: the same model on a small
+# fixed subset, regularizers off, until the training loss reaches a floor (the recipe's step 3).
+RUN_KINDS = ("normal", "baseline", "overfit")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,15 @@ class TrainConfig:
     # Score every training sample at each epoch's end for "Highest losses": one no-grad forward pass
     # over the training split per epoch (benchmarks/train_overhead.py prints its price); off to spare it.
     sample_losses: bool = True
+    # What the run is for (RUN_KINDS); the settings below apply to overfit runs only.
+    kind: str = "normal"
+    # Training samples in the fixed subset, classes in rotation; None = one batch (batch_size samples).
+    overfit_samples: int | None = None
+    # The step budget: most models that can memorise 64 samples do it in a few hundred steps of Adam at 3e-4.
+    max_steps: int = 1000
+    # "Memorised" = the mean training loss of a pass over the subset falls below this (p(true) ~ 0.99);
+    # samples that no model can fit (identical inputs, different labels) are allowed their share on top.
+    loss_floor: float = 0.01
 
     def __post_init__(self) -> None:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -50,6 +63,11 @@ class TrainConfig:
         check_number("epochs", self.epochs, low=1, integer=True)
         check_seed(self.seed)
         check_number("val_fraction", self.val_fraction, low=0, high=1, low_open=True, high_open=True)
+        check_choice("run kind", self.kind, RUN_KINDS)
+        if self.overfit_samples is not None:
+            check_number("overfit_samples", self.overfit_samples, low=1, integer=True)
+        check_number("max_steps", self.max_steps, low=1, integer=True)
+        check_number("loss_floor", self.loss_floor, low=0, low_open=True)
         for side in self.input_size or ():
             check_number("input_size", side, low=1, integer=True)
 
@@ -72,6 +90,11 @@ class TrainConfig:
         if "exclude_columns" in values:
             values["exclude_columns"] = tuple(values["exclude_columns"])
         return cls(**values)
+
+    @property
+    def subset_size(self) -> int:
+        """Overfit runs: samples in the fixed subset (one batch unless the user picked a number)."""
+        return self.overfit_samples if self.overfit_samples is not None else self.batch_size
 
     def data_options(self) -> dict[str, Any]:
         """Keyword arguments of `prepare_data` this config decides."""

@@ -50,6 +50,23 @@ class TensorData:
         return (counts / counts.sum()).clamp_min(1e-6)
 
 
+def classes_in_rotation(
+    labels: torch.Tensor, n: int, *, n_classes: int, order: torch.Tensor | None = None
+) -> list[int]:
+    """Up to `n` indices taking one sample of each class in turn (in `order`, default index order), so a
+    small subset holds every class it can: the overfit subset, the probe's batch, the tracked samples."""
+    values = labels.tolist()
+    per_class: list[list[int]] = [[] for _ in range(n_classes)]
+    for i in order.tolist() if order is not None else range(len(values)):
+        per_class[values[i]].append(i)
+    chosen: list[int] = []
+    for rank in range(max(map(len, per_class), default=0)):
+        chosen += [members[rank] for members in per_class if rank < len(members)]
+        if len(chosen) >= n:
+            break
+    return chosen[:n]
+
+
 def prepare_data(
     dataset: Dataset,
     *,

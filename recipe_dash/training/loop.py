@@ -57,6 +57,7 @@ class EpochEnd:
     # for a zero-input run), training order. None when the run turned the per-sample pass off.
     train: Evaluation | None
     val: Evaluation | None
+    last: bool = False  # the run ends after this epoch (epochs or steps spent, or the loss reached its floor)
 
 
 class Recorder(Protocol):
@@ -82,12 +83,16 @@ def set_seed(seed: int) -> None:
     torch.backends.cudnn.benchmark = False
 
 
-def make_optimizer(name: str, parameters: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+def make_optimizer(
+    name: str, parameters: list[nn.Parameter], lr: float, *, weight_decay: float | None = None
+) -> torch.optim.Optimizer:
+    """`weight_decay=None` keeps each optimizer's default (AdamW decays by 0.01, Adam and SGD do not)."""
+    decay = {} if weight_decay is None else {"weight_decay": weight_decay}
     if name == "adam":
-        return torch.optim.Adam(parameters, lr=lr)
+        return torch.optim.Adam(parameters, lr=lr, **decay)
     if name == "adamw":
-        return torch.optim.AdamW(parameters, lr=lr)
-    return torch.optim.SGD(parameters, lr=lr, momentum=0.9)
+        return torch.optim.AdamW(parameters, lr=lr, **decay)
+    return torch.optim.SGD(parameters, lr=lr, momentum=0.9, **decay)
 
 
 def fit(
@@ -106,12 +111,18 @@ def fit(
     val: tuple[torch.Tensor, torch.Tensor] | None = None,
     recorder: Recorder | None = None,
     sample_losses: bool = True,
+    stop_below: float | None = None,
+    eval_every: int = 1,
+    weight_decay: float | None = None,
 ) -> FitResult:
-    """Train in place for `epochs` (or exactly `steps` steps, when given) and evaluate on `val` at the end.
+    """Train in place for `epochs` (or at most `steps` steps, when given) and evaluate on `val` at the end.
 
     `zero_inputs` trains on all-zero inputs: the input-independent baseline. `sample_losses` (with a
-    recorder) scores the training split at each epoch's end for `EpochEnd.train`. Raises
-    TrainingDiverged as soon as a batch loss is NaN or infinite.
+    recorder) scores the training split at each epoch's end for `EpochEnd.train`. `stop_below` ends
+    training after the first epoch whose mean batch loss is below it (an overfit run's floor);
+    `eval_every` hands the recorder an end-of-epoch pass every that many epochs and after the last
+    (an overfit run has one step per epoch). Raises TrainingDiverged as soon as a batch loss is NaN
+    or infinite.
     """
     set_seed(seed)
     if zero_inputs and val is not None:
@@ -122,7 +133,7 @@ def fit(
     device = device_of(model)
     generator = torch.Generator().manual_seed(seed)
     trainable = [p for p in model.parameters() if p.requires_grad]
-    opt = make_optimizer(optimizer, trainable, lr) if trainable else None
+    opt = make_optimizer(optimizer, trainable, lr, weight_decay=weight_decay) if trainable else None
     n = len(x)
     per_epoch = len(_batches(n, batch_size))
     n_epochs = epochs if steps is None else -(-steps // per_epoch)
@@ -131,6 +142,7 @@ def fit(
     start = time.perf_counter()
     model.train()
     for epoch in range(1, n_epochs + 1):
+        first_step = len(losses)
         order = torch.randperm(n, generator=generator)
         for b, (lo, hi) in enumerate(_batches(n, batch_size)):
             index = order[lo:hi]
@@ -161,11 +173,19 @@ def fit(
                 )
             if steps is not None and len(losses) >= steps:
                 break
+        epoch_loss = sum(losses[first_step:]) / max(len(losses) - first_step, 1)
+        last = (
+            epoch == n_epochs
+            or (steps is not None and len(losses) >= steps)
+            or (stop_below is not None and epoch_loss < stop_below)
+        )
         evaluation = None
-        if recorder is not None:  # the epoch's end: per-sample losses of train and validation for the record
+        if recorder is not None and (last or epoch % eval_every == 0):  # per-sample losses for the record
             train = evaluate(model, scored, y) if scored is not None else None
             evaluation = evaluate(model, *val) if val is not None else None
-            recorder.on_epoch(EpochEnd(epoch, len(losses), time.perf_counter() - start, train, evaluation))
+            recorder.on_epoch(EpochEnd(epoch, len(losses), time.perf_counter() - start, train, evaluation, last))
+        if last:
+            break
     if evaluation is None and val is not None:
         evaluation = evaluate(model, *val)
     return FitResult(losses, evaluation)

@@ -45,9 +45,10 @@ def find_lr(
     start: float = 1e-7,
     end: float = 10.0,
     steps: int = 100,
-    on_step: Callable[[int, int], None] | None = None,
+    on_step: Callable[[int, int, list[float], list[float]], None] | None = None,
 ) -> LrCurve:
-    """Ramp the rate from `start` to `end` over at most `steps` batches of a fresh model."""
+    """Ramp the rate from `start` to `end` over at most `steps` batches of a fresh model; `on_step` sees
+    the step, the budget and the curve so far (rates and losses), so a page can draw it as it grows."""
     set_seed(seed)
     model = prepared_model(source, data, seed=seed, init_bias=True).train()
     device = device_of(model)
@@ -65,19 +66,24 @@ def find_lr(
         index = order[lo : lo + batch_size]
         loss_vec, _ = train_step(model, opt, data.x_train[index].to(device), data.y_train[index].to(device))
         loss = float(loss_vec.detach().mean())
-        if on_step is not None:
-            on_step(step + 1, steps)
         if not math.isfinite(loss):
             break
         lrs.append(lr)
         losses.append(loss)
+        if on_step is not None:
+            on_step(step + 1, steps, lrs, losses)
         average = SMOOTHING * average + (1 - SMOOTHING) * loss
         lowest = min(lowest, average / (1 - SMOOTHING ** (step + 1)))
         if average / (1 - SMOOTHING ** (step + 1)) > BLOW_UP * lowest:
             break
-    smoothed = pd.Series(losses, dtype="float64").rolling(WINDOW, center=True, min_periods=1).mean().tolist()
+    smoothed = smooth(losses)
     suggested = _steepest(lrs, smoothed)
     return LrCurve(lrs, losses, smoothed, suggested, _note(suggested, lrs, smoothed))
+
+
+def smooth(losses: list[float]) -> list[float]:
+    """Centred moving average of WINDOW points: it does not lag the ramp."""
+    return pd.Series(losses, dtype="float64").rolling(WINDOW, center=True, min_periods=1).mean().tolist()
 
 
 def _steepest(lrs: list[float], smoothed: list[float]) -> float:

@@ -12,7 +12,7 @@ from torch import nn
 
 from recipe_dash.evidence import Verdict
 from recipe_dash.training.config import OPTIMIZERS
-from recipe_dash.training.data import TensorData
+from recipe_dash.training.data import TensorData, classes_in_rotation
 from recipe_dash.training.loop import FitResult, TrainingDiverged, fit
 from recipe_dash.training.models import ModelSource, build_model
 from recipe_dash.validation import check_choice, check_number, check_order, check_seed
@@ -104,13 +104,7 @@ class Probe:
     def small_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """`overfit_size` training samples taking classes in rotation, so the batch has every class it can."""
         y = self.data.y_train
-        per_class = [torch.nonzero(y == c).flatten().tolist() for c in range(self.data.n_classes)]
-        chosen: list[int] = []
-        rank = 0
-        while len(chosen) < min(self.config.overfit_size, len(y)):
-            chosen += [members[rank] for members in per_class if rank < len(members)]
-            rank += 1
-        index = torch.tensor(chosen[: self.config.overfit_size])
+        index = torch.tensor(classes_in_rotation(y, self.config.overfit_size, n_classes=self.data.n_classes))
         return self.data.x_train[index].to(self.device), y[index].to(self.device)
 
     @cached_property

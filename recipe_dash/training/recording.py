@@ -76,7 +76,7 @@ class RunRecorder:
             }
         )
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
-            self._flush(f"epoch {stats.epoch:.2f}, loss {stats.loss:.4f}", stats.step)
+            self._flush(f"step {stats.step}, epoch {stats.epoch:.2f}, loss {stats.loss:.4f}", stats.step)
         self._stop_if_asked()
 
     def on_epoch(self, end: EpochEnd) -> None:
@@ -122,7 +122,7 @@ class RunRecorder:
     def _metrics_due(self, end: EpochEnd) -> bool:
         """Metric intervals (and with them the run's summary) are refreshed every METRICS_SECONDS and at the end."""
         now = time.monotonic()
-        if end.val is None or (end.step < self.total_steps and now - self._last_metrics < METRICS_SECONDS):
+        if end.val is None or (not end.last and now - self._last_metrics < METRICS_SECONDS):
             return False
         self._last_metrics = now
         return True

@@ -7,6 +7,8 @@ stays small and a page reads one epoch's column at a time.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -82,11 +84,14 @@ def list_runs(store: Store, *, dataset_id: int | None = None) -> pd.DataFrame:
         if job.status in ACTIVE:  # notices a worker that died
             job = jobs.get_job(store, job.id) or job
         config = job.config
+        verdict = (run.summary or {}).get("verdict") if run else None
         rows.append(
             {
                 "run_id": run.id if run else None,
                 "job_id": job.id,
                 "status": job.status,
+                "kind": config.get("kind", "normal"),
+                "verdict": verdict["verdict"] if verdict else None,
                 "model": config.get("model"),
                 "optimizer": config.get("optimizer"),
                 "lr": config.get("lr"),
@@ -105,6 +110,8 @@ def list_runs(store: Store, *, dataset_id: int | None = None) -> pd.DataFrame:
             "run_id",
             "job_id",
             "status",
+            "kind",
+            "verdict",
             "model",
             "optimizer",
             "lr",
@@ -125,6 +132,54 @@ def metrics_frame(store: Store, run_ids: list[int]) -> pd.DataFrame:
     with store.session() as session:
         rows = session.execute(query.order_by(RunMetric.run_id, RunMetric.step, RunMetric.id)).all()
     return pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
+
+
+def run_report(store: Store, run_id: int) -> dict[str, Any]:
+    """A run as JSON (the CLI's `--json`): kind, settings, verdict, reference lines and every curve point."""
+    record = get_run(store, run_id)
+    assert record is not None, f"run {run_id} vanished"
+    curve = metrics_frame(store, [run_id]).drop(columns=["run_id"])
+    return {
+        "run_id": run_id,
+        "kind": record.config.get("kind", "normal"),
+        "config": record.config,
+        "verdict": record.summary.get("verdict"),
+        "references": record.summary.get("references", []),
+        "curve": jsonable(curve.to_dict("records")),
+    }
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Runs of any kinds drawn on one chart: their points, legend labels, reference lines and verdicts."""
+
+    metrics: pd.DataFrame
+    labels: dict[int, str]  # "run 3 · overfit 64" or "run 1"
+    references: dict[int, list[dict[str, Any]]]  # a baseline run's majority-class and linear-model lines
+    verdicts: dict[int, dict[str, Any]]  # RunVerdict.to_json() of runs that have one
+
+
+def overlay(store: Store, run_ids: list[int]) -> Overlay:
+    """Everything a page needs to overlay these runs, read in two queries."""
+    with store.session() as session:
+        records = {r.id: r for r in session.scalars(select(RunRecord).where(RunRecord.id.in_(run_ids)))}
+    chosen = [r for r in run_ids if r in records]
+    return Overlay(
+        metrics=metrics_frame(store, chosen),
+        labels={r: run_label(r, records[r].config) for r in chosen},
+        references={
+            r: records[r].summary.get("references", []) for r in chosen if records[r].summary.get("references")
+        },
+        verdicts={r: records[r].summary["verdict"] for r in chosen if records[r].summary.get("verdict")},
+    )
+
+
+def run_label(run_id: int, config: dict[str, Any]) -> str:
+    """How a run is named in legends and pickers: its id, and its kind when it is not a normal run."""
+    kind = config.get("kind", "normal")
+    if kind == "overfit":
+        return f"run {run_id} · overfit {TrainConfig.from_dict(config).subset_size}"
+    return f"run {run_id}" + (f" · {kind}" if kind != "normal" else "")
 
 
 def insert_metrics(store: Store, rows: list[dict[str, Any]]) -> None:
@@ -178,6 +233,24 @@ def _rows_of(path: Path, _mtime_ns: int, sample_ids: tuple[str, ...]) -> pa.Tabl
     epoch = int(path.name.split("-")[1].split(".")[0])
     chosen = table.filter(pc.is_in(table["sample_id"], value_set=pa.array(sample_ids, pa.string())))
     return chosen.append_column("epoch", pa.array([epoch] * len(chosen), pa.int32()))
+
+
+def write_partial(job_id: int, values: dict[str, Any]) -> None:
+    """A job's result so far (the LR finder's curve as it ramps), replaced atomically for a polling page."""
+    folder = get_settings().home / "partial"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"job-{job_id}.json"
+    path.with_suffix(".partial").write_text(json.dumps(jsonable(values)))
+    path.with_suffix(".partial").replace(path)
+
+
+def read_partial(job_id: int) -> dict[str, Any] | None:
+    """What `write_partial` last wrote for the job; None before its first write."""
+    path = get_settings().home / "partial" / f"job-{job_id}.json"
+    try:
+        return dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        return None
 
 
 def save_batch(folder: Path, x: np.ndarray, labels: list[str], sample_ids: list[str]) -> None:

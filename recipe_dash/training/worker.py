@@ -5,6 +5,8 @@ Every job's config is a TrainConfig dict (plus `order` for signals); results are
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -14,44 +16,134 @@ from recipe_dash.jobs import JobContext
 from recipe_dash.settings import get_settings
 from recipe_dash.training.baselines import run_baselines
 from recipe_dash.training.config import TrainConfig
-from recipe_dash.training.data import TensorData, prepare_data
+from recipe_dash.training.data import TensorData, classes_in_rotation, prepare_data
 from recipe_dash.training.initialization import prepared_model
 from recipe_dash.training.input_stats import input_statistics
-from recipe_dash.training.loop import fit_configured, n_batches
-from recipe_dash.training.lr_finder import find_lr
+from recipe_dash.training.loop import FitResult, TrainingDiverged, fit_configured, n_batches
+from recipe_dash.training.lr_finder import find_lr, smooth
 from recipe_dash.training.model_checks import run_model_checks
 from recipe_dash.training.models import ModelSource, pick_device, resolve_model
 from recipe_dash.training.probe import CheckConfig, sample_order
 from recipe_dash.training.recording import RunRecorder
-from recipe_dash.training.runs import create_run, save_batch, update_summary
+from recipe_dash.training.run_kinds import (
+    OVERFIT_EVAL_STEPS,
+    RunVerdict,
+    baseline_references,
+    baseline_verdict,
+    diverged_verdict,
+    overfit_subset,
+    overfit_verdict,
+    switch_off_dropout,
+    unfittable,
+)
+from recipe_dash.training.runs import create_run, save_batch, update_summary, write_partial
 from recipe_dash.training.signals import add_signals
 
 TRACKED_SAMPLES = 16  # validation samples whose predictions are followed epoch by epoch
+PARTIAL_SECONDS = 1.0  # how often the LR finder's growing curve is written for the page
 
 
 def train_run(context: JobContext) -> dict[str, Any]:
-    """A run: train with the config, recording the curve, per-sample losses and final metrics."""
+    """A run of any kind (config.kind): train, recording the curve, per-sample losses and final metrics."""
     config, data, source = _load(context, context.config)
+    if config.kind == "overfit":
+        return _overfit_run(context, config, overfit_subset(data, config), source)
+    zero_inputs = config.kind == "baseline"
+    references = baseline_references(data, config, linear=False) if zero_inputs else []  # drawn from the start
+    run_id = _create(context, config, data, source, references=[r.to_json() for r in references])
+    total_steps = n_batches(len(data.x_train), config.batch_size) * config.epochs
+    result = _recorded_fit(context, run_id, config, data, source, total_steps, zero_inputs=zero_inputs)
+    verdict = None
+    if zero_inputs:
+        context.progress(total_steps, total_steps, "training the linear baseline", force=True)
+        references = baseline_references(data, config)
+        assert result.val is not None
+        verdict = baseline_verdict(result.val, references, n_classes=data.n_classes, lr=config.lr)
+        update_summary(context.store, run_id, references=[r.to_json() for r in references])
+    return _finish(context, run_id, config, verdict, _outcome(result))
+
+
+def _overfit_run(context: JobContext, config: TrainConfig, data: TensorData, source: ModelSource) -> dict[str, Any]:
+    """The same model on a small fixed subset, regularizers off, until the loss reaches its floor or the
+    budget ends; a divergence is the run's finding, so it ends with a verdict instead of failing."""
+    conflicts = unfittable(data.x_train, data.y_train)
+    per_epoch = n_batches(len(data.x_train), config.batch_size)
+    subset = {"n": len(data.y_train), "unfittable": conflicts.to_json()}
+    run_id = _create(context, config, data, source, subset=subset)
+    try:
+        result = _recorded_fit(
+            context,
+            run_id,
+            config,
+            data,
+            source,
+            config.max_steps,
+            regularize=False,
+            steps=config.max_steps,
+            stop_below=config.loss_floor + conflicts.loss,
+            eval_every=max(1, round(OVERFIT_EVAL_STEPS / per_epoch)),
+        )
+    except TrainingDiverged as err:
+        return _finish(context, run_id, config, diverged_verdict(str(err), config), {})
+    verdict = overfit_verdict(
+        result.losses, per_epoch=per_epoch, config=config, conflicts=conflicts, ids=data.ids_train
+    )
+    return _finish(context, run_id, config, verdict, _outcome(result) | {"steps": len(result.losses)})
+
+
+def _recorded_fit(
+    context: JobContext,
+    run_id: int,
+    config: TrainConfig,
+    data: TensorData,
+    source: ModelSource,
+    total_steps: int,
+    *,
+    regularize: bool = True,
+    **options: Any,
+) -> FitResult:
+    """A fresh model trained with the config and `options` (`fit` keywords), every step and epoch recorded.
+
+    `regularize=False` (an overfit run) switches off augmentation, weight decay and dropout layers; the
+    run's summary says which.
+    """
     model = prepared_model(source, data, seed=config.seed, init_bias=config.init_bias_from_priors)
-    run_id = create_run(
+    if not regularize:
+        dropped = switch_off_dropout(model)
+        options |= {"augment": False, "weight_decay": 0.0}
+        off = ["augmentation", "weight decay", *(["dropout in " + ", ".join(dropped)] if dropped else [])]
+        update_summary(context.store, run_id, regularizers_off=off)
+    recorder = RunRecorder(context.store, run_id, data, total_steps=total_steps, context=context)
+    try:
+        return fit_configured(
+            config, model, data.x_train, data.y_train, val=(data.x_val, data.y_val), recorder=recorder, **options
+        )
+    finally:
+        recorder.close()  # a stopped or diverged run keeps the curve it drew
+
+
+def _outcome(result: FitResult) -> dict[str, Any]:
+    assert result.val is not None
+    return {"val_loss": result.val.loss, "val_accuracy": result.val.accuracy, "train_loss": result.losses[-1]}
+
+
+def _create(context: JobContext, config: TrainConfig, data: TensorData, source: ModelSource, **summary: Any) -> int:
+    return create_run(
         context.store,
         job_id=context.job_id,
         dataset_id=context.dataset_id,
         config=config,
-        summary=_data_summary(data) | {"device": str(pick_device()), "model_spec": source.spec},
+        summary=_data_summary(data) | {"device": str(pick_device()), "model_spec": source.spec} | summary,
     )
-    total_steps = n_batches(len(data.x_train), config.batch_size) * config.epochs
-    recorder = RunRecorder(context.store, run_id, data, total_steps=total_steps, context=context)
-    try:
-        result = fit_configured(
-            config, model, data.x_train, data.y_train, val=(data.x_val, data.y_val), recorder=recorder
-        )
-    finally:
-        recorder.close()  # a stopped or diverged run keeps the curve it drew
-    assert result.val is not None
-    update_summary(context.store, run_id, finished=True)
-    outcome = {"val_loss": result.val.loss, "val_accuracy": result.val.accuracy, "train_loss": result.losses[-1]}
-    return {"run_id": run_id, **jsonable(outcome)}
+
+
+def _finish(
+    context: JobContext, run_id: int, config: TrainConfig, verdict: RunVerdict | None, outcome: dict[str, Any]
+) -> dict[str, Any]:
+    """Mark the run finished with its verdict; the job's result repeats both for the CLI."""
+    found = {"verdict": verdict.to_json()} if verdict is not None else {}
+    update_summary(context.store, run_id, finished=True, **found)
+    return {"run_id": run_id, "kind": config.kind, **found, **jsonable(outcome)}
 
 
 def model_checks(context: JobContext) -> dict[str, Any]:
@@ -80,14 +172,19 @@ def baselines(context: JobContext) -> dict[str, Any]:
 
 
 def lr_find(context: JobContext) -> dict[str, Any]:
+    """The LR finder; its curve so far is written every PARTIAL_SECONDS, so the page draws it as it grows."""
     config, data, source = _load(context, context.config)
+    written = -math.inf
+
+    def on_step(step: int, steps: int, lrs: list[float], losses: list[float]) -> None:
+        nonlocal written
+        context.progress(step, steps, "ramping the learning rate")
+        if time.monotonic() - written >= PARTIAL_SECONDS:
+            written = time.monotonic()
+            write_partial(context.job_id, {"lrs": lrs, "losses": losses, "smoothed": smooth(losses)})
+
     curve = find_lr(
-        source,
-        data,
-        optimizer=config.optimizer,
-        batch_size=config.batch_size,
-        seed=config.seed,
-        on_step=lambda i, n: context.progress(i, n, "ramping the learning rate"),
+        source, data, optimizer=config.optimizer, batch_size=config.batch_size, seed=config.seed, on_step=on_step
     )
     return {**jsonable(asdict(curve)), "model": source.spec}
 
@@ -137,10 +234,4 @@ def _data_summary(data: TensorData) -> dict[str, Any]:
 
 def _tracked_ids(data: TensorData) -> list[str]:
     """Validation samples for prediction dynamics, classes in rotation so every class shows."""
-    per_class = [[i for i, y in enumerate(data.y_val.tolist()) if y == c] for c in range(data.n_classes)]
-    chosen: list[int] = []
-    for rank in range(max(map(len, per_class), default=0)):
-        chosen += [members[rank] for members in per_class if rank < len(members)]
-        if len(chosen) >= TRACKED_SAMPLES:
-            break
-    return [data.ids_val[i] for i in chosen[:TRACKED_SAMPLES]]
+    return [data.ids_val[i] for i in classes_in_rotation(data.y_val, TRACKED_SAMPLES, n_classes=data.n_classes)]

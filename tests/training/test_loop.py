@@ -170,3 +170,34 @@ def test_zeroed_inputs_learn_only_the_priors(shapes: TensorData) -> None:
         val=(shapes.x_val, shapes.y_val),
     )
     assert result.val is not None and result.val.accuracy <= 0.4  # three balanced classes: chance
+
+
+def test_stop_below_ends_at_the_first_pass_under_the_floor_and_eval_every_thins_the_passes(
+    shapes: TensorData,
+) -> None:
+    """An overfit run: one batch per epoch, evaluated every 10 epochs and at the end, stopped at its floor."""
+    x, y = shapes.x_train[:12], shapes.y_train[:12]
+    collect = Collect()
+    result = fit(
+        model_for(shapes),
+        x,
+        y,
+        steps=2000,
+        batch_size=12,
+        lr=3e-3,
+        stop_below=0.05,
+        eval_every=10,
+        val=(shapes.x_val, shapes.y_val),
+        recorder=collect,
+    )
+    steps = len(result.losses)
+    assert steps < 2000 and result.losses[-1] < 0.05 and all(loss >= 0.05 for loss in result.losses[:-1])
+    ends = [e.step for e in collect.epochs]
+    assert ends == [*range(10, steps, 10), steps] or ends == list(range(10, steps + 1, 10))
+    assert [e.last for e in collect.epochs] == [False] * (len(ends) - 1) + [True]
+
+
+def test_weight_decay_zero_switches_off_adamw_default_decay(shapes: TensorData) -> None:
+    parameters = list(model_for(shapes).parameters())
+    assert loop.make_optimizer("adamw", parameters, 1e-3).param_groups[0]["weight_decay"] == 0.01
+    assert loop.make_optimizer("adamw", parameters, 1e-3, weight_decay=0.0).param_groups[0]["weight_decay"] == 0.0
