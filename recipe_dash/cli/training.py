@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -84,6 +84,19 @@ def train(
             "package.module:function."
         ),
     ] = "auto",
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="normal; baseline (the model on zeroed inputs, beside the majority class and a linear model); "
+            "overfit (the model on --samples training samples, regularizers off, until the loss reaches "
+            "--loss-floor or --max-steps)."
+        ),
+    ] = "normal",
+    samples: Annotated[
+        int | None, typer.Option(min=1, help="Overfit runs: samples in the fixed subset (default: one batch).")
+    ] = None,
+    max_steps: Annotated[int, typer.Option(min=1, help="Overfit runs: the step budget.")] = 1000,
+    loss_floor: Annotated[float, typer.Option(help="Overfit runs: the training loss that counts as memorised.")] = 0.01,
     epochs: Annotated[int, typer.Option(min=1)] = 10,
     lr: Annotated[float, typer.Option(help="Constant learning rate.")] = 3e-4,
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
@@ -97,14 +110,22 @@ def train(
         bool,
         typer.Option(help="Score every training sample at each epoch's end (one no-grad pass) for Highest losses."),
     ] = True,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the run as JSON at the end: kind, verdict, reference lines, the curve."),
+    ] = False,
     detach: Annotated[bool, typer.Option(help="Return once the worker starts instead of following the run.")] = False,
 ) -> None:
-    """Train in a worker process and record the run in the store; the Train page shows it live."""
+    """Train in a worker process and record the run in the store; the Train page shows it live.
+
+    Exit 0 when the run finished (whatever a baseline or overfit run's verdict), 1 when it failed or was
+    stopped, 2 on bad input.
+    """
     from recipe_dash import jobs, workspace
     from recipe_dash.store import open_store
     from recipe_dash.training.config import TrainConfig
     from recipe_dash.training.models import resolve_model
-    from recipe_dash.training.runs import start_run
+    from recipe_dash.training.runs import run_report, start_run
 
     spec = _absolute_spec(model)
     config = TrainConfig(  # every option is checked before the dataset is read
@@ -117,25 +138,38 @@ def train(
         input_size=(input_size, input_size) if input_size else None,
         augment=augment,
         sample_losses=sample_losses,
+        kind=kind,
+        overfit_samples=samples,
+        max_steps=max_steps,
+        loss_floor=loss_floor,
     )
     store = open_store()
     dataset_id, dataset = workspace.open_dataset(store, data, label_column=label_column)
-    resolve_model(spec, kind=dataset.kind)  # a bad spec fails here, not in the worker
+    source = resolve_model(spec, kind=dataset.kind)  # a bad spec fails here, not in the worker
     job_id = start_run(store, dataset_id, config)
-    typer.echo(f"Training {spec} on {dataset.name} (job {job_id}, seed {seed}); follow it on the Train page.")
+    what = {"normal": "Training", "baseline": "Zero-input baseline of", "overfit": "Overfitting"}[kind]
+    typer.echo(
+        f"{what} {source.spec} on {dataset.name} (job {job_id}, seed {seed}); follow it on the Train page.",
+        err=as_json,
+    )
     if detach:
         return
     try:
-        status = _follow(store, job_id)
+        status, run_id = _follow(store, job_id, err=as_json)
     except KeyboardInterrupt:
         jobs.request_stop(store, job_id)
         typer.echo("Stopping…", err=True)
-        status = _follow(store, job_id)
+        status, run_id = _follow(store, job_id, err=as_json)
+    report = run_report(store, run_id) if run_id is not None else None
+    if as_json:
+        typer.echo(json.dumps({"job_id": job_id, "status": status, **(report or {"run_id": None})}))
+    elif report is not None:
+        _print_verdict(report)
     raise typer.Exit(code=0 if status == "done" else 1)
 
 
-def _follow(store: Store, job_id: int) -> str:
-    """Print each finished epoch until the job ends; returns its final status."""
+def _follow(store: Store, job_id: int, *, err: bool) -> tuple[str, int | None]:
+    """Print each validation pass until the job ends (to stderr with `err`); returns its status and run."""
     from recipe_dash import jobs
     from recipe_dash.jobs.progress import failure
     from recipe_dash.training.runs import list_runs, metrics_frame
@@ -154,8 +188,9 @@ def _follow(store: Store, job_id: int) -> str:
                     metrics[(metrics["split"] == "train") & (metrics["step"] <= row.step)]["loss"].tail(10).mean()
                 )
                 typer.echo(
-                    f"epoch {row.epoch:>3.0f}  train loss {train_loss:.4f}  val loss {row.loss:.4f}  "
-                    f"val accuracy {row.accuracy:.1%}  ({row.wall_time:.1f} s)"
+                    f"epoch {row.epoch:>3.0f}  step {row.step:>5}  train loss {train_loss:.4f}  val loss "
+                    f"{row.loss:.4f}  val accuracy {row.accuracy:.1%}  ({row.wall_time:.1f} s)",
+                    err=err,
                 )
             shown = len(val)
         if job.status in ("done", "failed", "cancelled"):
@@ -167,9 +202,21 @@ def _follow(store: Store, job_id: int) -> str:
             elif job.status != "done":
                 typer.echo(f"Run {job.status}: {job.message}", err=True)
             else:
-                typer.echo(f"Done: run {run_ids[0] if run_ids else '?'}.")
-            return job.status
+                typer.echo(f"Done: run {run_ids[0] if run_ids else '?'}.", err=err)
+            return job.status, run_ids[0] if run_ids else None
         time.sleep(_POLL_SECONDS)
+
+
+def _print_verdict(report: dict[str, Any]) -> None:
+    for reference in report["references"]:
+        typer.echo(
+            f"reference  {reference['name']}: val loss {reference['val_loss']:.3f}, "
+            f"val accuracy {reference['val_accuracy']:.1%}"
+        )
+    verdict = report["verdict"]
+    if verdict is not None:
+        typer.echo(f"{_SYMBOL[verdict['verdict']]}  {report['kind']} run {report['run_id']}: {verdict['summary']}")
+        typer.echo(f"learning rate {verdict['lr']:.1e}")
 
 
 def _absolute_spec(spec: str) -> str:

@@ -111,3 +111,38 @@ def test_train_refuses_bad_settings_before_starting(table_file: Path, tmp_path: 
     result = invoke("train", str(table_file), "--model", "nope.py:build")
     assert result.exit_code == 2 and "does not exist" in result.stderr
     assert runs.list_runs(open_store()).empty
+
+
+def test_train_kind_overfit_prints_the_verdict_and_json_gives_the_curve(table_file: Path) -> None:
+    result = invoke("train", str(table_file), "--kind", "overfit", "--samples", "16", "--lr", "3e-3", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["status"] == "done" and report["kind"] == "overfit" and report["config"]["overfit_samples"] == 16
+    verdict = report["verdict"]
+    assert verdict["verdict"] == "pass" and f"at step {verdict['step']}: the model can overfit" in verdict["summary"]
+    train = [p for p in report["curve"] if p["split"] == "train"]
+    assert [p["step"] for p in train] == list(range(1, verdict["step"] + 1)) and train[-1]["loss"] < 0.01
+    assert "Overfitting mlp" in result.stderr  # progress goes to stderr, so stdout is one JSON document
+
+
+def test_train_exits_0_with_a_stalled_verdict_because_the_run_finished(table_file: Path) -> None:
+    result = invoke(
+        "train", str(table_file), "--kind", "overfit", "--model", "tests.training.zoo:bottleneck", "--samples", "64",
+        "--max-steps", "300",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "FAIL  overfit run 1: Stalled at " in result.stdout and "learning rate 3.0e-04" in result.stdout
+
+
+def test_train_kind_baseline_prints_the_reference_lines_and_the_verdict(table_file: Path) -> None:
+    result = invoke("train", str(table_file), "--kind", "baseline", "--epochs", "3")
+    assert result.exit_code == 0, result.output
+    assert "reference  majority class: val loss 0.69" in result.stdout
+    assert "reference  linear model (logistic regression): val loss" in result.stdout
+    assert "PASS  baseline run 1: Zero-input validation loss" in result.stdout
+
+
+def test_train_refuses_an_unknown_kind_before_reading_the_data(tmp_path: Path) -> None:
+    result = invoke("train", str(tmp_path / "not-read.csv"), "--kind", "overfitting")
+    assert result.exit_code == 2
+    assert result.stderr == "error: Unknown run kind 'overfitting'. Choose one of: baseline, normal, overfit.\n"
