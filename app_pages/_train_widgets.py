@@ -18,11 +18,12 @@ from recipe_dash.settings import get_settings
 from recipe_dash.store import JobRecord, open_store
 from recipe_dash.store.jobs_model import ACTIVE
 from recipe_dash.training.builtin_models import builtin_names, default_model
-from recipe_dash.training.config import OPTIMIZERS, TrainConfig
+from recipe_dash.training.config import OPTIMIZERS, RUN_KINDS, TrainConfig
 from recipe_dash.training.models import AUTO, check_offered, list_model_specs
 from recipe_dash.training.sample_losses import stored_findings
 
 POLL_SECONDS = 1.5  # how often a page showing a live job reads the store
+KIND_LABELS = {"normal": "Normal", "baseline": "Baseline (zeroed inputs)", "overfit": "Overfit a subset"}
 GALLERY_COLUMNS = 8
 
 
@@ -56,6 +57,16 @@ def model_picker(dataset: Dataset, *, key: str) -> str:
 
 def config_inputs(dataset: Dataset, *, key: str) -> TrainConfig:
     """The run settings, with the recipe's defaults (Adam, 3e-4, constant, no augmentation)."""
+    kind = st.segmented_control(
+        "Run kind",
+        RUN_KINDS,
+        default="normal",
+        required=True,
+        key=f"{key}_kind",
+        format_func=KIND_LABELS.__getitem__,
+        help="Baseline: the same model on zeroed inputs, with the majority class and a linear model as reference "
+        "lines. Overfit: the same model on a few samples, regularizers off, until it memorises them.",
+    )
     model_col, opt_col, lr_col, batch_col, epochs_col, seed_col = st.columns([4, 2, 2, 2, 2, 2])
     with model_col:
         model = model_picker(dataset, key=f"{key}_model")
@@ -71,8 +82,17 @@ def config_inputs(dataset: Dataset, *, key: str) -> TrainConfig:
         help="Constant; 3e-4 is the recipe's safe default for Adam.",
     )
     batch_size = batch_col.number_input("Batch size", min_value=1, max_value=4096, value=64, key=f"{key}_batch")
-    epochs = epochs_col.number_input("Epochs", min_value=1, max_value=1000, value=10, key=f"{key}_epochs")
+    epochs = epochs_col.number_input(
+        "Epochs",
+        min_value=1,
+        max_value=1000,
+        value=10,
+        key=f"{key}_epochs",
+        disabled=kind == "overfit",
+        help="Overfit runs end at their loss floor or step budget instead.",
+    )
     seed = seed_col.number_input("Seed", min_value=0, value=0, key=f"{key}_seed")
+    overfit = overfit_inputs(key=key) if kind == "overfit" else {}
     input_size: tuple[int, int] | None = None
     excluded: list[str] = []
     if dataset.kind == "image":
@@ -114,7 +134,36 @@ def config_inputs(dataset: Dataset, *, key: str) -> TrainConfig:
         augment=augment,
         exclude_columns=tuple(excluded),
         sample_losses=sample_losses,
+        kind=str(kind),
+        **overfit,
     )
+
+
+def overfit_inputs(*, key: str) -> dict[str, Any]:
+    """An overfit run's subset size, step budget and loss floor (TrainConfig keywords)."""
+    samples_col, steps_col, floor_col = st.columns(3)
+    samples = samples_col.number_input(
+        "Samples to memorise",
+        min_value=1,
+        max_value=100_000,
+        value=64,
+        key=f"{key}_samples",
+        help="A fixed subset of the training split, classes in rotation; the batch size decides how many steps "
+        "one pass takes (64 samples at batch size 64 = one batch).",
+    )
+    max_steps = steps_col.number_input(
+        "Step budget", min_value=1, max_value=100_000, value=1000, key=f"{key}_max_steps"
+    )
+    floor = floor_col.number_input(
+        "Loss floor",
+        min_value=1e-6,
+        max_value=10.0,
+        value=0.01,
+        format="%.4f",
+        key=f"{key}_floor",
+        help="The run stops once one pass over the subset has a mean training loss below this: memorised.",
+    )
+    return {"overfit_samples": int(samples), "max_steps": int(max_steps), "loss_floor": float(floor)}
 
 
 def submit(kind: str, config: dict[str, Any]) -> int:
@@ -139,8 +188,15 @@ def findings() -> pd.DataFrame:
     return _findings(get_settings().db_url, dataset_id())
 
 
-def follow_job(kind: str, render: Callable[[dict[str, Any]], None], *, idle: str) -> None:
-    """Show the newest job of a kind: live progress and a Stop button while it runs, `render(result)` when done."""
+def follow_job(
+    kind: str,
+    render: Callable[[dict[str, Any]], None],
+    *,
+    idle: str,
+    partial: Callable[[JobRecord], None] | None = None,
+) -> None:
+    """Show the newest job of a kind: live progress, a Stop button and `partial(job)` (its result so far)
+    while it runs, `render(result)` when done."""
     first = latest_job(kind)
     was_active = first is not None and first.status in ACTIVE
 
@@ -153,6 +209,8 @@ def follow_job(kind: str, render: Callable[[dict[str, Any]], None], *, idle: str
         if was_active and job.status not in ACTIVE:
             st.rerun()  # finished while we polled: redraw the page once, without polling
         job_status(job, key=f"{kind}_{job.id}")
+        if job.status in ACTIVE and partial is not None:
+            partial(job)
         if job.status == "done" and job.result is not None:
             render(job.result)
 
@@ -163,9 +221,9 @@ def job_status(job: JobRecord, *, key: str) -> None:
     """Progress bar and Stop while active; the error of a failed job; nothing when done."""
     if job.status in ACTIVE:
         bar_col, stop_col = st.columns([5, 1])
-        fraction = min(1.0, job.done / job.total) if job.total else 0.0
-        queued = describe(job, place=jobs.queue_place(store(), job)).text if job.status == "queued" else ""
-        bar_col.progress(fraction, text=queued or f"running: {job.message}")
+        place = jobs.queue_place(store(), job) if job.status == "queued" else None
+        progress = describe(job, place=place)
+        bar_col.progress(progress.fraction, text=progress.text)
         if stop_col.button("Stop", key=f"stop_{key}", icon=":material/stop_circle:"):
             jobs.request_stop(store(), job.id)
             st.toast("Stop requested; the worker stops at its next step.")

@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages._train_widgets import follow_job, model_label, model_picker, show_inputs, submit
-from app_pages._widgets import current_dataset, user_errors, verdict_badge
+from app_pages._train_widgets import dataset_id, follow_job, model_label, model_picker, show_inputs, submit
+from app_pages._widgets import current_dataset, store, user_errors, verdict_badge
+from app_pages.navigation import page_file
 from recipe_dash import plots
 from recipe_dash.settings import get_settings
 from recipe_dash.training import runs
@@ -28,13 +29,13 @@ st.caption(
 )
 
 with user_errors():
-    model_col, epochs_col, checks_col, baselines_col = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
+    model_col, epochs_col, checks_col, baselines_col = st.columns([3, 1, 1.2, 1.4], vertical_alignment="bottom")
     with model_col:
         spec = model_picker(dataset, key="checks_model")
     epochs = epochs_col.number_input("Baseline epochs", min_value=1, max_value=200, value=10, key="baseline_epochs")
-    if checks_col.button("Run checks", type="primary", key="run_checks", icon=":material/fact_check:"):
+    if checks_col.button("Run checks", type="primary", key="run_checks", icon=":material/fact_check:", width="stretch"):
         submit(CHECKS_JOB, TrainConfig(model=spec).to_dict())
-    if baselines_col.button("Run baselines", key="run_baselines", icon=":material/leaderboard:"):
+    if baselines_col.button("Run baselines", key="run_baselines", icon=":material/leaderboard:", width="stretch"):
         submit(BASELINES_JOB, TrainConfig(model=spec, epochs=int(epochs)).to_dict())
 
 
@@ -71,16 +72,46 @@ def show_baselines(result: dict[str, Any]) -> None:
         lost = ", ".join(table.loc[table["beaten"].eq(False), "baseline"])
         st.error(f"{model_label(result['model'], dataset.kind)} does not beat: {lost}.", icon=":material/cancel:")
     st.dataframe(
-        table.assign(beaten=table["beaten"].map({True: "✅ beaten", False: "❌ not beaten"}).fillna("—")),
+        table.assign(beaten=table["beaten"].map({True: "beaten", False: "NOT beaten"}).fillna("(your model)")),
         hide_index=True,
         key="baselines_table",
-        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("val_loss",)}
-        | {c: st.column_config.NumberColumn(format="percent") for c in ("val_accuracy", "balanced_accuracy")},
+        column_config={
+            "val_loss": st.column_config.NumberColumn("val loss", format="%.3f"),
+            "val_accuracy": st.column_config.NumberColumn("val accuracy", format="percent"),
+            "balanced_accuracy": st.column_config.NumberColumn("balanced accuracy", format="percent"),
+            "beaten": st.column_config.TextColumn("beaten by your model?"),
+        },
     )
     st.caption(
         f'{result["val_source"]} "Beaten" compares balanced accuracy when classes are imbalanced '
         "(accuracy otherwise), with the validation loss breaking ties."
     )
+    baseline_runs(result["model"])
+
+
+def baseline_runs(model: str) -> None:
+    """The table's input-independent row as a run with a live curve, on the Train page beside the others."""
+    table = runs.list_runs(store(), dataset_id=dataset_id())
+    done = table[(table["kind"] == "baseline") & table["run_id"].notna()]
+    link_col, button_col = st.columns([3, 1], vertical_alignment="center")
+    with link_col:
+        if done.empty:
+            st.caption(
+                "Watch the zero-input baseline train: a baseline run draws its live curve on the Train page, with "
+                "the majority class and a linear model as reference lines."
+            )
+        else:
+            ids = done["run_id"].astype(int).tolist()[:3]
+            st.page_link(
+                page_file("train"),
+                label="Baseline runs on the Train page: " + ", ".join(f"run {i}" for i in ids),
+                query_params={"show_runs": [str(i) for i in ids]},
+                icon=":material/monitoring:",
+            )
+    if button_col.button("Start a baseline run", key="start_baseline_run", icon=":material/play_arrow:"):
+        epochs = int(st.session_state.get("baseline_epochs", 10))
+        job_id = submit(runs.TRAIN_JOB, TrainConfig(model=model, epochs=epochs, kind="baseline").to_dict())
+        st.toast(f"Baseline run started (job {job_id}); it appears on the Train page.")
 
 
 st.subheader("Checks")

@@ -7,7 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages._run_kinds import verdict_panel
 from app_pages._train_widgets import (
+    KIND_LABELS,
     POLL_SECONDS,
     config_inputs,
     dataset_id,
@@ -25,6 +27,7 @@ from recipe_dash.training import runs
 from recipe_dash.training.sample_losses import highest_loss_samples, loss_vs_findings, summary_sentence
 
 OVERLAY_DEFAULT = 3  # newest runs drawn together on a first view; later runs join as they appear
+X_AXES = {"step": "step", "epoch": "epoch", "wall_time": "seconds"}
 
 dataset = current_dataset()
 if dataset is None:
@@ -33,15 +36,15 @@ if dataset is None:
 st.title(f"Train · {dataset.name}")
 st.caption(
     "Recipe steps 2 and 3: fix the seed, start from the safe defaults (Adam, 3e-4, constant, no augmentation), "
-    "watch training and validation loss, then make the model big enough to overfit. Runs train in a worker "
-    "process; this page follows them from the store."
+    "watch training and validation loss beside the zero-input baseline, then make the model big enough to "
+    "overfit a few samples. Runs train in a worker process; this page follows them from the store."
 )
 
 with st.expander("New run", expanded=True, icon=":material/play_arrow:"), user_errors():
     config = config_inputs(dataset, key="run")
     if st.button("Start run", type="primary", key="start_run", icon=":material/rocket_launch:"):
         job_id = submit(runs.TRAIN_JOB, config.to_dict())
-        st.toast(f"Run started (job {job_id}).")
+        st.toast(f"{KIND_LABELS[config.kind]} run started (job {job_id}).")
 
 
 def metrics_tab(summary: dict[str, Any]) -> None:
@@ -136,7 +139,8 @@ def run_details(run_id: int) -> None:
         return
     summary = record.summary
     st.caption(
-        f"Run {run_id}: {model_label(record.model, dataset.kind)}, {record.config['optimizer']} "
+        f"Run {run_id} ({record.config.get('kind', 'normal')}): {model_label(record.model, dataset.kind)}, "
+        f"{record.config['optimizer']} "
         f"lr {record.config['lr']:g}, batch {record.config['batch_size']}, seed {record.seed}, "
         f"device {summary.get('device', '?')}."
     )
@@ -172,17 +176,22 @@ def runs_panel() -> None:
         hide_index=True,
         key="runs_table",
         column_config={
-            "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent")
+            "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent"),
+            "verdict": st.column_config.TextColumn("verdict", help="Baseline and overfit runs end with a verdict."),
+            "lr": st.column_config.NumberColumn("lr", format="%.1e"),
         },
     )
     run_ids = table.dropna(subset=["run_id"])["run_id"].astype(int).tolist()
-    seen = st.session_state.get("overlay_seen")
-    if seen is None:  # first view: the newest runs
-        st.session_state["overlay"] = run_ids[:OVERLAY_DEFAULT]
-    elif new := [r for r in run_ids if r not in seen]:  # a run that appeared since joins the overlay
-        st.session_state["overlay"] = new + [r for r in st.session_state.get("overlay", []) if r in run_ids]
-    st.session_state["overlay_seen"] = run_ids
-    chosen = st.multiselect("Runs to overlay", run_ids, key="overlay", format_func=lambda r: f"run {r}")
+    names = dict(zip(run_ids, table.dropna(subset=["run_id"])["kind"], strict=True))
+    chosen = st.multiselect(  # no key: a keyed value set from code is lost when the browser reruns a live fragment
+        "Runs to overlay",
+        run_ids,
+        default=overlay_default(run_ids),
+        format_func=lambda r: f"run {r}" + (f" · {names[r]}" if names.get(r, "normal") != "normal" else ""),
+        help="Runs of any kinds on one chart: the overfit run falling to zero, the normal run, and the "
+        "zero-input baseline at the class priors' loss.",
+    )
+    st.session_state["overlay"] = chosen
     for job in table[table["status"].isin([*ACTIVE, "failed", "cancelled"])].itertuples():
         record = jobs.get_job(store(), int(job.job_id))
         if record is not None and (record.status in ACTIVE or job.run_id in chosen or pd.isna(job.run_id)):
@@ -190,11 +199,38 @@ def runs_panel() -> None:
             job_status(record, key=f"train_{job.job_id}")
     if not chosen:
         return
-    metrics = runs.metrics_frame(store(), chosen)
-    labels = {r: f"run {r}" for r in chosen}
-    st.plotly_chart(plots.curves_figure(metrics, labels), key="curves")
-    detail = st.selectbox("Details of", chosen, key="detail_run", format_func=lambda r: f"run {r}")
+    drawn = runs.overlay(store(), chosen)
+    axis_col, log_col = st.columns([3, 1], vertical_alignment="bottom")
+    x = axis_col.segmented_control(
+        "x axis", list(X_AXES), default="step", required=True, key="curve_x", format_func=X_AXES.__getitem__
+    )
+    log_loss = log_col.toggle("Log loss axis", key="curve_log", help="Shows an overfit run's last decades.")
+    st.plotly_chart(
+        plots.curves_figure(drawn.metrics, drawn.labels, references=drawn.references, x=str(x), log_loss=log_loss),
+        key="curves",
+    )
+    for run_id, verdict in drawn.verdicts.items():
+        verdict_panel(run_id, drawn.labels[run_id], verdict, key=f"train_{run_id}")
+    detail = st.selectbox("Details of", chosen, key="detail_run", format_func=drawn.labels.__getitem__)
     run_details(int(detail))
+
+
+def overlay_default(run_ids: list[int]) -> list[int]:
+    """What the overlay shows: the newest runs on a first view, then the user's choice, with any run that
+    appeared since (and any run a link asks for with ?show_runs=) added in front."""
+    chosen = st.session_state.get("overlay")
+    if chosen is None:
+        chosen = run_ids[:OVERLAY_DEFAULT]
+    else:
+        seen = st.session_state.get("overlay_seen", [])
+        chosen = [r for r in run_ids if r not in seen] + [r for r in chosen if r in run_ids]
+    st.session_state["overlay_seen"] = run_ids
+    asked = st.query_params.get_all("show_runs")
+    if asked and asked != st.session_state.get("show_runs_done"):  # once per link, so the user can deselect
+        st.session_state["show_runs_done"] = asked
+        wanted = [int(r) for r in asked if r.isdigit() and int(r) in run_ids]
+        chosen = wanted + [r for r in chosen if r not in wanted]
+    return chosen
 
 
 runs_panel()

@@ -29,7 +29,20 @@ def final_bias_layer(model: nn.Module, example: torch.Tensor, n_classes: int) ->
     finally:
         for hook in hooks:
             hook.remove()
-    return (names[called[-1]] or "bias", called[-1]) if called else None
+    return (names[called[-1]], called[-1]) if called else None
+
+
+def describe_layer(name: str, module: nn.Module) -> str:
+    """A layer as its author knows it: type and size, plus its attribute name when it has one ('head'),
+    never a bare Sequential index ('10') that reads like a class label."""
+    if isinstance(module, nn.Linear):
+        kind = f"{type(module).__name__} layer ({module.in_features} inputs, {module.out_features} outputs)"
+    elif isinstance(module, nn.Conv1d | nn.Conv2d | nn.Conv3d):
+        kind = f"{type(module).__name__} layer ({module.in_channels} to {module.out_channels} channels)"
+    else:
+        kind = f"{type(module).__name__} layer"
+    named = [part for part in name.split(".") if part and not part.isdigit()]
+    return f"'{name}', a {kind}" if named else f"the final {kind}"
 
 
 def init_bias_from_priors(layer: tuple[str, nn.Module], priors: torch.Tensor) -> None:
@@ -74,8 +87,9 @@ def batch_loss(logits: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def head_scale(model: nn.Module, example: torch.Tensor, n_classes: int) -> tuple[str, float] | None:
-    """(name, factor) of the layer producing the logits: its weights' spread over the spread PyTorch's own
-    default init (`reset_parameters`) gives the same layer. None when no such layer is found.
+    """(description, factor) of the layer producing the logits (`describe_layer`): its weights' spread over
+    the spread PyTorch's own default init (`reset_parameters`) gives the same layer. None when no such layer
+    is found.
 
     The loss at init cannot always tell a 100x last layer from a correct one: PyTorch's default init shrinks
     activations layer by layer, so 100x the last layer of a deep net may only bring the logits to ~1. The
@@ -111,4 +125,4 @@ def head_scale(model: nn.Module, example: torch.Tensor, n_classes: int) -> tuple
     spread = float(default.weight.detach().float().std())
     if not spread > 0:
         return None
-    return names[layer] or "model", float(layer.weight.detach().float().std()) / spread
+    return describe_layer(names[layer], layer), float(layer.weight.detach().float().std()) / spread

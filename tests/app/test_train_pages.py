@@ -17,6 +17,7 @@ from recipe_dash.analyzers.base import Result
 from recipe_dash.analyzers.findings import findings_frame
 from recipe_dash.settings import PROJECT_ROOT
 from recipe_dash.store import Store, open_store
+from recipe_dash.training import runs
 from recipe_dash.training.config import TrainConfig
 from tests.training.conftest import make_shapes, make_table
 
@@ -45,6 +46,10 @@ def run_inline(store: Store, dataset_id: int, kind: str, config: TrainConfig) ->
 def frame_with(at: AppTest, column: str):  # -> pd.DataFrame
     """The first table shown with this column (AppTest does not keep a dataframe's key)."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def overlay(at: AppTest):  # -> Multiselect
+    return next(m for m in at.multiselect if m.label == "Runs to overlay")
 
 
 def texts(at: AppTest) -> str:
@@ -93,7 +98,7 @@ def test_several_runs_are_overlaid_in_one_chart(store: Store, tmp_path: Path) ->
     for lr in (1e-3, 3e-3):
         run_inline(store, dataset_id, "train", TrainConfig(epochs=2, lr=lr))
     at = open_page("app_pages/train.py")
-    assert at.multiselect(key="overlay").value == [2, 1]
+    assert overlay(at).value == [2, 1]
     curves = json.loads(at.get("plotly_chart")[0].proto.spec)
     names = {trace["name"] for trace in curves["data"]}
     assert names == {"run 1 · train", "run 1 · validation", "run 2 · train", "run 2 · validation"}
@@ -153,5 +158,126 @@ def test_overfit_page_shows_the_lr_finder_and_signals(store: Store, tmp_path: Pa
     run_inline(store, dataset_id, "signals", TrainConfig(epochs=3))
     at = open_page("app_pages/overfit.py")
     assert len(at.get("plotly_chart")) == 2
-    assert "Suggested learning rate" in at.info[0].value
+    assert "Press Start overfit run" in at.info[0].value  # no overfit run yet
+    assert "Suggested learning rate" in at.info[1].value
     assert frame_with(at, "accuracy_gain")["added"].tolist() == ["(none: inputs zeroed)", "signal …", "noise …"]
+
+
+def test_runs_of_all_three_kinds_share_one_chart_with_the_baselines_reference_lines(
+    store: Store, tmp_path: Path
+) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    run_inline(store, dataset_id, "train", TrainConfig(epochs=2))
+    run_inline(store, dataset_id, "train", TrainConfig(epochs=2, kind="baseline"))
+    run_inline(store, dataset_id, "train", TrainConfig(kind="overfit", overfit_samples=16, lr=3e-3))
+    at = open_page("app_pages/train.py")
+    assert frame_with(at, "progress")[["run_id", "kind", "verdict"]].fillna("-").to_dict("records") == [
+        {"run_id": 3, "kind": "overfit", "verdict": "pass"},
+        {"run_id": 2, "kind": "baseline", "verdict": "pass"},
+        {"run_id": 1, "kind": "normal", "verdict": "-"},
+    ]
+    assert overlay(at).value == [3, 2, 1]
+    curves = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = {trace["name"] for trace in curves["data"]}
+    assert {"run 3 · overfit 16 · train", "run 2 · baseline · validation", "run 1 · train"} <= names
+    assert {"run 2 · baseline · majority class", "run 2 · baseline · linear model (logistic regression)"} <= names
+    assert curves["layout"]["xaxis"]["title"]["text"] == "step"
+    page = texts(at)
+    assert "**Run 3 · overfit 16.** Loss " in page and "the model can overfit" in page
+    assert "**Run 2 · baseline.** Zero-input validation loss" in page
+    assert at.button(key="find_lr_train_3")  # the LR finder one click from the overfit verdict
+
+
+def test_the_overfit_verdict_offers_a_rerun_at_the_lr_finders_suggestion(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    run_inline(store, dataset_id, "train", TrainConfig(kind="overfit", overfit_samples=16, max_steps=30))
+    at = open_page("app_pages/overfit.py")
+    assert "Learning rate used 3.0e-04" in texts(at)
+    at.button(key="find_lr_overfit_run").click().run()
+    assert not at.exception
+    finder = jobs.list_jobs(store, kind="lr_find")[0]
+    assert finder.config["model"] == "auto" and finder.config["kind"] == "normal"
+    jobs.request_stop(store, finder.id)
+    _wait(store, finder.id)
+    run_inline(store, dataset_id, "lr_find", TrainConfig())
+    at = open_page("app_pages/overfit.py")
+    suggested = jobs.list_jobs(store, kind="lr_find")[0].result["suggested"]
+    assert f"the LR finder suggests {suggested:.1e}" in texts(at)
+    at.button(key="again_overfit_run").click().run()
+    assert not at.exception
+    rerun = jobs.list_jobs(store, kind="train")[0]
+    assert rerun.config["kind"] == "overfit" and rerun.config["lr"] == pytest.approx(suggested)
+    assert rerun.config["overfit_samples"] == 16 and rerun.config["max_steps"] == 30
+    _wait(store, rerun.id)
+
+
+def test_the_overfit_page_starts_an_overfit_run(store: Store, tmp_path: Path) -> None:
+    workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    at = open_page("app_pages/overfit.py")
+    at.number_input(key="overfit_samples").set_value(16)
+    at.number_input(key="overfit_max_steps").set_value(50)
+    at.button(key="start_overfit").click().run()
+    assert not at.exception
+    (job,) = jobs.list_jobs(store, kind="train")
+    assert {k: job.config[k] for k in ("kind", "overfit_samples", "max_steps", "lr")} == {
+        "kind": "overfit",
+        "overfit_samples": 16,
+        "max_steps": 50,
+        "lr": 3e-4,
+    }
+    _wait(store, job.id)
+    at.run()
+    assert (
+        len(at.get("plotly_chart")) == 1
+        and "run 1 · overfit 16" in json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["name"]
+    )
+    assert any("Compare run 1 · overfit 16" in link.proto.label for link in at.get("page_link"))
+
+
+def test_the_lr_finder_draws_its_curve_while_it_runs(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    job_id = jobs.create_job(store, "lr_find", TrainConfig().to_dict(), dataset_id)
+    jobs.runner._update(store, job_id, status="running", pid=os.getpid(), done=30, total=100, message="ramping")
+    runs.write_partial(job_id, {"lrs": [1e-7, 1e-6, 1e-5], "losses": [0.7, 0.69, 0.6], "smoothed": [0.7, 0.66, 0.62]})
+    at = open_page("app_pages/overfit.py")
+    lr_chart = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert lr_chart["data"][0]["x"] == [1e-7, 1e-6, 1e-5] and "3 steps so far" in texts(at)
+    assert not any(trace["name"].startswith("suggested") for trace in lr_chart["data"])  # only at the end
+
+
+def test_model_checks_link_the_baselines_table_to_baseline_runs(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_shapes(tmp_path / "shapes"))
+    run_inline(store, dataset_id, "baselines", TrainConfig(epochs=2))
+    at = open_page("app_pages/model_checks.py")
+    assert frame_with(at, "beaten")["beaten"].tolist() == ["beaten", "beaten", "beaten", "(your model)"]
+    assert not at.get("page_link") or not any("Baseline runs" in p.proto.label for p in at.get("page_link"))
+    at.number_input(key="baseline_epochs").set_value(2).run()
+    at.button(key="start_baseline_run").click().run()
+    assert not at.exception
+    (job,) = jobs.list_jobs(store, kind="train")
+    assert job.config["kind"] == "baseline" and job.config["epochs"] == 2 and job.config["model"] == "cnn"
+    _wait(store, job.id)
+    at = open_page("app_pages/model_checks.py")
+    (link,) = [p for p in at.get("page_link") if "Baseline runs" in p.proto.label]
+    assert link.proto.label == "Baseline runs on the Train page: run 1" and link.proto.query_string == "show_runs=1"
+
+
+def test_a_link_with_show_runs_puts_those_runs_on_the_chart(store: Store, tmp_path: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
+    for _ in range(4):
+        run_inline(store, dataset_id, "train", TrainConfig(epochs=1))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/train.py")
+    at.query_params["show_runs"] = "1"
+    at.run()
+    assert not at.exception
+    assert overlay(at).value == [1, 4, 3, 2]
+    overlay(at).unselect(1).run()  # the link asked once: the user may take it off again
+    assert overlay(at).value == [4, 3, 2]
+
+
+def _wait(store: Store, job_id: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while jobs.get_job(store, job_id).status in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.3)
