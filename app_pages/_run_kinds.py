@@ -46,7 +46,7 @@ def lr_suggestion(run_id: int, used: float, *, key: str) -> None:
             submit(runs.TRAIN_JOB, replace(config, lr=suggested).to_dict())
             st.toast(f"Overfit run at lr {suggested:.1e} started.")
     elif finder is not None and finder.status in ACTIVE:
-        st.caption(f"Learning rate used {used:.1e}; the LR finder is running (Overfit page).")
+        st.caption(f"Learning rate used {used:.1e}; the LR finder is running, its suggestion comes here when done.")
     else:
         info_col, button_col = st.columns([3, 2], vertical_alignment="center")
         info_col.caption(f"Learning rate used {used:.1e}. The LR finder shows where this model's loss falls fastest.")

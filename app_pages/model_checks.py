@@ -29,13 +29,14 @@ st.caption(
 )
 
 with user_errors():
-    model_col, epochs_col, checks_col, baselines_col = st.columns([3, 1, 1.2, 1.4], vertical_alignment="bottom")
+    model_col, epochs_col = st.columns([4, 1], vertical_alignment="bottom")
     with model_col:
         spec = model_picker(dataset, key="checks_model")
     epochs = epochs_col.number_input("Baseline epochs", min_value=1, max_value=200, value=10, key="baseline_epochs")
-    if checks_col.button("Run checks", type="primary", key="run_checks", icon=":material/fact_check:", width="stretch"):
+    buttons = st.container(horizontal=True)  # buttons as wide as their labels, wrapping on a narrow screen
+    if buttons.button("Run checks", type="primary", key="run_checks", icon=":material/fact_check:"):
         submit(CHECKS_JOB, TrainConfig(model=spec).to_dict())
-    if baselines_col.button("Run baselines", key="run_baselines", icon=":material/leaderboard:", width="stretch"):
+    if buttons.button("Run baselines", key="run_baselines", icon=":material/leaderboard:"):
         submit(BASELINES_JOB, TrainConfig(model=spec, epochs=int(epochs)).to_dict())
 
 

@@ -53,7 +53,8 @@ def show_lr_so_far(job: JobRecord) -> None:
     partial = runs.read_partial(job.id)
     if partial is None:
         return
-    st.plotly_chart(plots.lr_figure(partial["lrs"], partial["losses"], partial["smoothed"], None), key="lr_partial")
+    figure = plots.lr_figure(partial["lrs"], partial["losses"], partial["smoothed"], None, span=partial.get("span"))
+    st.plotly_chart(figure, key="lr_partial")
     st.caption(
         f"{len(partial['lrs'])} steps so far, up to rate {partial['lrs'][-1]:.1e}; the suggestion comes at the end."
     )

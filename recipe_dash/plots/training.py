@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 _SMOOTH_POINTS = 25  # training curves: centred rolling mean over this many steps (batch losses are noisy)
 _X_TITLES = {"step": "step", "epoch": "epoch", "wall_time": "seconds since the run started"}
-_REFERENCE_COLOURS = ("#636363", "#111111")  # majority class, linear model: neutral, apart from the runs
+_REFERENCE_COLOURS = ("#636363", "#111111")  # majority class (dotted), linear model (dash-dot): apart from runs
 
 
 def curves_figure(
@@ -63,7 +63,7 @@ def curves_figure(
                         x=span,
                         y=[value, value],
                         mode="lines",
-                        line=dict(color=_REFERENCE_COLOURS[j % len(_REFERENCE_COLOURS)], dash="dot", width=2),
+                        line=dict(color=_REFERENCE_COLOURS[j % 2], dash=("dot", "dashdot")[j % 2], width=2),
                         name=name,
                         legendgroup=name,
                         showlegend=col == 1,
@@ -82,9 +82,16 @@ def curves_figure(
     return figure
 
 
-def lr_figure(lrs: list[float], losses: list[float], smoothed: list[float], suggested: float | None) -> go.Figure:
+def lr_figure(
+    lrs: list[float],
+    losses: list[float],
+    smoothed: list[float],
+    suggested: float | None,
+    *,
+    span: tuple[float, float] | None = None,
+) -> go.Figure:
     """Loss against an exponentially rising learning rate (log axis), the suggestion (once there is one) and
-    3e-4 marked; a partial curve is drawn as it grows."""
+    3e-4 marked; a partial curve is drawn on the whole ramp's `span`, so it grows left to right."""
     upper = 1.5 * max(smoothed[:5]) if smoothed else 1.0  # the blow-up at the end would flatten the rest
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=lrs, y=losses, mode="markers", name="batch loss", marker=dict(size=4, opacity=0.4)))
@@ -95,6 +102,8 @@ def lr_figure(lrs: list[float], losses: list[float], smoothed: list[float], sugg
     for x, name, dash in marks:
         figure.add_trace(go.Scatter(x=[x, x], y=[0, upper], mode="lines", name=name, line=dict(dash=dash, width=2)))
     figure.update_xaxes(type="log", title_text="learning rate")
+    if span is not None:
+        figure.update_xaxes(range=[np.log10(span[0]), np.log10(span[1])])
     figure.update_yaxes(title_text="training loss", range=[0, upper])
     figure.update_layout(height=360, margin=_MARGIN)
     return figure

@@ -59,7 +59,7 @@ def loss_at_init(probe: Probe) -> CheckResult:
     if head is not None:
         details |= {"head": head[0], "head_scale": head[1]}
     scale = (
-        f" The last layer, {head[0]}, starts with weights {head[1]:.0f}x the spread of PyTorch's default init."
+        f" The logits come from {head[0]}, whose weights start {head[1]:.0f}x the spread of PyTorch's default init."
         if oversized and head is not None
         else ""
     )
@@ -103,7 +103,7 @@ def init_well(probe: Probe) -> CheckResult:
     after = batch_loss(initial_logits(model, x, batch_size=c.batch_size, seed=c.seed), y)
     details = {"before": before, "after": after, "prior_entropy": prior, "layer": layer[0]}
     evidence = (
-        f"Bias of the last layer, {describe_layer(*layer)}, set to the log class priors: loss at init {before:.3f} -> "
+        f"Bias of {describe_layer(*layer)} set to the log class priors: loss at init {before:.3f} -> "
         f"{after:.3f}; the priors' entropy is {prior:.3f}."
     )
     if abs(after - prior) <= tolerance(prior):

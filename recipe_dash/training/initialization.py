@@ -33,16 +33,19 @@ def final_bias_layer(model: nn.Module, example: torch.Tensor, n_classes: int) ->
 
 
 def describe_layer(name: str, module: nn.Module) -> str:
-    """A layer as its author knows it: type and size, plus its attribute name when it has one ('head'),
-    never a bare Sequential index ('10') that reads like a class label."""
+    """A layer as its author knows it: its attribute name when it has one ("'head' (Linear layer, 8 inputs,
+    3 outputs)"), else its type and size ("the final Linear layer (1024 inputs, 10 outputs)"), never a
+    bare Sequential index ('10') that reads like a class label."""
+    kind = f"{type(module).__name__} layer"
     if isinstance(module, nn.Linear):
-        kind = f"{type(module).__name__} layer ({module.in_features} inputs, {module.out_features} outputs)"
+        size = f"{module.in_features} inputs, {module.out_features} outputs"
     elif isinstance(module, nn.Conv1d | nn.Conv2d | nn.Conv3d):
-        kind = f"{type(module).__name__} layer ({module.in_channels} to {module.out_channels} channels)"
+        size = f"{module.in_channels} to {module.out_channels} channels"
     else:
-        kind = f"{type(module).__name__} layer"
-    named = [part for part in name.split(".") if part and not part.isdigit()]
-    return f"'{name}', a {kind}" if named else f"the final {kind}"
+        size = ""
+    if any(part and not part.isdigit() for part in name.split(".")):
+        return f"'{name}' ({kind}" + (f", {size})" if size else ")")
+    return f"the final {kind}" + (f" ({size})" if size else "")
 
 
 def init_bias_from_priors(layer: tuple[str, nn.Module], priors: torch.Tensor) -> None:

@@ -20,6 +20,7 @@ from recipe_dash.training.initialization import prepared_model
 from recipe_dash.training.loop import device_of, make_optimizer, set_seed, train_step
 from recipe_dash.training.models import ModelSource
 
+START, END = 1e-7, 10.0  # the ramp's first and last learning rate
 SMOOTHING = 0.9  # exponential moving average of the loss (bias-corrected) that decides when to stop
 BLOW_UP = 4.0  # stop once that average exceeds this multiple of its minimum
 WINDOW = 7  # points in the centred moving average behind the plot and the suggestion
@@ -42,8 +43,8 @@ def find_lr(
     optimizer: str = "adam",
     batch_size: int = 64,
     seed: int = 0,
-    start: float = 1e-7,
-    end: float = 10.0,
+    start: float = START,
+    end: float = END,
     steps: int = 100,
     on_step: Callable[[int, int, list[float], list[float]], None] | None = None,
 ) -> LrCurve:

@@ -96,7 +96,7 @@ def list_runs(store: Store, *, dataset_id: int | None = None) -> pd.DataFrame:
                 "optimizer": config.get("optimizer"),
                 "lr": config.get("lr"),
                 "batch_size": config.get("batch_size"),
-                "epochs": config.get("epochs"),
+                "epochs": config.get("epochs") if config.get("kind") != "overfit" else None,  # runs to a floor
                 "seed": config.get("seed"),
                 "progress": _progress(job),
                 "message": job.message,

@@ -20,7 +20,7 @@ from recipe_dash.training.data import TensorData, classes_in_rotation, prepare_d
 from recipe_dash.training.initialization import prepared_model
 from recipe_dash.training.input_stats import input_statistics
 from recipe_dash.training.loop import FitResult, TrainingDiverged, fit_configured, n_batches
-from recipe_dash.training.lr_finder import find_lr, smooth
+from recipe_dash.training.lr_finder import END, START, find_lr, smooth
 from recipe_dash.training.model_checks import run_model_checks
 from recipe_dash.training.models import ModelSource, pick_device, resolve_model
 from recipe_dash.training.probe import CheckConfig, sample_order
@@ -181,7 +181,9 @@ def lr_find(context: JobContext) -> dict[str, Any]:
         context.progress(step, steps, "ramping the learning rate")
         if time.monotonic() - written >= PARTIAL_SECONDS:
             written = time.monotonic()
-            write_partial(context.job_id, {"lrs": lrs, "losses": losses, "smoothed": smooth(losses)})
+            write_partial(
+                context.job_id, {"lrs": lrs, "losses": losses, "smoothed": smooth(losses), "span": [START, END]}
+            )
 
     curve = find_lr(
         source, data, optimizer=config.optimizer, batch_size=config.batch_size, seed=config.seed, on_step=on_step

@@ -238,10 +238,12 @@ def test_the_lr_finder_draws_its_curve_while_it_runs(store: Store, tmp_path: Pat
     dataset_id, _ = workspace.open_dataset(store, make_table(tmp_path / "t.csv"))
     job_id = jobs.create_job(store, "lr_find", TrainConfig().to_dict(), dataset_id)
     jobs.runner._update(store, job_id, status="running", pid=os.getpid(), done=30, total=100, message="ramping")
-    runs.write_partial(job_id, {"lrs": [1e-7, 1e-6, 1e-5], "losses": [0.7, 0.69, 0.6], "smoothed": [0.7, 0.66, 0.62]})
+    curve = {"lrs": [1e-7, 1e-6, 1e-5], "losses": [0.7, 0.69, 0.6], "smoothed": [0.7, 0.66, 0.62], "span": [1e-7, 10]}
+    runs.write_partial(job_id, curve)
     at = open_page("app_pages/overfit.py")
     lr_chart = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert lr_chart["data"][0]["x"] == [1e-7, 1e-6, 1e-5] and "3 steps so far" in texts(at)
+    assert lr_chart["layout"]["xaxis"]["range"] == [-7, 1]  # the whole ramp: the curve grows left to right
     assert not any(trace["name"].startswith("suggested") for trace in lr_chart["data"])  # only at the end
 
 

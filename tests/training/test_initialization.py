@@ -24,14 +24,15 @@ class _Head(nn.Module):
 
 def test_a_sequential_index_is_replaced_by_the_layer_type_and_size(shapes: TensorData) -> None:
     init_well = next(r for r in run_model_checks(resolve_model("cnn"), shapes) if r.name == "init_well")
-    assert "Bias of the last layer, the final Linear layer (1024 inputs, 3 outputs), set to" in init_well.evidence
+    assert "Bias of the final Linear layer (1024 inputs, 3 outputs) set to the log class priors" in init_well.evidence
     assert "'10'" not in init_well.evidence
 
 
 def test_a_named_layer_keeps_its_name(shapes: TensorData) -> None:
     model = _Head(math.prod(shapes.input_shape), shapes.n_classes)
     name, layer = final_bias_layer(model, shapes.x_train, shapes.n_classes)
-    assert describe_layer(name, layer) == "'head', a Linear layer (8 inputs, 3 outputs)"
-    assert describe_layer("net.3", nn.Conv2d(16, 3, 1)) == "'net.3', a Conv2d layer (16 to 3 channels)"
+    assert describe_layer(name, layer) == "'head' (Linear layer, 8 inputs, 3 outputs)"
+    assert describe_layer("net.3", nn.Conv2d(16, 3, 1)) == "'net.3' (Conv2d layer, 16 to 3 channels)"
+    assert describe_layer("net.3", nn.LayerNorm(3)) == "'net.3' (LayerNorm layer)"
     assert describe_layer("3", nn.Conv2d(16, 3, 1)) == "the final Conv2d layer (16 to 3 channels)"
     assert describe_layer("", nn.Linear(4, 3)) == "the final Linear layer (4 inputs, 3 outputs)"

@@ -134,3 +134,13 @@ def test_workbench_jobs_return_json_results(store: Store, table_file: Path, kind
     assert job.status == "done", job.error
     expected = {"model_checks": "checks", "baselines": "table", "lr_find": "suggested", "signals": "table"}[kind]
     assert expected in job.result and job.result["model"] == "mlp"
+
+
+def test_the_lr_finder_writes_its_curve_as_it_ramps(store: Store, table_file: Path) -> None:
+    dataset_id, _ = workspace.open_dataset(store, table_file)
+    job = jobs.get_job(store, run_inline(store, dataset_id, TrainConfig(), kind="lr_find"))
+    assert job.status == "done", job.error
+    partial = runs.read_partial(job.id)
+    assert partial is not None and partial["span"] == [1e-7, 10.0] and len(partial["lrs"]) >= 1
+    assert partial["lrs"] == job.result["lrs"][: len(partial["lrs"])]  # the same ramp, cut where it was written
+    assert runs.read_partial(job.id + 1) is None
