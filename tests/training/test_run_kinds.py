@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +14,12 @@ import torch
 
 from recipe_dash import jobs, workspace
 from recipe_dash.errors import OptionError
+from recipe_dash.io import load_dataset
+from recipe_dash.settings import SAMPLE_DATA
 from recipe_dash.store import Store, open_store
 from recipe_dash.training import runs
 from recipe_dash.training.config import TrainConfig
-from recipe_dash.training.data import TensorData
-from recipe_dash.training.models import resolve_model
+from recipe_dash.training.data import TensorData, prepare_data
 from recipe_dash.training.run_kinds import overfit_subset, switch_off_dropout, unfittable
 from tests.training.zoo import mlp_dropout
 
@@ -161,6 +164,37 @@ def test_run_kind_settings_are_checked_before_any_work() -> None:
 
 def test_a_python_caller_picks_the_kind_with_the_config(store: Store, table_file: Path) -> None:
     dataset_id, _ = workspace.open_dataset(store, table_file)
-    job_id = runs.start_run(store, dataset_id, TrainConfig(kind="overfit", overfit_samples=16))
-    assert jobs.get_job(store, job_id).config["kind"] == "overfit"
-    resolve_model("mlp")  # the worker runs it; test_runs covers the worker path
+    job_id = runs.start_run(store, dataset_id, TrainConfig(kind="overfit", overfit_samples=16, max_steps=200))
+    deadline = time.monotonic() + 120
+    while (job := jobs.get_job(store, job_id)).status in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert job.status == "done" and job.pid is not None, job.error  # trained in a worker process
+    report = runs.run_report(store, job.result["run_id"])
+    assert report["kind"] == "overfit" and report["verdict"] == job.result["verdict"]
+    assert {p["split"] for p in report["curve"]} == {"train", "val"}
+
+
+def test_on_the_bundled_table_the_unfittable_groups_are_exactly_the_planted_conflicts() -> None:
+    """Answer key from the sample's manifest (written by its generator): conflicting copies whose members are
+    all in the training split; hard negatives: planted exact copies that share their label."""
+    data = prepare_data(load_dataset(SAMPLE_DATA / "breast_cancer.csv"))
+    planted: dict[str, dict[str, set[str]]] = {"conflicting_label": {}, "duplicate": {}}
+    for item in json.loads((SAMPLE_DATA / "breast_cancer.manifest.json").read_text())["planted"]:
+        if item["issue_type"] in planted:
+            planted[item["issue_type"]].setdefault(item["group"], set()).add(item["sample_id"])
+    train = set(data.ids_train)
+    conflicts = {frozenset(g) for g in planted["conflicting_label"].values() if g <= train}
+    same_label = [g for name, g in planted["duplicate"].items() if name not in planted["conflicting_label"]]
+    found = unfittable(data.x_train, data.y_train)
+    named = {frozenset(data.ids_train[i] for i in group) for group in found.groups}
+    assert named == conflicts and len(conflicts) == 3
+    flagged = set().union(*named)
+    assert sum(g <= train for g in same_label) >= 4 and not any(g & flagged for g in same_label)
+
+
+def test_an_overfit_run_on_the_bundled_table_names_the_conflicting_copy_it_cannot_fit(store: Store) -> None:
+    _, record = run_inline(store, SAMPLE_DATA / "breast_cancer.csv", TrainConfig(kind="overfit", overfit_samples=64))
+    verdict = record.summary["verdict"]
+    assert verdict["verdict"] == "pass" and "the model can overfit" in verdict["summary"]
+    assert "2 of 64 samples are identical inputs with different labels (35, 42)" in verdict["summary"]
+    assert 2 * math.log(2) / 64 < verdict["loss"] < 2 * math.log(2) / 64 + 0.01  # the pair's share, plus the floor
