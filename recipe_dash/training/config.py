@@ -55,6 +55,10 @@ class TrainConfig:
     # "Memorised" = the mean training loss of a pass over the subset falls below this (p(true) ~ 0.99);
     # samples that no model can fit (identical inputs, different labels) are allowed their share on top.
     loss_floor: float = 0.01
+    # The team review's cleaned data (recipe_dash.review.cleaning): sample ids left out and (sample id, class)
+    # relabels, frozen into the run when it starts so it repeats; both empty train on the raw data.
+    drop_samples: tuple[str, ...] = ()
+    relabel_samples: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -89,6 +93,10 @@ class TrainConfig:
             values["input_size"] = tuple(int(v) for v in values["input_size"])
         if "exclude_columns" in values:
             values["exclude_columns"] = tuple(values["exclude_columns"])
+        if "drop_samples" in values:
+            values["drop_samples"] = tuple(str(s) for s in values["drop_samples"])
+        if "relabel_samples" in values:
+            values["relabel_samples"] = tuple((str(s), str(c)) for s, c in values["relabel_samples"])
         return cls(**values)
 
     @property
@@ -104,4 +112,6 @@ class TrainConfig:
             val_fraction=self.val_fraction,
             seed=self.seed,
             exclude_columns=self.exclude_columns,
+            drop=self.drop_samples,
+            relabel=dict(self.relabel_samples),
         )

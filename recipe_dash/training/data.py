@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +76,8 @@ def prepare_data(
     val_fraction: float = 0.2,
     seed: int = 0,
     exclude_columns: tuple[str, ...] = (),
+    drop: Collection[str] = (),
+    relabel: Mapping[str, str] | None = None,
 ) -> TensorData:
     """Split, encode and (optionally) standardize with training-split statistics only.
 
@@ -82,10 +85,16 @@ def prepare_data(
     sizes then mean the same on dim images as on bright ones; `normalize=False` keeps images in [0, 1].
     Without a 'val' split the
     'test' split validates; without either, a seeded stratified `val_fraction` of train is held out.
+    `drop` (sample ids) and `relabel` ({sample id: class}) apply a team review's cleaned manifest.
     """
-    samples, val_source = _assign_splits(dataset, val_fraction=val_fraction, seed=seed)
-    classes = {name: i for i, name in enumerate(dataset.class_names)}
     notes: list[str] = []
+    reviewed = _apply_review(dataset, drop, relabel or {})
+    if drop or relabel:
+        notes.append(
+            f"Cleaned by the team's review: {len(set(drop)):,} sample(s) dropped, {len(relabel or {}):,} relabelled."
+        )
+    samples, val_source = _assign_splits(dataset, reviewed, val_fraction=val_fraction, seed=seed)
+    classes = {name: i for i, name in enumerate(dataset.class_names)}
     names: tuple[str, ...] = ()
     groups: FeatureGroups = ()
     if dataset.kind == "image":
@@ -140,9 +149,28 @@ def prepare_data(
     )
 
 
-def _assign_splits(dataset: Dataset, *, val_fraction: float, seed: int) -> tuple[pd.DataFrame, str]:
-    """Samples with a label, each with a role (train or val) and, for tables, its row number."""
+def _apply_review(dataset: Dataset, drop: Collection[str], relabel: Mapping[str, str]) -> pd.DataFrame:
+    """The dataset's samples, each with its row number, less the dropped ones and with the new labels."""
     samples = dataset.samples.reset_index(drop=True).assign(row=lambda f: f.index)
+    if not drop and not relabel:
+        return samples
+    unknown = sorted(set(relabel.values()) - set(dataset.class_names))
+    if unknown:
+        raise DataError(
+            f"The review relabels samples to {', '.join(map(repr, unknown))}, not a class of '{dataset.name}' "
+            f"({', '.join(dataset.class_names)}). Decide those relabels again."
+        )
+    ids = samples["sample_id"].astype(str)
+    samples = samples[~ids.isin(set(drop))].copy()
+    new = samples["sample_id"].astype(str).map(relabel)
+    samples["label"] = new.where(new.notna(), samples["label"])
+    return samples
+
+
+def _assign_splits(
+    dataset: Dataset, samples: pd.DataFrame, *, val_fraction: float, seed: int
+) -> tuple[pd.DataFrame, str]:
+    """Labelled `samples`, each with a role (train or val) and, for tables, its row number."""
     samples = samples[samples["label"].notna()]
     split = samples["split"].astype(str)
     if not (split == TRAIN).any():
