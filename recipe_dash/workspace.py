@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sqlalchemy import select
+
 from recipe_dash.errors import DataError
-from recipe_dash.io import Dataset, load_dataset, name_path
-from recipe_dash.store import Store
+from recipe_dash.io import Dataset, load_dataset, name_path, path_text
+from recipe_dash.store import DatasetRecord, Store
 
 OPEN_DATASET_ENV = "RECIPE_DASH_OPEN_DATASET"  # set by `recipe-dash app PATH` for the first page view
 
@@ -23,6 +25,17 @@ def reopen(store: Store, dataset_id: int) -> Dataset:
     if record is None:
         raise DataError(f"Dataset #{dataset_id} is not in the store. Load it again.")
     return load_dataset(name_path(record.source), label_column=record.label_column)
+
+
+def recorded_id(store: Store, dataset: Dataset) -> int | None:
+    """The id the store gave this dataset (same source and label column), without recording it; None if new."""
+    source = path_text(dataset.source.resolve())  # as Store.record_dataset writes it
+    with store.session() as session:
+        return session.scalar(
+            select(DatasetRecord.id).where(
+                DatasetRecord.source == source, DatasetRecord.label_column == dataset.label_column
+            )
+        )
 
 
 def default_dataset_id(store: Store) -> int | None:

@@ -14,6 +14,26 @@ import pandas as pd
 from recipe_dash.io import Dataset
 
 FINDING_COLUMNS = ("sample_id", "issue_type", "score", "group", "detail")
+# Every issue type a check reports, with the check that reports it. The CI gate (`analyze --fail-on`)
+# refuses names not listed here, so a typo cannot pass silently; tests/review/test_gate.py fails when
+# a check reports a type missing here.
+ISSUE_TYPES: dict[str, str] = {
+    "duplicate": "duplicates",
+    "near_duplicate": "duplicates",
+    "leakage": "duplicates",
+    "conflicting_label": "duplicates",
+    "corrupt": "corruption",
+    "empty_column": "corruption",
+    "high_missing": "corruption",
+    "constant_column": "corruption",
+    "mixed_types": "corruption",
+    "duplicated_column": "corruption",
+    "imbalance": "imbalance",
+    "label_noise": "label_noise",
+    "outlier": "outliers",
+    "bias": "biases",
+    "drift": "distributions",
+}
 _DTYPES = {"sample_id": "string", "issue_type": "string", "score": "float64", "group": "string", "detail": "string"}
 
 
