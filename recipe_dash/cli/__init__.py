@@ -10,6 +10,7 @@ from __future__ import annotations
 from recipe_dash.cli._app import app
 from recipe_dash.cli.analyze import analyze
 from recipe_dash.cli.dashboard import run_app
+from recipe_dash.cli.review import manifest, report
 from recipe_dash.cli.training import check_model, train
 from recipe_dash.errors import RecipeDashError
 
@@ -17,6 +18,8 @@ app.command("app")(run_app)
 app.command("analyze")(analyze)
 app.command("check-model")(check_model)
 app.command("train")(train)
+app.command("report")(report)
+app.command("manifest")(manifest)
 
 
 def _later(name: str, issue: str, summary: str) -> None:
@@ -30,7 +33,6 @@ def _later(name: str, issue: str, summary: str) -> None:
 
 
 _later("tune", "tuning", "Random or Bayesian hyperparameter search (coming).")
-_later("report", "team review", "Export the findings report and a cleaned manifest (coming).")
 
 
 def main() -> None:
