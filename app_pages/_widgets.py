@@ -9,8 +9,10 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
+from app_pages import _review_widgets as _review
+from app_pages._review_gallery import review_gallery
 from app_pages.navigation import page_file
-from recipe_dash import analyzers, browse, jobs, workspace
+from recipe_dash import analyzers, browse, jobs, review, workspace
 from recipe_dash.analyzers.base import CheckDetails
 from recipe_dash.analyzers.findings import filter_findings, with_samples
 from recipe_dash.analyzers.results import StoredResult
@@ -24,6 +26,8 @@ from recipe_dash.settings import get_settings
 from recipe_dash.store import JobRecord, Store, open_store
 
 DATASET_KEY = "dataset_id"
+REVIEW_STATUS = {"open": "undecided", "decided": "decided", "disputed": "disputed"}  # filter word -> status
+VIEWS = ("Table", "Gallery")
 D = TypeVar("D", bound=CheckDetails)
 
 
@@ -114,11 +118,15 @@ def sample_previews(
 
 
 def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, preview_limit: int = 24) -> None:
-    """Sortable, filterable findings with the selected samples one click away."""
+    """Sortable, filterable findings with the selected samples one click away, and the team's decisions on them:
+    select rows and decide once, or review them one by one in the gallery. `key` is the check's registry key."""
     if findings.empty:
         st.success("Nothing flagged.", icon=":material/check_circle:")
         return
-    joined = with_samples(dataset, findings)
+    dataset_id = current_dataset_id()
+    assert dataset_id is not None, "check_page() sets the dataset before a page shows findings"
+    joined = review.check_status(key, with_samples(dataset, findings), _review.states(dataset_id))
+    joined["review"] = _review.review_label(joined)
     types_col, score_col, label_col, split_col = st.columns([2, 2, 2, 1])
     issue_types = types_col.multiselect(
         "Issue", sorted(joined["issue_type"].unique()), key=f"{key}_types", placeholder="All issues"
@@ -126,17 +134,41 @@ def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, pre
     min_score = score_col.slider("Minimum score", 0.0, 1.0, 0.0, 0.05, key=f"{key}_score")
     labels = label_col.multiselect("Class", dataset.class_names, key=f"{key}_labels", placeholder="All classes")
     splits = split_col.multiselect("Split", dataset.splits, key=f"{key}_splits", placeholder="All")
+    review_col, view_col = st.columns([3, 4])
+    statuses = review_col.pills("Review", list(REVIEW_STATUS), selection_mode="multi", key=f"{key}_status")
+    view = view_col.segmented_control("View", VIEWS, default=VIEWS[0], key=f"{key}_view")
     shown = filter_findings(joined, issue_types=issue_types, min_score=min_score, labels=labels, splits=splits)
+    if statuses:
+        shown = shown[shown["status"].isin([REVIEW_STATUS[s] for s in statuses])]
+    _review.quiet_full_refresh(view == VIEWS[1])
+    if view == VIEWS[1]:
+        review_gallery(dataset, dataset_id, key, shown, key=f"{key}_gallery")
+        return
     event = st.dataframe(
         shown.assign(sample_id=shown["sample_id"].map(readable, na_action="ignore")),  # names escaped for eyes
         hide_index=True,
-        key=f"{key}_table",
+        key=f"{key}_table_{_review.decision_round(f'{key}_bulk')}",
         on_select="rerun",
         selection_mode="multi-row",
-        column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.2f")},
+        column_order=["sample_id", "label", "split", "issue_type", "score", "review", "group", "detail"],
+        column_config={
+            "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.2f"),
+            "review": st.column_config.TextColumn("review", width="medium", help="The team's decision, live"),
+        },
     )
-    st.caption(f"{len(shown):,} of {len(joined):,} findings. Select rows to look at the samples.")
+    st.caption(
+        f"{len(shown):,} of {len(joined):,} findings. Select rows to look at the samples and decide on them "
+        "(click the top-left box to select every row shown)."
+    )
     chosen = shown.iloc[event.selection.rows] if event.selection.rows else shown.head(preview_limit)
+    if event.selection.rows:
+        with st.container(border=True):
+            picked = chosen.drop_duplicates("subject")
+            st.markdown(f"**Decide on the {len(picked):,} selected finding(s)**")
+            _review.disputes_note(chosen)
+            subjects = review.finding_subjects(picked, key)
+            seen = dict(zip(picked["subject"], picked["own_seq"], strict=True))
+            _review.decide(dataset_id, subjects, key=f"{key}_bulk", class_names=dataset.class_names, seen=seen)
     ids = list(chosen["sample_id"].dropna().unique())[:preview_limit]
     if ids:
         st.markdown("**Selected samples**" if event.selection.rows else f"**Top {len(ids)} samples**")
@@ -221,6 +253,10 @@ def check_page(check: str, title: str, details_type: type[D]) -> tuple[Dataset, 
     if stored is None:
         return None
     result_header(stored)
+    dataset_id = current_dataset_id()
+    if dataset_id is not None:
+        _review.reviewer()
+        _review.live_updates(dataset_id)
     details = stored.result.details
     assert isinstance(details, details_type), f"{check} holds {type(details).__name__}, not {details_type.__name__}"
     if details.skipped:  # the summary already says why the check could not run

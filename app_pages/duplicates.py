@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages._review_widgets import cluster_review
 from app_pages._widgets import check_page, current_dataset_id, findings_explorer, sample_previews, user_errors
 from recipe_dash import browse
 from recipe_dash.analyzers import duplicates
@@ -65,6 +66,7 @@ with user_errors():
             st.markdown(" · ".join([f"Cluster {first['cluster']}", f"{len(members)} {kind} copies", *flags_text]))
             captions = dict(zip(members["sample_id"], members["label"] + " · " + members["split"], strict=True))
             sample_previews(dataset, list(members["sample_id"]), columns=8, caption=captions)
+            cluster_review(dataset_id, list(members["sample_id"]), class_names=dataset.class_names)
 
     st.subheader("All findings")
     findings_explorer(dataset, stored.result.findings, key="duplicates")

@@ -40,6 +40,7 @@ def run() -> None:
                 st.Page(page_file("train"), title="Train", icon=":material/monitoring:"),
                 st.Page(page_file("overfit"), title="Overfit", icon=":material/trending_down:"),
             ],
+            "3 · Review": [st.Page(page_file("review"), title="Review", icon=":material/rate_review:")],
         },
         expanded=True,
     )

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages._review_widgets import cleaned_data_option, raw_vs_cleaned
 from app_pages._run_kinds import verdict_panel
 from app_pages._train_widgets import (
     KIND_LABELS,
@@ -42,6 +43,7 @@ st.caption(
 
 with st.expander("New run", expanded=True, icon=":material/play_arrow:"), user_errors():
     config = config_inputs(dataset, key="run")
+    config = cleaned_data_option(dataset, dataset_id(), config)
     if st.button("Start run", type="primary", key="start_run", icon=":material/rocket_launch:"):
         job_id = submit(runs.TRAIN_JOB, config.to_dict())
         st.toast(f"{KIND_LABELS[config.kind]} run started (job {job_id}).")
@@ -211,6 +213,7 @@ def runs_panel() -> None:
     )
     for run_id, verdict in drawn.verdicts.items():
         verdict_panel(run_id, drawn.labels[run_id], verdict, key=f"train_{run_id}")
+    raw_vs_cleaned(dataset, dataset_id())
     detail = st.selectbox("Details of", chosen, key="detail_run", format_func=drawn.labels.__getitem__)
     run_details(int(detail))
 

@@ -136,10 +136,12 @@ def record_decisions(
     raise StoreError(f"Could not record the decision after {MAX_ATTEMPTS} attempts: the store is too busy.")
 
 
-def history(store: Store, dataset_id: int) -> pd.DataFrame:
-    """Every decision on the dataset, oldest first (HISTORY_COLUMNS)."""
+def history(store: Store, dataset_id: int, *, subjects: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every decision on the dataset (or on the `subjects` keys only: one index lookup), oldest first."""
     columns = [getattr(ReviewDecision, c) for c in HISTORY_COLUMNS]
     query = select(*columns).where(ReviewDecision.dataset_id == dataset_id).order_by(ReviewDecision.id)
+    if subjects is not None:
+        query = query.where(ReviewDecision.subject.in_(list(subjects)))
     try:
         with store.session() as session:
             rows = session.execute(query).all()

@@ -79,7 +79,7 @@ def cleaned_manifest(dataset: Dataset, status: ReviewStatus) -> pd.DataFrame:
     open_ = unreviewed(status)
     open_ = open_[open_["sample_id"].notna()].groupby("sample_id")["issue_type"].agg(lambda s: ";".join(sorted(set(s))))
     manifest = samples.join(actions).assign(
-        unreviewed=lambda f: f["sample_id"].map(open_).fillna(""),
+        unreviewed=lambda f: [open_.get(s, "") for s in f["sample_id"]],
         disputed=lambda f: f["sample_id"].map(lambda s: "; ".join(disputed.get(s, []))),
     )
     return manifest[list(MANIFEST_COLUMNS)].reset_index(drop=True)

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
+from recipe_dash.io import Dataset
 from recipe_dash.review.manifest import Cleaning
 from recipe_dash.store import JobRecord, Store
 from recipe_dash.store.training_model import RunRecord
@@ -36,6 +37,12 @@ def config_cleaning(config: dict[str, Any]) -> Cleaning:
     """The cleaning a run's config applied (none for a run on the raw data)."""
     relabel = tuple((str(s), str(c)) for s, c in config.get("relabel_samples") or ())
     return Cleaning(drop=tuple(config.get("drop_samples") or ()), relabel=relabel)
+
+
+def run_config(store: Store, run_id: int) -> dict[str, Any]:
+    with store.session() as session:
+        record = session.get(RunRecord, run_id)
+    return record.config if record is not None else {}
 
 
 def runs_overview(store: Store, dataset_id: int) -> pd.DataFrame:
@@ -90,3 +97,9 @@ def cleaned_vs_raw(runs: pd.DataFrame) -> pd.DataFrame:
     if raw.empty or cleaned.empty:
         return pd.DataFrame(columns=list(RUN_COLUMNS))
     return pd.concat([raw, cleaned], ignore_index=True)
+
+
+def held_out_changes(dataset: Dataset, cleaning: Cleaning) -> tuple[int, int]:
+    """(dropped, relabelled) samples outside the train split: how far a cleaned run's validation set differs."""
+    held_out = set(dataset.samples.loc[dataset.samples["split"].astype(str) != "train", "sample_id"].astype(str))
+    return len(held_out.intersection(cleaning.drop)), sum(s in held_out for s, _ in cleaning.relabel)

@@ -27,7 +27,7 @@ class ReviewStatus:
 
     # One row per current finding: analyzer, sample_id, issue_type, score, group, detail, subject,
     # cluster (the subject key of its duplicate cluster, if any), status, via (finding, cluster or
-    # sample: whose decision counts), outcome, decision, label, reviewer, decided_at, seq, sides
+    # sample: whose decision counts), outcome, decision, new_label, reviewer, decided_at, seq, sides
     findings: pd.DataFrame
     clusters: pd.DataFrame  # current duplicate clusters: group, members, subject, status, outcome, reviewer, seq
     resolved: pd.DataFrame  # decided subjects no longer found (states.STATE_COLUMNS)
@@ -52,8 +52,8 @@ def check_status(analyzer: str, findings: pd.DataFrame, states: pd.DataFrame) ->
     """One check's findings with their subject, their cluster's, and the state that counts for each.
 
     Adds analyzer, subject, cluster, own_seq (the head of the finding's own history: what a new
-    decision on it has seen), status, via, outcome, decision, label, reviewer, decided_at, seq,
-    disputed and sides.
+    decision on it has seen), status, via, outcome, decision, new_label (of a relabel), reviewer,
+    decided_at, seq, disputed and sides.
     """
     found = findings.assign(analyzer=analyzer, subject=finding_keys(analyzer, findings))
     found["cluster"] = pd.Series(pd.NA, index=found.index, dtype="string")
@@ -114,14 +114,15 @@ def _with_effective_state(findings: pd.DataFrame, states: pd.DataFrame) -> pd.Da
         dtype="string",
     )
     effective = pd.DataFrame(index=findings.index, columns=_STATE_FIELDS[1:], dtype=object)
+    effective = effective.rename(columns={"label": "label_state"})  # a finding's own `label` is its sample's
     via = pd.Series(pd.NA, index=findings.index, dtype="string")
     for name, keys in (("finding", findings["subject"]), ("cluster", findings["cluster"]), ("sample", sample_keys)):
         open_rows = via.isna() & keys.isin(by_subject.index)
         if open_rows.any():
-            effective.loc[open_rows] = by_subject.loc[keys[open_rows].to_numpy()].to_numpy()
+            effective.loc[open_rows] = by_subject.loc[keys[open_rows].to_numpy()].to_numpy()  # same column order
             via[open_rows] = name
     out = findings.assign(**{c: effective[c] for c in effective.columns}, via=via)
-    out = out.rename(columns={"created_at": "decided_at"})
+    out = out.rename(columns={"created_at": "decided_at", "label_state": "new_label"})
     out["disputed"] = out["disputed"].fillna(False).astype(bool)
     out["status"] = _status(out)
     return out

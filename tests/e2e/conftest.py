@@ -58,42 +58,52 @@ def dashboard(tmp_path: Path, isolated_home: Path) -> Iterator[str]:
 
 def serve(script: Path, tmp_path: Path, home: Path) -> Iterator[str]:
     """`streamlit run SCRIPT` from the project folder (so with its .streamlit/config.toml); its base URL."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "RECIPE_DASH_HOME": str(home),
-        "RECIPE_DASH_DB": f"sqlite:///{home / 'e2e.db'}",
-    }
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process, url = start_server(script, home, tmp_path / "server.log")
+    try:
+        yield url
+    finally:
+        stop(process)
+
+
+def start_server(script: Path, home: Path, log: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `streamlit run SCRIPT` on the store in `home` (on `port`, else a free one); return the process and
+    its URL once it answers. `stop` it; a test may start it again on the same port and store (a restart)."""
+    port = port or _free_port()
+    env = {**os.environ, "RECIPE_DASH_HOME": str(home), "RECIPE_DASH_DB": f"sqlite:///{home / 'e2e.db'}"}
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+    except BaseException:
+        stop(process)
+        raise
+    return process, url
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=20)
 
 
 # Reports every exception box Streamlit draws (a traceback, or the redacted notice of one), on every page
@@ -116,26 +126,41 @@ def browser_exceptions() -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def page(request: pytest.FixtureRequest, browser_exceptions: list[str]) -> Iterator[object]:
-    """A fresh chromium page; on failure a screenshot is kept in test-results/ for a human to look at.
-    Every exception box it shows lands in `browser_exceptions`, which fails the test."""
+def browser() -> Iterator[object]:
+    """Debian's headless chromium; a test that plays several users opens one `watched_context` per user."""
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run scripts/test.sh, which installs it.")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.expose_function("reportException", lambda text: browser_exceptions.append(text))
-        context.add_init_script(_WATCH_EXCEPTIONS)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
         try:
-            yield page
+            yield browser
         finally:
-            RESULTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(RESULTS / f"{request.node.name}-last.png"), full_page=True)
             browser.close()
+
+
+def watched_context(browser, exceptions: list[str], *, height: int = 1000):
+    """A browser context of its own (cookies, session) whose every exception box lands in `exceptions`."""
+    context = browser.new_context(viewport={"width": 1400, "height": height})
+    context.expose_function("reportException", lambda text: exceptions.append(text))
+    context.add_init_script(_WATCH_EXCEPTIONS)
+    return context
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, browser, browser_exceptions: list[str]) -> Iterator[object]:
+    """A fresh chromium page; on failure a screenshot is kept in test-results/ for a human to look at.
+    Every exception box it shows lands in `browser_exceptions`, which fails the test."""
+    context = watched_context(browser, browser_exceptions)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        RESULTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(RESULTS / f"{request.node.name}-last.png"), full_page=True)
+        context.close()
 
 
 def load_from_server_path(page, dashboard: str, path: Path) -> None:

@@ -1,0 +1,109 @@
+"""The review in the dashboard (AppTest): decisions on check pages, the gallery, clusters, the Review page, Train."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from recipe_dash.review import Verdict, finding_subject, history, record_decisions
+from recipe_dash.settings import PROJECT_ROOT
+from tests.review.conftest import Analyzed, analyzed
+
+APP = str(PROJECT_ROOT / "app.py")
+NAME_BOX = "reviewer_box"
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def sign(at: AppTest, name: str) -> AppTest:
+    at.text_input(key=NAME_BOX).set_value(name).run()
+    assert not at.exception
+    return at
+
+
+def decided(review: Analyzed) -> tuple[str, str]:
+    """alice drops the worst label-noise suspect; alice and bob disagree on the second."""
+    first, second = review.results["label_noise"].findings["sample_id"].head(2)
+    subject = finding_subject("label_noise", "label_noise", first)
+    record_decisions(review.store, review.dataset_id, [subject], Verdict("drop"), reviewer="alice")
+    other = finding_subject("label_noise", "label_noise", second)
+    record_decisions(review.store, review.dataset_id, [other], Verdict("drop"), reviewer="alice")
+    record_decisions(review.store, review.dataset_id, [other], Verdict("not_an_issue"), reviewer="bob")
+    return first, second
+
+
+def test_a_check_page_shows_each_findings_decision_and_its_disputes() -> None:
+    review = analyzed("digits")
+    first, second = decided(review)
+    at = open_page("label_noise")
+    table = at.dataframe[-1].value.set_index("sample_id")
+    assert table.loc[first, "review"] == "drop · alice"
+    assert table.loc[second, "review"] == "⚠ alice: drop · bob: not an issue"
+    assert (table["review"] == "").sum() == len(table) - 2
+    at.button_group(key="label_noise_status").set_value(["disputed"]).run()
+    assert list(at.dataframe[-1].value["sample_id"]) == [second]
+
+
+def test_the_gallery_decides_with_one_click_and_moves_on_only_for_a_named_reviewer() -> None:
+    review = analyzed("digits")
+    at = open_page("label_noise")
+    at.button_group(key="label_noise_view").set_value("Gallery").run()
+    assert not at.exception
+    drop = at.button(key="label_noise_gallery_quick_drop")
+    assert drop.disabled and any("never anonymous" in c.value for c in at.caption)
+    assert any("Suspected label" in m.value for m in at.markdown)
+    sign(at, "carol")
+    assert "1 of" in " ".join(m.value for m in at.markdown)
+    at.text_input(key="label_noise_gallery_quick_comment").set_value("a clear 5").run()
+    at.button(key="label_noise_gallery_quick_drop").click().run()
+    assert not at.exception
+    decisions = history(review.store, review.dataset_id)
+    worst = review.results["label_noise"].findings.sort_values("score", ascending=False)["sample_id"].iloc[0]
+    assert list(decisions[["sample_id", "decision", "reviewer", "comment"]].itertuples(index=False, name=None)) == [
+        (worst, "drop", "carol", "a clear 5")
+    ]
+    assert "2 of" in " ".join(m.value for m in at.markdown)  # moved on to the next finding
+
+
+def test_a_cluster_is_decided_as_one_subject_by_its_members() -> None:
+    review = analyzed("digits")
+    at = sign(open_page("duplicates"), "dora")
+    assert any(c.value == "Review: not decided yet." for c in at.caption)
+    decide = next(b for b in at.button if b.key and b.key.startswith("cluster_") and b.key.endswith("_decide"))
+    decide.click().run()
+    assert not at.exception
+    row = history(review.store, review.dataset_id).iloc[0]
+    assert (row["kind"], row["decision"], row["reviewer"]) == ("cluster", "confirmed", "dora")
+    members = review.results["duplicates"].findings.groupby("group")["sample_id"].agg(lambda s: sorted(set(s)))
+    assert row["members"] in list(members)
+    assert any(c.value.startswith("Review: **confirmed** by dora") for c in at.caption)
+
+
+def test_the_review_page_shows_progress_disputes_and_what_is_open() -> None:
+    review = analyzed("digits")
+    decided(review)
+    at = open_page("review")
+    metrics = {m.label: m.value for m in at.metric}
+    n_findings = sum(len(r.findings) for r in review.results.values())
+    assert metrics["Decisions"] == "3" and metrics["Reviewers"] == "2" and metrics["Disputed"] == "1"
+    assert metrics["Findings decided"] == f"1 of {n_findings}"
+    by_check = at.dataframe[0].value.set_index("check")  # progress per check, then per reviewer
+    assert (by_check.loc["label_noise", "decided"], by_check.loc["label_noise", "disputed"]) == (1, 1)
+    assert at.dataframe(key="disputes_table_0").value["sides"].tolist() == ["alice: drop · bob: not an issue"]
+    assert len(at.dataframe(key="unreviewed_table_0").value) == min(500, n_findings - 2)
+    assert "**1** dropped" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_train_page_offers_the_cleaned_data_once_the_review_drops_something() -> None:
+    review = analyzed("digits")
+    at = open_page("train")
+    assert any("no drop or relabel yet" in c.value for c in at.caption)
+    decided(review)
+    at = open_page("train")
+    toggle = at.toggle(key="train_cleaned")
+    assert toggle.label == "Train on the team's cleaned data (cleaned: 1 dropped, 0 relabelled)"
