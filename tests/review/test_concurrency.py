@@ -6,8 +6,6 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-import pytest
-
 from recipe_dash.io import load_dataset
 from recipe_dash.review import Verdict, finding_subject, history, record_decisions
 from recipe_dash.store import Store
@@ -16,16 +14,6 @@ PROCESSES = 4
 PER_PROCESS = 50
 SUBJECTS = [finding_subject("label_noise", "label_noise", f"train/cat/{i}.png") for i in range(5)]
 VERDICTS = [Verdict("drop"), Verdict("not_an_issue"), Verdict("relabel", "dog"), Verdict("confirmed")]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'shared.db'}"
-    try:
-        return str(request.getfixturevalue("postgres_url"))
-    except pytest.FixtureLookupError:
-        pytest.skip("PostgreSQL: waiting for the throwaway-server fixture (tests/_postgres.py, postgres_url) of #15")
 
 
 def _write(url: str, dataset_id: int, worker: int, start: multiprocessing.synchronize.Barrier) -> None:
@@ -41,7 +29,9 @@ def _write(url: str, dataset_id: int, worker: int, start: multiprocessing.synchr
             )
 
 
-def test_concurrent_writes_are_all_kept_once_in_order(shared_url: str, image_folder: Path) -> None:
+def test_concurrent_writes_are_all_kept_once_in_order(shared_store_url: str, image_folder: Path) -> None:
+    """On a SQLite file and on the throwaway PostgreSQL server of tests/_postgres.py."""
+    shared_url = shared_store_url
     store = Store(shared_url)
     dataset_id = store.record_dataset(load_dataset(image_folder))
     context = multiprocessing.get_context("spawn")

@@ -29,8 +29,9 @@ LABEL = finding_subject("label_noise", "label_noise", "train/cat/0.png")
 
 
 @pytest.fixture
-def recorded(image_folder: Path) -> tuple[Store, int]:
-    store = open_store()
+def recorded(store_url: str, image_folder: Path) -> tuple[Store, int]:
+    """The pets folder recorded in a store on each backend: SQLite in memory, a SQLite file, PostgreSQL."""
+    store = open_store(store_url)
     return store, store.record_dataset(load_dataset(image_folder))
 
 
