@@ -14,7 +14,8 @@ from recipe_dash.features import compute_features
 from recipe_dash.io import Dataset
 from recipe_dash.io.thumbnails import thumbnail, thumbnails
 from recipe_dash.review import DECISION_WORDS, DECISIONS, finding_subject, sample_subject
-from recipe_dash.review.evidence import SampleEvidence, analysis_stamp, sample_evidence
+from recipe_dash.review.evidence import SampleEvidence, sample_evidence
+from recipe_dash.review.status import analysis_stamp
 from recipe_dash.settings import get_settings
 from recipe_dash.store import open_store
 

@@ -16,6 +16,7 @@ from recipe_dash.errors import RecipeDashError
 from recipe_dash.io import Dataset
 from recipe_dash.review import DECISION_WORDS, DECISIONS, Subject, Verdict
 from recipe_dash.review import runs as review_runs
+from recipe_dash.review.status import analysis_stamp
 from recipe_dash.settings import get_settings
 from recipe_dash.store import Store, open_store
 from recipe_dash.training.config import TrainConfig
@@ -121,6 +122,18 @@ def _history(db_url: str, dataset_id: int, version: tuple[int, int]) -> pd.DataF
 def decision_history(dataset_id: int) -> pd.DataFrame:
     """Every decision on the dataset, read again only when the review changed."""
     return _history(get_settings().db_url, dataset_id, review.version(_store(), dataset_id))
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the review…")
+def _review_now(db_url: str, dataset_id: int, stamp: str, version: tuple[int, int]) -> review.ReviewStatus:
+    results = {k: v.result for k, v in analyzers.latest_results(open_store(db_url), dataset_id).items()}
+    return review.review_status(results, review.history(open_store(db_url), dataset_id))
+
+
+def review_now(dataset_id: int) -> review.ReviewStatus:
+    """Today's findings joined with every decision, computed again only when either changed."""
+    stamp = analysis_stamp(_store(), dataset_id)
+    return _review_now(get_settings().db_url, dataset_id, stamp, review.version(_store(), dataset_id))
 
 
 def states(dataset_id: int) -> pd.DataFrame:
@@ -295,10 +308,7 @@ def cluster_review(dataset_id: int, members: Sequence[str], *, class_names: Sequ
 def cleaned_data_option(dataset: Dataset, dataset_id: int, config: TrainConfig) -> TrainConfig:
     """A toggle to train on the team's cleaned data: the drops and relabels as the review stands, frozen into
     the run's config so it repeats whatever the team decides later."""
-    results = {k: v.result for k, v in analyzers.latest_results(_store(), dataset_id).items()}
-    cleaned = review.cleaning(
-        review.cleaned_manifest(dataset, review.review_status(results, decision_history(dataset_id)))
-    )
+    cleaned = review.cleaning(review.cleaned_manifest(dataset, review_now(dataset_id)))
     if not cleaned.drop and not cleaned.relabel:
         st.caption("The team's review has no drop or relabel yet: runs train on the raw data.")
         return config

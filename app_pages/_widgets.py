@@ -117,6 +117,12 @@ def sample_previews(
             st.caption(f"{label} · {name}" if label else name, help=readable(sample_id))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _keyed(check: str, findings: pd.DataFrame) -> pd.DataFrame:
+    """Each finding's review keys, computed once per analysis (hashing 100k rows costs about a second)."""
+    return review.keyed_findings(check, findings)
+
+
 def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, preview_limit: int = 24) -> None:
     """Sortable, filterable findings with the selected samples one click away, and the team's decisions on them:
     select rows and decide once, or review them one by one in the gallery. `key` is the check's registry key."""
@@ -125,7 +131,7 @@ def findings_explorer(dataset: Dataset, findings: pd.DataFrame, *, key: str, pre
         return
     dataset_id = current_dataset_id()
     assert dataset_id is not None, "check_page() sets the dataset before a page shows findings"
-    joined = review.check_status(key, with_samples(dataset, findings), _review.states(dataset_id))
+    joined = review.with_states(_keyed(key, with_samples(dataset, findings)), _review.states(dataset_id))
     joined["review"] = _review.review_label(joined)
     types_col, score_col, label_col, split_col = st.columns([2, 2, 2, 1])
     issue_types = types_col.multiselect(

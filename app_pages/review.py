@@ -9,15 +9,15 @@ import streamlit as st
 
 from app_pages._review_widgets import (
     decide,
-    decision_history,
     decision_round,
     disputes_note,
     live_updates,
+    review_now,
     reviewer,
 )
 from app_pages._widgets import current_dataset, current_dataset_id, store, user_errors
 from app_pages.navigation import page_file
-from recipe_dash import analyzers, review
+from recipe_dash import review
 from recipe_dash.review.manifest import manifest_document
 from recipe_dash.review.report import gather_report, render_report
 from recipe_dash.review.subjects import subject_of
@@ -36,12 +36,11 @@ st.caption(
 )
 reviewer()
 seen = live_updates(dataset_id)
-results = {name: stored.result for name, stored in analyzers.latest_results(store(), dataset_id).items()}
-if not results:
+status = review_now(dataset_id)
+if not status.checks:
     st.info("No check has run on this dataset yet: run them on the Overview page.", icon=":material/play_circle:")
     st.page_link(page_file("overview"), label="Go to Overview", icon=":material/monitor_heart:")
     st.stop()
-status = review.review_status(results, decision_history(dataset_id))
 by_check = review.progress_by_check(status)
 open_findings = review.unreviewed(status)
 

@@ -26,10 +26,12 @@ from recipe_dash.review.states import current_states, disagreements
 from recipe_dash.review.status import (
     ReviewStatus,
     check_status,
+    keyed_findings,
     progress_by_check,
     progress_by_reviewer,
     review_status,
     unreviewed,
+    with_states,
 )
 from recipe_dash.review.subjects import Subject, cluster_subject, finding_subject, finding_subjects, sample_subject
 
@@ -50,6 +52,7 @@ __all__ = [
     "finding_subject",
     "finding_subjects",
     "history",
+    "keyed_findings",
     "manifest_summary",
     "parse_decision",
     "progress_by_check",
@@ -59,5 +62,6 @@ __all__ = [
     "sample_subject",
     "unreviewed",
     "version",
+    "with_states",
     "write_manifest",
 ]

@@ -6,12 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import func, select
 
 from recipe_dash.analyzers.base import Result
 from recipe_dash.review.subjects import CLUSTER_CHECK, CLUSTER_PREFIX
-from recipe_dash.store import Store
-from recipe_dash.store.analysis_model import AnalysisResultRecord
 
 
 @dataclass(frozen=True)
@@ -24,16 +21,6 @@ class SampleEvidence:
     suspected_label: str | None = None  # label noise: the class the out-of-fold model expects
     suspected_prob: float | None = None  # the model's probability of that class
     label_quality: float | None = None  # the model's probability of the given label
-
-
-def analysis_stamp(store: Store, dataset_id: int) -> str:
-    """When the dataset's stored results last changed (one indexed query): a cache key for them."""
-    query = select(func.max(AnalysisResultRecord.created_at), func.count()).where(
-        AnalysisResultRecord.dataset_id == dataset_id
-    )
-    with store.session() as session:
-        newest, count = session.execute(query).one()
-    return f"{newest}|{count}"
 
 
 def sample_evidence(results: Mapping[str, Result], sample_id: str) -> SampleEvidence:

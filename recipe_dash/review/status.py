@@ -11,11 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy import func, select
 
 from recipe_dash.analyzers.base import Result
 from recipe_dash.analyzers.findings import empty_findings
 from recipe_dash.review.states import current_states
-from recipe_dash.review.subjects import CLUSTER_CHECK, clusters_of, finding_keys, sample_subject
+from recipe_dash.review.subjects import CLUSTER_CHECK, clusters_of, finding_keys, sample_keys
+from recipe_dash.store import Store
+from recipe_dash.store.analysis_model import AnalysisResultRecord
 
 STATUS = ("undecided", "decided", "disputed")
 _STATE_FIELDS = ["subject", "outcome", "decision", "label", "reviewer", "created_at", "seq", "disputed", "sides"]
@@ -33,6 +36,7 @@ class ReviewStatus:
     resolved: pd.DataFrame  # decided subjects no longer found (states.STATE_COLUMNS)
     states: pd.DataFrame  # every decided subject's current state
     history: pd.DataFrame  # every decision
+    checks: tuple[str, ...] = ()  # the checks whose results were joined (none: nothing analyzed yet)
 
 
 def review_status(results: Mapping[str, Result], history: pd.DataFrame) -> ReviewStatus:
@@ -45,23 +49,45 @@ def review_status(results: Mapping[str, Result], history: pd.DataFrame) -> Revie
     clusters = _with_state(clusters, states, on="subject")
     seen = set(findings["subject"]) | set(clusters["subject"])
     resolved = states[states["kind"].isin(["finding", "cluster"]) & ~states["subject"].isin(seen)]
-    return ReviewStatus(findings, clusters, resolved.reset_index(drop=True), states, history)
+    return ReviewStatus(findings, clusters, resolved.reset_index(drop=True), states, history, tuple(results))
 
 
 def check_status(analyzer: str, findings: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
     """One check's findings with their subject, their cluster's, and the state that counts for each.
 
-    Adds analyzer, subject, cluster, own_seq (the head of the finding's own history: what a new
-    decision on it has seen), status, via, outcome, decision, new_label (of a relabel), reviewer,
-    decided_at, seq, disputed and sides.
+    Adds analyzer, subject, cluster, sample_key, own_seq (the head of the finding's own history:
+    what a new decision on it has seen), status, via, outcome, decision, new_label (of a relabel),
+    reviewer, decided_at, seq, disputed and sides.
     """
+    return with_states(keyed_findings(analyzer, findings), states)
+
+
+def keyed_findings(analyzer: str, findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings with the keys of their subject, their duplicate cluster and their sample: the costly,
+    decision-independent half of `check_status` (a page caches it per analysis)."""
     found = findings.assign(analyzer=analyzer, subject=finding_keys(analyzer, findings))
     found["cluster"] = pd.Series(pd.NA, index=found.index, dtype="string")
     if analyzer == CLUSTER_CHECK and len(found):
         keys = clusters_of(found).set_index("group")["subject"]
         found["cluster"] = found["group"].map(keys).astype("string")
-    found["own_seq"] = found["subject"].map(states.set_index("subject")["seq"]).fillna(0).astype("int64")
+    found["sample_key"] = sample_keys(found["sample_id"])
+    return found
+
+
+def with_states(keyed: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """`keyed_findings` joined with the current states: the cheap half of `check_status`, redone per decision."""
+    found = keyed.assign(own_seq=keyed["subject"].map(states.set_index("subject")["seq"]).fillna(0).astype("int64"))
     return _with_effective_state(found, states)
+
+
+def analysis_stamp(store: Store, dataset_id: int) -> str:
+    """When the dataset's stored results last changed (one indexed query): a cache key for them."""
+    query = select(func.max(AnalysisResultRecord.created_at), func.count()).where(
+        AnalysisResultRecord.dataset_id == dataset_id
+    )
+    with store.session() as session:
+        newest, count = session.execute(query).one()
+    return f"{newest}|{count}"
 
 
 def progress_by_check(status: ReviewStatus) -> pd.DataFrame:
@@ -108,15 +134,14 @@ def _with_state(frame: pd.DataFrame, states: pd.DataFrame, *, on: str) -> pd.Dat
 def _with_effective_state(findings: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
     """The state of the finding's own subject, else its cluster's, else its sample's."""
     by_subject = states.set_index("subject")[_STATE_FIELDS[1:]]
-    sample_keys = pd.Series(
-        [sample_subject(s).key if not pd.isna(s) else None for s in findings["sample_id"]],
-        index=findings.index,
-        dtype="string",
-    )
     effective = pd.DataFrame(index=findings.index, columns=_STATE_FIELDS[1:], dtype=object)
     effective = effective.rename(columns={"label": "label_state"})  # a finding's own `label` is its sample's
     via = pd.Series(pd.NA, index=findings.index, dtype="string")
-    for name, keys in (("finding", findings["subject"]), ("cluster", findings["cluster"]), ("sample", sample_keys)):
+    for name, keys in (
+        ("finding", findings["subject"]),
+        ("cluster", findings["cluster"]),
+        ("sample", findings["sample_key"]),
+    ):
         open_rows = via.isna() & keys.isin(by_subject.index)
         if open_rows.any():
             effective.loc[open_rows] = by_subject.loc[keys[open_rows].to_numpy()].to_numpy()  # same column order

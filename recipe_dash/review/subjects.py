@@ -63,7 +63,8 @@ def digest(canonical: str) -> str:
 def finding_subject(analyzer: str, issue_type: str, sample_id: str | None, group: str | None = None) -> Subject:
     if sample_id is not None and not pd.isna(sample_id):
         return Subject("finding", analyzer=analyzer, issue_type=issue_type, sample_id=str(sample_id))
-    return Subject("finding", analyzer=analyzer, issue_type=issue_type, group=None if group is None else str(group))
+    no_group = group is None or pd.isna(group)
+    return Subject("finding", analyzer=analyzer, issue_type=issue_type, group=None if no_group else str(group))
 
 
 def cluster_subject(members: Iterable[str]) -> Subject:
@@ -94,9 +95,35 @@ def finding_subjects(findings: pd.DataFrame, analyzer: str | None = None) -> lis
 
 
 def finding_keys(analyzer: str, findings: pd.DataFrame) -> pd.Series:
-    """The subject key of each findings row, aligned with the frame (a million rows take about a second)."""
-    keys = [s.key for s in finding_subjects(findings, analyzer)]
-    return pd.Series(keys, index=findings.index, dtype="string")
+    """The subject key of each findings row, aligned with the frame; the same as `finding_subject(...).key`,
+    built without a Subject per row (100k rows in a fraction of a second instead of seconds)."""
+    prefix = f"finding{_SEP}{analyzer}{_SEP}"
+    canonicals = [
+        f"{prefix}{issue}{_SEP}sample{_SEP}{sample}"
+        if not _missing(sample)
+        else f"{prefix}{issue}{_SEP}group{_SEP}{None if _missing(group) else group}"
+        for sample, issue, group in zip(
+            findings["sample_id"].astype(object).tolist(),
+            findings["issue_type"].astype(object).tolist(),
+            findings["group"].astype(object).tolist(),
+            strict=True,
+        )
+    ]
+    return pd.Series(_digests(canonicals), index=findings.index, dtype="string")
+
+
+def sample_keys(sample_ids: pd.Series) -> pd.Series:
+    """`sample_subject(id).key` of each id (a missing id gives <NA>), without a Subject per row."""
+    keys = [None if _missing(s) else digest(f"sample{_SEP}{s}") for s in sample_ids.astype(object).tolist()]
+    return pd.Series(keys, index=sample_ids.index, dtype="string")
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _digests(canonicals: list[str]) -> list[str]:
+    return [hashlib.sha256(c.encode("utf-8")).hexdigest()[:32] for c in canonicals]
 
 
 def clusters_of(findings: pd.DataFrame) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from recipe_dash.review import (
     sample_subject,
     version,
 )
+from recipe_dash.review.subjects import finding_keys, sample_keys
 from recipe_dash.store import Store, open_store
 
 LABEL = finding_subject("label_noise", "label_noise", "train/cat/0.png")
@@ -177,3 +178,26 @@ def test_decisions_survive_a_rerun_that_renumbers_clusters_and_reorders_findings
     assert clusters.loc["dup-1", "outcome"] == "drop" and pd.isna(clusters.loc["dup-0", "outcome"])
     assert list(status.resolved["sample_id"]) == ["e"]  # found no more: resolved, decision kept
     assert cluster_subject(["a", "b"]).key == cluster_subject(["b", "a", "a"]).key != cluster_subject(["a"]).key
+
+
+def test_column_wise_keys_are_the_subjects_own() -> None:
+    findings = pd.concat(
+        [
+            findings_frame(["a/1.png", "b/2.png"], "label_noise", 0.5, "given:a -> suspected:b", "?"),
+            findings_frame([None, None], "bias", 0.5, ["column:zip", None], "leak"),
+        ],
+        ignore_index=True,
+    ).astype({"sample_id": "string", "group": "string"})
+    keys = finding_keys("biases", findings).tolist()
+    expected = [
+        finding_subject("biases", "label_noise", "a/1.png").key,
+        finding_subject("biases", "label_noise", "b/2.png").key,
+        finding_subject("biases", "bias", None, "column:zip").key,
+        finding_subject("biases", "bias", None, None).key,
+    ]
+    assert keys == expected and len(set(keys)) == 4
+    assert sample_keys(findings["sample_id"]).tolist()[:2] == [
+        sample_subject("a/1.png").key,
+        sample_subject("b/2.png").key,
+    ]
+    assert sample_keys(findings["sample_id"]).isna().tolist() == [False, False, True, True]
