@@ -6,7 +6,10 @@ from streamlit.testing.v1 import AppTest
 
 from recipe_dash.review import Verdict, finding_subject, history, record_decisions
 from recipe_dash.settings import PROJECT_ROOT
+from recipe_dash.training.config import TrainConfig
+from recipe_dash.training.runs import create_run, update_summary
 from tests.review.conftest import Analyzed, analyzed
+from tests.review.test_report import finished_job
 
 APP = str(PROJECT_ROOT / "app.py")
 NAME_BOX = "reviewer_box"
@@ -107,3 +110,22 @@ def test_the_train_page_offers_the_cleaned_data_once_the_review_drops_something(
     at = open_page("train")
     toggle = at.toggle(key="train_cleaned")
     assert toggle.label == "Train on the team's cleaned data (cleaned: 1 dropped, 0 relabelled)"
+
+
+def test_the_train_page_shows_the_cleaned_run_beside_the_raw_one() -> None:
+    review = analyzed("digits")
+    dropped = review.results["duplicates"].findings["sample_id"].iloc[0]
+    for config, accuracy in ((TrainConfig(), 0.88), (TrainConfig(drop_samples=(dropped,)), 0.9)):
+        job_id = finished_job(review.store, "train", review.dataset_id, {"val_loss": 0.3, "val_accuracy": accuracy})
+        seen = {"transform": "16x16 grey", "val_source": "test split", "notes": [], "tracked_ids": []}
+        stats = {"verdict": "pass", "summary": "fine", "table": []}
+        summary = seen | {"input_stats": stats}
+        run_id = create_run(review.store, job_id=job_id, dataset_id=review.dataset_id, config=config, summary=summary)
+        row = {"metric": "accuracy", "value": accuracy, "low": accuracy - 0.03, "high": accuracy + 0.03}
+        metrics = {"table": [row | {"interval": "Wilson"}], "primary": "accuracy", "imbalanced": False, "n_val": 99}
+        update_summary(review.store, run_id, epochs_done=1, metrics=metrics)
+    at = open_page("train")
+    pair = next(d.value for d in at.dataframe if "data" in d.value.columns)
+    assert pair["data"].tolist() == ["raw data", "cleaned: 1 dropped, 0 relabelled"]
+    assert pair["value"].tolist() == [0.88, 0.9]
+    assert any("validates without 1 dropped" in c.value for c in at.caption) == dropped.startswith("test/")
