@@ -1,7 +1,7 @@
 """review_decisions: the team's decisions on findings, duplicate clusters and samples, append-only
 
 Revision ID: 0006_review
-Revises: 0005
+Revises: 0006_job_pool
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_review"
-down_revision = "0005"
+down_revision = "0006_job_pool"
 branch_labels = None
 depends_on = None
 
