@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,9 @@ def thumbnail(source: Path, *, size: int = 128, cache_dir: Path | None = None) -
         failure.write_text(str(err))
         return Thumbnail(source, None, str(err))
     preview = _contained(_displayable(image), size)
-    partial = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
+    # Two sessions of one server (two reviewers on one page) may make the same preview at once: each thread
+    # writes its own partial file, and the last rename wins with identical bytes.
+    partial = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
     preview.save(partial, format="PNG")
     partial.replace(target)
     return Thumbnail(source, target)

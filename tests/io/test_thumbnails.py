@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
+from recipe_dash.io import thumbnails as module
 from recipe_dash.io.thumbnails import thumbnail, thumbnails
 from tests.conftest import write_image
 
@@ -42,3 +45,30 @@ def test_unreadable_files_give_a_reason_not_an_exception(tmp_path: Path) -> None
     assert [t.path for t in made] == [None, None, None]
     assert all(t.error for t in made)
     assert thumbnail(broken).error == made[0].error  # the failure is cached too
+
+
+def test_two_threads_making_one_preview_at_once_both_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two reviewers' sessions in one server process open the same page: neither may lose its preview."""
+    source = write_image(tmp_path / "a.png", 1, size=(40, 30))
+    both_saved = threading.Barrier(2, timeout=10)
+    contained = module._contained
+
+    class SavesThenWaits:
+        def __init__(self, image: Image.Image) -> None:
+            self.image = image
+
+        def save(self, path: Path, format: str) -> None:
+            self.image.save(path, format=format)
+            both_saved.wait()  # both partial files are written before either is renamed
+
+    monkeypatch.setattr(module, "_contained", lambda image, size: SavesThenWaits(contained(image, size)))
+    made: list[module.Thumbnail] = []
+    threads = [
+        threading.Thread(target=lambda: made.append(thumbnail(source, cache_dir=tmp_path / "cache"))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert len(made) == 2 and all(t.path is not None and t.path.exists() for t in made)
+    assert not list((tmp_path / "cache").rglob("*.tmp"))
