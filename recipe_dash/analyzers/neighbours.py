@@ -46,7 +46,7 @@ def neighbour_index(dataset: Dataset, features: pd.DataFrame, *, reference: int 
     """Build the index; the typical nearest distance comes from `reference` sampled rows."""
     from sklearn.neighbors import NearestNeighbors  # a second to import; only this page's evidence needs it
 
-    inputs = model_input(dataset, features, leak_threshold=None)
+    inputs = model_input(dataset, features)  # leaking columns kept out, as the outlier check does
     matrix = np.asarray(inputs.matrix, dtype=np.float32)
     ids = dataset.samples["sample_id"].astype(str).to_numpy()[inputs.rows]
     search = NearestNeighbors(algorithm="brute").fit(matrix)
