@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from recipe_dash.io.names import path_text
 from recipe_dash.store.models import DatasetRecord, utcnow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic runs a migration through module-global proxies (`alembic.context`, `alembic.op`): two threads
+# upgrading at once (two sessions of one dashboard opening the store together) undo each other's proxies.
+_UPGRADING = threading.Lock()
 
 
 class Store:
@@ -96,7 +100,7 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision; a user's existing data is kept."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with _UPGRADING, engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")  # features may add parallel branches
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,27 @@ def test_unusable_database_is_a_store_error_without_password(url: str) -> None:
     with pytest.raises(StoreError, match="Cannot open the store") as caught:
         Store(url)
     assert "secret" not in str(caught.value)
+
+
+def test_stores_opened_by_many_threads_at_once_all_migrate(tmp_path: Path) -> None:
+    """Sessions of one dashboard open stores together; Alembic's module-global proxies must not be shared."""
+    start = threading.Barrier(8, timeout=30)
+    errors: list[BaseException] = []
+
+    def open_one(i: int) -> None:
+        start.wait()
+        try:
+            Store(f"sqlite:///{tmp_path / f'{i}.db'}")
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_one, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    heads = set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    for i in range(8):
+        with Store(f"sqlite:///{tmp_path / f'{i}.db'}").engine.connect() as connection:
+            assert {r[0] for r in connection.execute(text("select version_num from alembic_version"))} == heads
