@@ -60,6 +60,9 @@ def _gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataFrame, 
     position = min(int(st.session_state.get(f"{key}_pos", 0)), len(items) - 1)
     st.session_state[f"{key}_pos"] = position
     row = items.iloc[position]
+    # Set before anything that can fail: a redraw that stops half-way leaves the previous finding's buttons
+    # in the browser, and their click must not land on a finding the reviewer no longer sees.
+    st.session_state[f"{key}_current"] = str(row["subject"])
     prev_col, where_col, next_col = st.columns([1, 3, 1], vertical_alignment="center")
     prev_col.button(
         "Previous",
@@ -201,6 +204,11 @@ def _decide_and_move(
     n_items: int,
     item: str,
 ) -> None:
+    if st.session_state.get(f"{key}_current") != item:
+        st.session_state[f"{key}_error"] = (
+            "The gallery moved on before this click arrived: nothing recorded; decide again."
+        )
+        return
     comment = st.session_state.get(f"{key}_quick_comment", "")
     seen = dict(st.session_state.get(f"{key}_shown", {}))  # the heads the live review box last showed
     if save_decision(dataset_id, [subject], (*verdict, comment), key=key, who=who, seen=seen, classes=classes):  # type: ignore[list-item]

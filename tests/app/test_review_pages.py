@@ -129,3 +129,19 @@ def test_the_train_page_shows_the_cleaned_run_beside_the_raw_one() -> None:
     assert pair["data"].tolist() == ["raw data", "cleaned: 1 dropped, 0 relabelled"]
     assert pair["value"].tolist() == [0.88, 0.9]
     assert any("validates without 1 dropped" in c.value for c in at.caption) == dropped.startswith("test/")
+
+
+def test_a_gallery_click_bound_to_a_finding_no_longer_shown_records_nothing() -> None:
+    """A redraw that stopped half-way (an error after the next finding was drawn) leaves the previous finding's
+    buttons in the browser: their click must not decide on a finding the reviewer no longer sees."""
+    review = analyzed("digits")
+    at = sign(open_page("label_noise"), "carol")
+    at.button_group(key="label_noise_view").set_value("Gallery").run()
+    at.session_state["label_noise_gallery_current"] = "another finding, drawn since the buttons were bound"
+    at.button(key="label_noise_gallery_quick_drop").click().run()
+    assert not at.exception
+    assert history(review.store, review.dataset_id).empty
+    assert any("moved on before this click" in e.value for e in at.error)
+    assert "1 of" in " ".join(m.value for m in at.markdown)  # stays where it was
+    at.button(key="label_noise_gallery_quick_drop").click().run()  # drawn again: this click counts
+    assert len(history(review.store, review.dataset_id)) == 1
