@@ -185,7 +185,7 @@ def _quick_decide(
             disabled=not who,
             width="stretch",
             on_click=_decide_and_move,
-            args=(dataset_id, subject, (decision, label if decision == "relabel" else None), key, classes, who),
+            args=(dataset_id, subject, decision, key, classes, who),
             kwargs={"n_items": n_items, "item": str(row["subject"])},
         )
     if not who:
@@ -196,7 +196,7 @@ def _quick_decide(
 def _decide_and_move(
     dataset_id: int,
     subject: object,
-    verdict: tuple[str, str | None],
+    decision: str,
     key: str,
     classes: list[str],
     who: str | None,
@@ -210,8 +210,10 @@ def _decide_and_move(
         )
         return
     comment = st.session_state.get(f"{key}_quick_comment", "")
+    # the class as the browser last set it: a click may arrive before the redraw a new class started
+    label = st.session_state.get(f"{key}_relabel_to_{item}") if decision == "relabel" else None
     seen = dict(st.session_state.get(f"{key}_shown", {}))  # the heads the live review box last showed
-    if save_decision(dataset_id, [subject], (*verdict, comment), key=key, who=who, seen=seen, classes=classes):  # type: ignore[list-item]
+    if save_decision(dataset_id, [subject], (decision, label, comment), key=key, who=who, seen=seen, classes=classes):  # type: ignore[list-item]
         st.session_state[f"{key}_quick_comment"] = ""
         st.session_state.setdefault(f"{key}_done", set()).add(item)
         if not st.session_state.get(f"{key}_open_only"):  # with only undecided shown, the next one moves up

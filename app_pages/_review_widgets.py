@@ -165,7 +165,7 @@ def decide(
     )
     class_col, comment_col, button_col = st.columns([1, 3, 2], vertical_alignment="bottom")
     classes = list(class_names)
-    label = class_col.selectbox("New class", classes, key=f"{key}_class", disabled=choice != "relabel")
+    class_col.selectbox("New class", classes, key=f"{key}_class", disabled=choice != "relabel")
     comment_col.text_input("Comment", key=f"{key}_comment", placeholder="why (optional)")
     what = "this" if len(subjects) == 1 else f"these {len(subjects):,}"
     button_col.button(
@@ -177,7 +177,6 @@ def decide(
         disabled=not who or not choice or not subjects,
         on_click=_record,
         args=(dataset_id, list(subjects), key, classes, dict(seen), who),
-        kwargs={"choice": choice, "label": label},
     )
     if not who:
         st.caption("Give your name in the sidebar (or sign in) to decide: decisions are never anonymous.")
@@ -197,13 +196,17 @@ def _record(
     classes: list[str],
     seen: dict[str, int],
     who: str,
-    *,
-    choice: str,
-    label: str,
 ) -> None:
-    """Button callback: record, then clear the comment (a callback runs before the page redraws)."""
+    """Button callback: record, then clear the comment (a callback runs before the page redraws).
+
+    The decision and the class are read as the browser last set them, not as the page last drew them: a
+    click right after choosing "drop" may arrive before the redraw that choice started has finished."""
     comment = st.session_state.get(f"{key}_comment", "")
-    relabel_to = label if choice == "relabel" else None
+    choice = st.session_state.get(f"{key}_choice")
+    if not choice:
+        st.session_state[f"{key}_error"] = "Choose a decision first."
+        return
+    relabel_to = st.session_state.get(f"{key}_class") if choice == "relabel" else None
     if save_decision(dataset_id, subjects, (choice, relabel_to, comment), key=key, who=who, seen=seen, classes=classes):
         st.session_state[f"{key}_comment"] = ""
         st.session_state[f"{key}_round"] = decision_round(key) + 1

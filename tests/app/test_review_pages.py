@@ -145,3 +145,27 @@ def test_a_gallery_click_bound_to_a_finding_no_longer_shown_records_nothing() ->
     assert "1 of" in " ".join(m.value for m in at.markdown)  # stays where it was
     at.button(key="label_noise_gallery_quick_drop").click().run()  # drawn again: this click counts
     assert len(history(review.store, review.dataset_id)) == 1
+
+
+def test_a_decision_chosen_and_clicked_before_the_page_redraws_is_the_one_recorded() -> None:
+    """The browser sends "drop" and the click together (the click came before the redraw "drop" started): the
+    store gets drop, not the decision the page drew last; likewise the gallery's relabel class."""
+    review = analyzed("digits")
+    at = sign(open_page("duplicates"), "dora")
+    decide = next(b for b in at.button if b.key and b.key.startswith("cluster_") and b.key.endswith("_decide"))
+    prefix = decide.key.removesuffix("_decide")
+    at.button_group(key=f"{prefix}_choice").set_value("drop")
+    decide.click().run()
+    assert not at.exception
+    row = history(review.store, review.dataset_id).iloc[-1]
+    assert (row["kind"], row["decision"], row["reviewer"]) == ("cluster", "drop", "dora")
+
+    at = sign(open_page("label_noise"), "dora")
+    at.button_group(key="label_noise_view").set_value("Gallery").run()
+    relabel_to = next(s for s in at.selectbox if s.key and s.key.startswith("label_noise_gallery_relabel_to_"))
+    other = next(c for c in ("3", "4") if c != relabel_to.value)
+    relabel_to.set_value(other)
+    at.button(key="label_noise_gallery_quick_relabel").click().run()
+    assert not at.exception
+    row = history(review.store, review.dataset_id).iloc[-1]
+    assert (row["kind"], row["decision"], row["label"]) == ("finding", "relabel", other)
