@@ -64,6 +64,12 @@ def at(page, position: int) -> str:
     return line.locator("code").inner_text()
 
 
+def drawn(page) -> None:
+    """Wait until no element is stale (drawn by an earlier run, not yet redrawn): the header of the next finding
+    comes first, and its buttons and class may still show the previous finding's for a moment."""
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
+
+
 def decision_button(page, decision: str):
     return page.get_by_role("button", name=re.compile(rf"^{re.escape(decision)}"))
 
@@ -125,6 +131,7 @@ def test_two_reviewers_decide_at_once_and_see_each_other(
         assert at(bob, 2) == second
 
         # alice relabels the second finding; bob, idle on it, sees her decision without reloading.
+        drawn(alice)
         target = decision_button(alice, "relabel →").inner_text().split("→")[1].split()[0]
         decision_button(alice, "relabel →").click(no_wait_after=True)
         bob_saw = seen_within(bob, f"relabel → {target} by alice", stored(store, dataset_id, 3))
