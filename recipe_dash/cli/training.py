@@ -101,6 +101,14 @@ def train(
     lr: Annotated[float, typer.Option(help="Constant learning rate.")] = 3e-4,
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
     optimizer: Annotated[str, typer.Option(help="adam, adamw or sgd (momentum 0.9).")] = "adam",
+    weight_decay: Annotated[float, typer.Option(help="Weight decay of the optimizer (0: none).")] = 0.0,
+    dropout: Annotated[float, typer.Option(help="Dropout probability of the built-in MLP and CNN (0: none).")] = 0.0,
+    width: Annotated[
+        int | None, typer.Option(help="MLP hidden units or the CNN's first channels (default: the model's own).")
+    ] = None,
+    depth: Annotated[
+        int | None, typer.Option(help="MLP hidden layers or CNN conv blocks (default: the model's own).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Recorded with the run: same config and seed, same curve.")] = 0,
     input_size: Annotated[
         int | None, typer.Option(min=1, help="Images: resize to this many pixels square (default: most common size).")
@@ -124,7 +132,7 @@ def train(
     from recipe_dash import jobs, workspace
     from recipe_dash.store import open_store
     from recipe_dash.training.config import TrainConfig
-    from recipe_dash.training.models import resolve_model
+    from recipe_dash.training.models import configure, resolve_model
     from recipe_dash.training.runs import run_report, start_run
 
     spec = _absolute_spec(model)
@@ -133,6 +141,10 @@ def train(
         optimizer=optimizer,
         lr=lr,
         batch_size=batch_size,
+        weight_decay=weight_decay,
+        dropout=dropout,
+        width=width,
+        depth=depth,
         epochs=epochs,
         seed=seed,
         input_size=(input_size, input_size) if input_size else None,
@@ -146,6 +158,7 @@ def train(
     store = open_store()
     dataset_id, dataset = workspace.open_dataset(store, data, label_column=label_column)
     source = resolve_model(spec, kind=dataset.kind)  # a bad spec fails here, not in the worker
+    configure(source, config.model_options())  # and so do knobs a model file cannot take
     job_id = start_run(store, dataset_id, config)
     what = {"normal": "Training", "baseline": "Zero-input baseline of", "overfit": "Overfitting"}[kind]
     typer.echo(

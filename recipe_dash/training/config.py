@@ -28,6 +28,17 @@ class TrainConfig:
     lr: float = 3e-4
     # Small enough for a CPU, large enough for a stable gradient (and for BatchNorm).
     batch_size: int = 64
+    # Weight decay of the optimizer (an L2 penalty for Adam and SGD, decoupled for AdamW): off while
+    # building the skeleton, one of the recipe's regularizers later.
+    weight_decay: float = 0.0
+    # Dropout probability of the built-in MLP and CNN; 0 adds no dropout layer at all. A model file
+    # receives it as `build(..., dropout=p)` when set.
+    dropout: float = 0.0
+    # Built-in models: hidden units of the MLP, channels of the CNN's first conv (doubling per block);
+    # None keeps the model's own default. A model file receives it as `width=` when set.
+    width: int | None = None
+    # Built-in models: hidden layers of the MLP, conv blocks of the CNN; None keeps the model's default.
+    depth: int | None = None
     epochs: int = 10
     # Seeds the weights, the shuffling, the held-out split and any augmentation.
     seed: int = 0
@@ -64,6 +75,11 @@ class TrainConfig:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_number("lr", self.lr, low=0, low_open=True)
         check_number("batch_size", self.batch_size, low=1, integer=True)
+        check_number("weight_decay", self.weight_decay, low=0)
+        check_number("dropout", self.dropout, low=0, high=1, high_open=True)
+        for knob in ("width", "depth"):
+            if getattr(self, knob) is not None:
+                check_number(knob, getattr(self, knob), low=1, integer=True)
         check_number("epochs", self.epochs, low=1, integer=True)
         check_seed(self.seed)
         check_number("val_fraction", self.val_fraction, low=0, high=1, low_open=True, high_open=True)
@@ -103,6 +119,12 @@ class TrainConfig:
     def subset_size(self) -> int:
         """Overfit runs: samples in the fixed subset (one batch unless the user picked a number)."""
         return self.overfit_samples if self.overfit_samples is not None else self.batch_size
+
+    def model_options(self) -> dict[str, Any]:
+        """Keyword arguments for the model builder: only the knobs set away from the model's own defaults,
+        so a builder that takes none of them keeps working until one is set."""
+        options: dict[str, Any] = {"dropout": self.dropout} if self.dropout else {}
+        return options | {knob: getattr(self, knob) for knob in ("width", "depth") if getattr(self, knob) is not None}
 
     def data_options(self) -> dict[str, Any]:
         """Keyword arguments of `prepare_data` this config decides."""

@@ -194,13 +194,14 @@ def fit(
 def fit_configured(
     config: TrainConfig, model: nn.Module, x: torch.Tensor, y: torch.Tensor, **options: object
 ) -> FitResult:
-    """`fit` with a run's settings (epochs, batch size, lr, optimizer, seed, augment, sample losses);
-    `options` add or override."""
+    """`fit` with a run's settings (epochs, batch size, lr, optimizer, weight decay, seed, augment, sample
+    losses); `options` add or override."""
     settings: dict[str, object] = dict(
         epochs=config.epochs,
         batch_size=config.batch_size,
         lr=config.lr,
         optimizer=config.optimizer,
+        weight_decay=config.weight_decay,
         seed=config.seed,
         augment=config.augment,
         sample_losses=config.sample_losses,

@@ -17,10 +17,12 @@ import ast
 import hashlib
 import importlib
 import importlib.util
+import inspect
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -41,6 +43,8 @@ class ModelSource:
 
     spec: str
     build: Builder
+    # Keyword arguments of every build call (TrainConfig.model_options: dropout, width, depth).
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 def pick_device() -> torch.device:
@@ -74,6 +78,25 @@ def resolve_model(spec: str, *, kind: str = "image", allowed_dirs: Sequence[Path
     return ModelSource(spec, builder)
 
 
+def configure(source: ModelSource, options: Mapping[str, Any]) -> ModelSource:
+    """The builder called with `options` as keywords (dropout, width, depth); refused at once, naming the
+    option, when the builder cannot take it (a model file without that keyword, the logistic baseline)."""
+    if not options:
+        return source
+    try:
+        parameters = inspect.signature(source.build).parameters
+    except (TypeError, ValueError):  # a builtin or C callable without a signature: let the call decide
+        return replace(source, options=dict(options))
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    refused = [name for name in options if name not in parameters and not takes_any]
+    if refused:
+        raise ModelError(
+            f"'{source.spec}' takes no {' or '.join(refused)} option. Leave it unset, or give the builder a keyword "
+            f"argument for it: build(input_shape, n_classes, {refused[0]}=...)."
+        )
+    return replace(source, options=dict(options))
+
+
 def check_offered(spec: str, allowed_dirs: Sequence[Path]) -> None:
     """Refuse (without running anything) a spec the dashboard may not load: not built-in, not in a model folder."""
     if spec == AUTO or spec in BUILTIN_MODELS:
@@ -99,9 +122,12 @@ def build_model(
     torch.manual_seed(seed)
     shape = tuple(int(d) for d in input_shape)
     try:
-        model = source.build(shape, n_classes)
+        model = source.build(shape, n_classes, **source.options)
     except Exception as err:  # the user's code: any failure is a message, not a traceback
-        raise ModelError(f"'{source.spec}': build({shape}, {n_classes}) raised {type(err).__name__}: {err}") from None
+        extra = "".join(f", {key}={value!r}" for key, value in source.options.items())
+        raise ModelError(
+            f"'{source.spec}': build({shape}, {n_classes}{extra}) raised {type(err).__name__}: {err}"
+        ) from None
     if not isinstance(model, nn.Module):
         raise ModelError(f"'{source.spec}' returned {type(model).__name__}, not a torch.nn.Module.")
     model = model.to(device)

@@ -22,7 +22,7 @@ from recipe_dash.training.input_stats import input_statistics
 from recipe_dash.training.loop import FitResult, TrainingDiverged, fit_configured, n_batches
 from recipe_dash.training.lr_finder import END, START, find_lr, smooth
 from recipe_dash.training.model_checks import run_model_checks
-from recipe_dash.training.models import ModelSource, pick_device, resolve_model
+from recipe_dash.training.models import ModelSource, configure, pick_device, resolve_model
 from recipe_dash.training.probe import CheckConfig, sample_order
 from recipe_dash.training.recording import RunRecorder
 from recipe_dash.training.run_kinds import (
@@ -211,7 +211,7 @@ def _load(context: JobContext, settings: dict[str, Any]) -> tuple[TrainConfig, T
     assert context.dataset_id is not None, "training jobs need a dataset"
     dataset = workspace.reopen(context.store, context.dataset_id)
     data = prepare_data(dataset, **config.data_options())
-    return config, data, resolve_model(config.model, kind=data.kind)
+    return config, data, configure(resolve_model(config.model, kind=data.kind), config.model_options())
 
 
 def _data_summary(data: TensorData) -> dict[str, Any]:
