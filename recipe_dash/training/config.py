@@ -6,13 +6,16 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from recipe_dash.errors import OptionError
-from recipe_dash.validation import check_choice, check_number, check_seed
+from recipe_dash.validation import MAX_SEED, check_choice, check_number, check_seed
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 # normal: train on the data. baseline: the same model on zeroed inputs, beside the majority class and a
 # linear model (the recipe's input-independent and dumb baselines). overfit: the same model on a small
 # fixed subset, regularizers off, until the training loss reaches a floor (the recipe's step 3).
 RUN_KINDS = ("normal", "baseline", "overfit")
+# Which mirror images keep their class: none for digits and text (a mirrored 2 is no 2), horizontal for most
+# photos, both for textures, cells and satellite tiles. The user says so: the data cannot tell.
+FLIPS = ("none", "horizontal", "vertical", "both")
 
 
 @dataclass(frozen=True)
@@ -40,18 +43,37 @@ class TrainConfig:
     # Built-in models: hidden layers of the MLP, conv blocks of the CNN; None keeps the model's default.
     depth: int | None = None
     epochs: int = 10
+    # Early stopping: end the run once the validation loss has not improved for this many epochs, and keep
+    # the weights of its best epoch; None trains every epoch.
+    early_stopping: int | None = None
     # Seeds the weights, the shuffling, the held-out split and any augmentation.
     seed: int = 0
+    # Seeds the held-out split and a learning curve's subset instead of `seed`, so runs of several seeds (an
+    # ensemble) validate on the same samples; None: `seed`.
+    split_seed: int | None = None
     # Images: (height, width) fed to the net; None keeps the most common size in the training split.
     input_size: tuple[int, int] | None = None
     # Off while building the skeleton (the recipe adds augmentation only to regularize).
     augment: bool = False
+    # With `augment`, images: mirror at random along these axes (FLIPS), shift by up to `shift` pixels, crop
+    # away up to a `crop` share of each side and scale back; images and numeric table features: add Gaussian
+    # noise of `noise` standard deviations (inputs are standardized, so it is relative to each feature's spread).
+    flip: str = "none"
+    shift: int = 2
+    crop: float = 0.0
+    noise: float = 0.0
     # None: standardize with training statistics (images per channel); False keeps images in [0, 1].
     normalize: bool | None = None
     # "Init well": set the last layer's bias to the log class priors, so the loss at init is the prior's entropy.
     init_bias_from_priors: bool = True
+    # Pretrain: start from these weights (a state_dict file, read with torch.load(weights_only=True)) instead
+    # of the seeded init; every layer must match the model's by name and shape.
+    pretrained: str | None = None
     # Share of train held out for validation when the data has neither a 'val' nor a 'test' split.
     val_fraction: float = 0.2
+    # Learning curves: train on this stratified, seeded share of the training split (validation unchanged);
+    # the subsets of one seed are nested, so 10% lies inside 25%.
+    train_fraction: float = 1.0
     # Table columns to leave out, e.g. one the data inspection flagged as a leak.
     exclude_columns: tuple[str, ...] = ()
     # Score every training sample at each epoch's end for "Highest losses": one no-grad forward pass
@@ -81,7 +103,16 @@ class TrainConfig:
             if getattr(self, knob) is not None:
                 check_number(knob, getattr(self, knob), low=1, integer=True)
         check_number("epochs", self.epochs, low=1, integer=True)
+        if self.early_stopping is not None:
+            check_number("early_stopping", self.early_stopping, low=1, integer=True, why="epochs of patience")
+        check_choice("flip", self.flip, FLIPS)
+        check_number("shift", self.shift, low=0, integer=True, why="pixels")
+        check_number("crop", self.crop, low=0, high=0.5, high_open=True, why="share of each side")
+        check_number("noise", self.noise, low=0, why="standard deviations")
+        check_number("train_fraction", self.train_fraction, low=0, high=1, low_open=True)
         check_seed(self.seed)
+        if self.split_seed is not None:
+            check_number("split_seed", self.split_seed, low=0, high=MAX_SEED, integer=True)
         check_number("val_fraction", self.val_fraction, low=0, high=1, low_open=True, high_open=True)
         check_choice("run kind", self.kind, RUN_KINDS)
         if self.overfit_samples is not None:
@@ -132,8 +163,9 @@ class TrainConfig:
             input_size=self.input_size,
             normalize=self.normalize,
             val_fraction=self.val_fraction,
-            seed=self.seed,
+            seed=self.seed if self.split_seed is None else self.split_seed,
             exclude_columns=self.exclude_columns,
             drop=self.drop_samples,
             relabel=dict(self.relabel_samples),
+            train_fraction=self.train_fraction,
         )

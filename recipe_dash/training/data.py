@@ -78,6 +78,7 @@ def prepare_data(
     exclude_columns: tuple[str, ...] = (),
     drop: Collection[str] = (),
     relabel: Mapping[str, str] | None = None,
+    train_fraction: float = 1.0,
 ) -> TensorData:
     """Split, encode and (optionally) standardize with training-split statistics only.
 
@@ -86,6 +87,8 @@ def prepare_data(
     Without a 'val' split the
     'test' split validates; without either, a seeded stratified `val_fraction` of train is held out.
     `drop` (sample ids) and `relabel` ({sample id: class}) apply a team review's cleaned manifest.
+    `train_fraction` < 1 then keeps a stratified share of the training samples (a learning curve's point),
+    before anything is decoded; validation stays the same.
     """
     notes: list[str] = []
     reviewed = _apply_review(dataset, drop, relabel or {})
@@ -95,6 +98,9 @@ def prepare_data(
         )
     samples, val_source = _assign_splits(dataset, reviewed, val_fraction=val_fraction, seed=seed)
     classes = {name: i for i, name in enumerate(dataset.class_names)}
+    if train_fraction < 1:
+        samples, note = _train_subset(samples, train_fraction, seed=seed)
+        notes.append(note)
     names: tuple[str, ...] = ()
     groups: FeatureGroups = ()
     if dataset.kind == "image":
@@ -199,6 +205,21 @@ def _assign_splits(
         f"for validation ({n_val} samples)."
     )
     return train.reset_index(drop=True), text
+
+
+def _train_subset(samples: pd.DataFrame, fraction: float, *, seed: int) -> tuple[pd.DataFrame, str]:
+    """Keep `fraction` of each class's training rows (at least one), drawn in a seeded order per class, so
+    the subsets of one seed are nested (10% inside 25% inside 50%); validation rows all stay."""
+    rng = np.random.default_rng(seed)
+    is_train = (samples["role"] == TRAIN).to_numpy()
+    labels = samples["label"].astype(str).to_numpy()
+    keep = ~is_train
+    for label in sorted(set(labels[is_train])):
+        members = np.flatnonzero(is_train & (labels == label))
+        keep[rng.permutation(members)[: max(1, round(fraction * len(members)))]] = True
+    n_kept, n_train = int((keep & is_train).sum()), int(is_train.sum())
+    note = f"Training on a stratified {fraction:.0%} of the training split: {n_kept:,} of {n_train:,} samples."
+    return samples[keep].reset_index(drop=True), note
 
 
 def _split_columns(table: pd.DataFrame) -> list[str]:

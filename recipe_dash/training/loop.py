@@ -19,10 +19,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from recipe_dash.errors import RecipeDashError
+from recipe_dash.training.augment import Augmentation, augment_batch, continuous_features
 from recipe_dash.training.config import TrainConfig
 
 EVAL_BATCH = 256  # samples per no-grad forward pass; on CPU 512 was 30-50% slower than 128-256 (cache)
-SHIFT_PIXELS = 2  # augmentation: random translation by up to this many pixels
 
 
 class TrainingDiverged(RecipeDashError):
@@ -71,7 +71,9 @@ class Recorder(Protocol):
 @dataclass(frozen=True)
 class FitResult:
     losses: list[float]  # mean training loss of every step, in order
-    val: Evaluation | None  # on the validation set after the last step
+    val: Evaluation | None  # on the validation set after the last step (the best epoch's, after early stopping)
+    best_epoch: int | None = None  # early stopping: the epoch whose weights the model keeps
+    stopped_epoch: int | None = None  # early stopping: the last epoch trained
 
 
 def set_seed(seed: int) -> None:
@@ -106,7 +108,7 @@ def fit(
     lr: float = 3e-4,
     optimizer: str = "adam",
     seed: int = 0,
-    augment: bool = False,
+    augment: bool | Augmentation | None = False,
     zero_inputs: bool = False,
     val: tuple[torch.Tensor, torch.Tensor] | None = None,
     recorder: Recorder | None = None,
@@ -114,17 +116,22 @@ def fit(
     stop_below: float | None = None,
     eval_every: int = 1,
     weight_decay: float | None = None,
+    patience: int | None = None,
 ) -> FitResult:
     """Train in place for `epochs` (or at most `steps` steps, when given) and evaluate on `val` at the end.
 
     `zero_inputs` trains on all-zero inputs: the input-independent baseline. `sample_losses` (with a
-    recorder) scores the training split at each epoch's end for `EpochEnd.train`. `stop_below` ends
-    training after the first epoch whose mean batch loss is below it (an overfit run's floor);
-    `eval_every` hands the recorder an end-of-epoch pass every that many epochs and after the last
-    (an overfit run has one step per epoch). Raises TrainingDiverged as soon as a batch loss is NaN
-    or infinite.
+    recorder) scores the training split at each epoch's end for `EpochEnd.train`. `augment` (True: ±2-px
+    shifts) changes each training batch. `stop_below` ends training after the first epoch whose mean batch
+    loss is below it (an overfit run's floor); `eval_every` hands the recorder an end-of-epoch pass every
+    that many epochs and after the last (an overfit run has one step per epoch). `patience` (with `val`)
+    stops early once the validation loss has not improved for that many epochs and puts the best epoch's
+    weights back. Raises TrainingDiverged as soon as a batch loss is NaN or infinite.
     """
     set_seed(seed)
+    augmentation = Augmentation() if augment is True else augment or None
+    continuous = continuous_features(x) if augmentation is not None else None
+    stopper = _EarlyStopping(model, patience) if patience is not None and val is not None else None
     if zero_inputs and val is not None:
         val = (torch.zeros_like(val[0]), val[1])
     scored: torch.Tensor | None = None  # the end-of-epoch pass's inputs: as trained on, never augmented
@@ -147,8 +154,8 @@ def fit(
         for b, (lo, hi) in enumerate(_batches(n, batch_size)):
             index = order[lo:hi]
             xb = torch.zeros_like(x[index]) if zero_inputs else x[index]
-            if augment:
-                xb = _shift(xb, generator)
+            if augmentation is not None:
+                xb = augment_batch(xb, augmentation, generator, continuous=continuous)
             if recorder is not None and not losses:
                 recorder.on_first_batch(xb, index)
             loss_vec, logits = train_step(model, opt, xb.to(device), y[index].to(device))
@@ -184,11 +191,39 @@ def fit(
             train = evaluate(model, scored, y) if scored is not None else None
             evaluation = evaluate(model, *val) if val is not None else None
             recorder.on_epoch(EpochEnd(epoch, len(losses), time.perf_counter() - start, train, evaluation, last))
+        if stopper is not None:
+            assert val is not None
+            if stopper.should_stop(epoch, evaluation or evaluate(model, *val)):
+                break
         if last:
             break
+    if stopper is not None:
+        return FitResult(losses, stopper.restore(), stopper.best_epoch, epoch)
     if evaluation is None and val is not None:
         evaluation = evaluate(model, *val)
     return FitResult(losses, evaluation)
+
+
+class _EarlyStopping:
+    """Watch the validation loss epoch by epoch; keep a copy of the best weights to put back at the end."""
+
+    def __init__(self, model: nn.Module, patience: int) -> None:
+        self.model, self.patience = model, patience
+        self.best_epoch = 0
+        self.best: Evaluation | None = None
+        self._weights: dict[str, torch.Tensor] = {}
+
+    def should_stop(self, epoch: int, evaluation: Evaluation) -> bool:
+        if self.best is None or evaluation.loss < self.best.loss:
+            self.best, self.best_epoch = evaluation, epoch
+            self._weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        return epoch - self.best_epoch >= self.patience
+
+    def restore(self) -> Evaluation | None:
+        """Put the best epoch's weights back; its validation evaluation."""
+        if self._weights:
+            self.model.load_state_dict(self._weights)
+        return self.best
 
 
 def fit_configured(
@@ -203,8 +238,9 @@ def fit_configured(
         optimizer=config.optimizer,
         weight_decay=config.weight_decay,
         seed=config.seed,
-        augment=config.augment,
+        augment=Augmentation.of(config),
         sample_losses=config.sample_losses,
+        patience=config.early_stopping,
     )
     return fit(model, x, y, **(settings | options))  # type: ignore[arg-type]
 
@@ -256,17 +292,6 @@ def _batches(n: int, batch_size: int) -> list[tuple[int, int]]:
 def _grad_norm(parameters: list[nn.Parameter]) -> float:
     grads = [p.grad for p in parameters if p.grad is not None]
     return float(torch.nn.utils.get_total_norm(grads)) if grads else 0.0
-
-
-def _shift(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Translate each image by up to SHIFT_PIXELS in each direction (zero fill); tables pass unchanged."""
-    if xb.dim() != 4:
-        return xb
-    s = SHIFT_PIXELS
-    padded = F.pad(xb, (s, s, s, s))
-    offsets = torch.randint(0, 2 * s + 1, (len(xb), 2), generator=generator)
-    height, width = xb.shape[2:]
-    return torch.stack([padded[i, :, dy : dy + height, dx : dx + width] for i, (dy, dx) in enumerate(offsets.tolist())])
 
 
 def device_of(model: nn.Module) -> torch.device:

@@ -81,20 +81,23 @@ class RunRecorder:
 
     def on_epoch(self, end: EpochEnd) -> None:
         self._writer.submit(self._write_epoch, end, self._metrics_due(end))
-        if end.val is not None:
-            self._rows.append(
-                {
-                    "run_id": self.run_id,
-                    "step": end.step,
-                    "epoch": float(end.epoch),
-                    "split": "val",
-                    "loss": end.val.loss,
-                    "accuracy": end.val.accuracy,
-                    "lr": None,
-                    "grad_norm": None,
-                    "wall_time": end.wall_time,
-                }
-            )
+        # "train_eval": the end-of-epoch pass over the training split, in eval mode like validation (no dropout,
+        # no augmentation), so the two curves' gap is the model's, not the regularizer's noise.
+        for split, scored in (("train_eval", end.train), ("val", end.val)):
+            if scored is not None:
+                self._rows.append(
+                    {
+                        "run_id": self.run_id,
+                        "step": end.step,
+                        "epoch": float(end.epoch),
+                        "split": split,
+                        "loss": scored.loss,
+                        "accuracy": scored.accuracy,
+                        "lr": None,
+                        "grad_norm": None,
+                        "wall_time": end.wall_time,
+                    }
+                )
         self._stop_if_asked()
 
     def close(self) -> None:
