@@ -67,6 +67,12 @@ def wilson_interval(successes: int, n: int, *, confidence: float = 0.95) -> tupl
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
+def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, *, n_classes: int) -> float:
+    """Mean recall over the classes present in `y_true`, without an interval."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    return float(_balanced_accuracy(_confusion(y_true, y_pred, n_classes)[None])[0]) if len(y_true) else float("nan")
+
+
 def is_imbalanced(y: np.ndarray, *, n_classes: int, ratio: float = IMBALANCE_RATIO) -> bool:
     """True when the largest present class outnumbers the smallest by more than `ratio`."""
     counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=n_classes)

@@ -6,9 +6,12 @@ Every job's config is a TrainConfig dict (plus `order` for signals); results are
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import asdict
 from typing import Any
+
+import torch
 
 from recipe_dash import workspace
 from recipe_dash.evidence import jsonable
@@ -17,6 +20,7 @@ from recipe_dash.settings import get_settings
 from recipe_dash.training.baselines import run_baselines
 from recipe_dash.training.config import TrainConfig
 from recipe_dash.training.data import TensorData, classes_in_rotation, prepare_data
+from recipe_dash.training.final import first_layer, record_final
 from recipe_dash.training.initialization import prepared_model
 from recipe_dash.training.input_stats import input_statistics
 from recipe_dash.training.loop import FitResult, TrainingDiverged, fit_configured, n_batches
@@ -38,19 +42,28 @@ from recipe_dash.training.run_kinds import (
 )
 from recipe_dash.training.runs import create_run, save_batch, update_summary, write_partial
 from recipe_dash.training.signals import add_signals
+from recipe_dash.training.weights import start_from
 
 TRACKED_SAMPLES = 16  # validation samples whose predictions are followed epoch by epoch
 PARTIAL_SECONDS = 1.0  # how often the LR finder's growing curve is written for the page
 
 
 def train_run(context: JobContext) -> dict[str, Any]:
-    """A run of any kind (config.kind): train, recording the curve, per-sample losses and final metrics."""
-    config, data, source = _load(context, context.config)
+    """A run of any kind (config.kind): train, recording the curve, per-sample losses and final metrics.
+
+    The job's config may carry a `group` (a Regularize study's tag, recipe_dash/regularize/groups.py),
+    kept in the run's summary."""
+    settings = dict(context.config)
+    group = settings.pop("group", None)
+    if group:
+        _share_cores()
+    config, data, source = _load(context, settings)
     if config.kind == "overfit":
         return _overfit_run(context, config, overfit_subset(data, config), source)
     zero_inputs = config.kind == "baseline"
     references = baseline_references(data, config, linear=False) if zero_inputs else []  # drawn from the start
-    run_id = _create(context, config, data, source, references=[r.to_json() for r in references])
+    tag = {"group": group} if group else {}
+    run_id = _create(context, config, data, source, references=[r.to_json() for r in references], **tag)
     total_steps = n_batches(len(data.x_train), config.batch_size) * config.epochs
     result = _recorded_fit(context, run_id, config, data, source, total_steps, zero_inputs=zero_inputs)
     verdict = None
@@ -107,7 +120,12 @@ def _recorded_fit(
     `regularize=False` (an overfit run) switches off augmentation, weight decay and dropout layers; the
     run's summary says which.
     """
+    cpu_start = time.process_time()
     model = prepared_model(source, data, seed=config.seed, init_bias=config.init_bias_from_priors)
+    start = start_from(model, config, spec=source.spec)  # pretrained weights, advice about the architecture
+    if start:
+        update_summary(context.store, run_id, **start)
+    first = first_layer(model, data.x_train)
     if not regularize:
         dropped = switch_off_dropout(model)
         options |= {"augment": False, "weight_decay": 0.0}
@@ -115,11 +133,15 @@ def _recorded_fit(
         update_summary(context.store, run_id, regularizers_off=off)
     recorder = RunRecorder(context.store, run_id, data, total_steps=total_steps, context=context)
     try:
-        return fit_configured(
+        result = fit_configured(
             config, model, data.x_train, data.y_train, val=(data.x_val, data.y_val), recorder=recorder, **options
         )
     finally:
         recorder.close()  # a stopped or diverged run keeps the curve it drew
+    stopping = {"best_epoch": result.best_epoch, "stopped_epoch": result.stopped_epoch} if result.best_epoch else {}
+    cpu = {"cpu_seconds": time.process_time() - cpu_start}  # training and scoring, in this process
+    record_final(context.store, run_id, model, data, first_layer_at_start=first, **stopping, **cpu)
+    return result
 
 
 def _outcome(result: FitResult) -> dict[str, Any]:
@@ -144,6 +166,13 @@ def _finish(
     found = {"verdict": verdict.to_json()} if verdict is not None else {}
     update_summary(context.store, run_id, finished=True, **found)
     return {"run_id": run_id, "kind": config.kind, **found, **jsonable(outcome)}
+
+
+def _share_cores() -> None:
+    """A group's runs arrive together and fill every worker slot, so each takes its share of the cores:
+    RECIPE_DASH_MAX_WORKERS processes of torch's default (a thread per core) would fight over them."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    torch.set_num_threads(max(1, cores // get_settings().max_workers))
 
 
 def model_checks(context: JobContext) -> dict[str, Any]:
