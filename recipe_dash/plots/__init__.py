@@ -15,6 +15,12 @@ from recipe_dash.plots.data_checks import (
     outlier_views_scatter,
     predictive_power_bar,
 )
+from recipe_dash.plots.regularize import (
+    comparison_figure,
+    ensemble_figure,
+    first_layer_figure,
+    learning_curve_figure,
+)
 from recipe_dash.plots.training import (
     batch_images,
     before_after_figure,
@@ -33,13 +39,17 @@ __all__ = [
     "before_after_figure",
     "class_count_chart",
     "class_noise_bar",
+    "comparison_figure",
     "curves_figure",
     "dependency_figure",
     "drift_bar",
+    "ensemble_figure",
+    "first_layer_figure",
     "gradient_figure",
     "histogram_by_group",
     "label_quality_histogram",
     "label_rates_bar",
+    "learning_curve_figure",
     "line_figure",
     "local_global_bar",
     "lr_figure",
