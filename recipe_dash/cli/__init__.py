@@ -10,6 +10,7 @@ from __future__ import annotations
 from recipe_dash.cli._app import app
 from recipe_dash.cli.analyze import analyze
 from recipe_dash.cli.dashboard import run_app
+from recipe_dash.cli.regularize import regularize_app
 from recipe_dash.cli.review import manifest, report
 from recipe_dash.cli.training import check_model, train
 from recipe_dash.errors import RecipeDashError
@@ -20,6 +21,7 @@ app.command("check-model")(check_model)
 app.command("train")(train)
 app.command("report")(report)
 app.command("manifest")(manifest)
+app.add_typer(regularize_app, name="regularize")
 
 
 def _later(name: str, issue: str, summary: str) -> None:
