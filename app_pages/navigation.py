@@ -40,7 +40,10 @@ def run() -> None:
                 st.Page(page_file("train"), title="Train", icon=":material/monitoring:"),
                 st.Page(page_file("overfit"), title="Overfit", icon=":material/trending_down:"),
             ],
-            "3 · Review": [st.Page(page_file("review"), title="Review", icon=":material/rate_review:")],
+            "3 · Regularize": [
+                st.Page(page_file("regularize"), title="Regularize", icon=":material/compress:"),
+            ],
+            "4 · Review": [st.Page(page_file("review"), title="Review", icon=":material/rate_review:")],
         },
         expanded=True,
     )

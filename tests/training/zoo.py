@@ -52,6 +52,18 @@ def mlp_batchnorm(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
     )
 
 
+def mlp_batchnorm_dropout(input_shape: tuple[int, ...], n_classes: int, *, dropout: float = 0.0) -> nn.Module:
+    """BatchNorm, and dropout after it when asked: the combination the Regularize page warns about."""
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(math.prod(input_shape), 64),
+        nn.BatchNorm1d(64),
+        nn.ReLU(),
+        *([nn.Dropout(dropout)] if dropout else []),
+        nn.Linear(64, n_classes),
+    )
+
+
 def mlp_layernorm(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
     return nn.Sequential(
         nn.Flatten(), nn.Linear(math.prod(input_shape), 64), nn.LayerNorm(64), nn.GELU(), nn.Linear(64, n_classes)
