@@ -31,9 +31,9 @@ def run_study(study: str) -> tuple[float, str]:
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["RECIPE_DASH_HOME"] = str(Path(tmp) / "home")
-        os.environ["RECIPE_DASH_DB"] = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        get_settings.cache_clear()
-        store = open_store()
+        os.environ["RECIPE_DASH_DB"] = url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        get_settings.cache_clear()  # a fresh home per study; the store by its URL (open_store caches per URL)
+        store = open_store(url)
         dataset_id, dataset = workspace.open_dataset(store, SAMPLE_DATA / "digits")
         base = TrainConfig()
         plan = {
