@@ -89,7 +89,7 @@ def comparison_figure(table: pd.DataFrame, metric: str) -> go.Figure:
     if len(table) and table["status"].iloc[0] == "done":
         figure.add_hline(y=float(table["gap"].iloc[0]), line_dash="dash", line_color="#7f7f7f", row=1, col=2)
     figure.update_yaxes(tickformat=".0%", col=1)
-    figure.update_yaxes(tickformat=".0%", col=2, rangemode="tozero")
+    figure.update_yaxes(tickformat=".1~%", col=2, rangemode="tozero")  # gaps of a few points: no "3%, 3%" ticks
     figure.update_layout(height=400, margin=_MARGIN, barmode="group", legend=dict(orientation="h", y=-0.3))
     return figure
 
@@ -101,10 +101,15 @@ def ensemble_figure(members: pd.DataFrame, ensemble: float | None, metric: str) 
     values = [*done["val"], *([ensemble] if ensemble is not None else [])]
     colours = ["#7f7f7f"] * len(done) + (["#00a087"] if ensemble is not None else [])
     figure = go.Figure(
-        go.Bar(x=labels, y=values, marker_color=colours, text=[f"{v:.1%}" for v in values], textposition="outside")
-    )
+        go.Bar(x=labels, y=values, marker_color=colours, text=[f"{v:.1%}" for v in values], textposition="inside")
+    )  # inside: a label above its bar would sit on the dashed line when the two are within a point
     if not done.empty:
-        figure.add_hline(y=float(done["val"].max()), line_dash="dash", annotation_text="best single model")
+        figure.add_hline(
+            y=float(done["val"].max()),
+            line_dash="dash",
+            annotation_text="best single model",
+            annotation_position="top left",
+        )
     low = min(values) if values else 0.0
     figure.update_yaxes(
         title_text=f"validation {metric.replace('_', ' ')}", tickformat=".0%", range=[max(0.0, low - 0.1), 1.02]
