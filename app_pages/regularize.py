@@ -46,7 +46,8 @@ def show_curve(group: Group) -> None:
     curve = regularize.learning_curve(group)
     say = {"more_data": st.warning, "flat": st.success}.get(curve.conclusion, st.info)
     say(curve.summary, icon=":material/query_stats:")
-    st.plotly_chart(plots.learning_curve_figure(curve.points, curve.metric), key="curve_figure")
+    if curve.points["val"].notna().any():  # no empty axes while the first run trains
+        st.plotly_chart(plots.learning_curve_figure(curve.points, curve.metric), key="curve_figure")
     st.dataframe(
         curve.points.drop(columns=["fraction"]),
         hide_index=True,
