@@ -89,7 +89,7 @@ def sweep(
     as_json: AsJson = False,
     detach: Detach = False,
 ) -> None:
-    """Regularizer sweep: each regularizer against the unregularized run, on one chart of gaps."""
+    """Regularizer sweep: each regularizer against the unregularized run, by validation score and gap."""
     from dataclasses import replace
 
     from recipe_dash.regularize.plans import native_size, sweep_plan
