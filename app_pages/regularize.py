@@ -223,5 +223,6 @@ with layer_tab, user_errors():
         assert layer is not None
         view = regularize.layer_view(layer)
         st.markdown(view.summary)
-        st.caption(f"Layer `{view.name}`: {view.caption}. Grey is zero, lighter positive, darker negative.")
+        colours = "Grey is zero, lighter positive, darker negative" if view.kind == "images" else "White is zero"
+        st.caption(f"Layer `{view.name}`: {view.caption}. {colours}.")
         st.plotly_chart(plots.first_layer_figure(view.kind, view.picture), key="first_layer_fig")
