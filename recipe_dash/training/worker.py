@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 import torch
+from torch import nn
 
 from recipe_dash import workspace
 from recipe_dash.evidence import jsonable
@@ -62,10 +63,11 @@ def train_run(context: JobContext) -> dict[str, Any]:
         return _overfit_run(context, config, overfit_subset(data, config), source)
     zero_inputs = config.kind == "baseline"
     references = baseline_references(data, config, linear=False) if zero_inputs else []  # drawn from the start
+    model, start = _fresh_model(config, data, source)  # weights for another model fail before a run exists
     tag = {"group": group} if group else {}
-    run_id = _create(context, config, data, source, references=[r.to_json() for r in references], **tag)
+    run_id = _create(context, config, data, source, references=[r.to_json() for r in references], **start, **tag)
     total_steps = n_batches(len(data.x_train), config.batch_size) * config.epochs
-    result = _recorded_fit(context, run_id, config, data, source, total_steps, zero_inputs=zero_inputs)
+    result = _recorded_fit(context, run_id, config, data, model, total_steps, zero_inputs=zero_inputs)
     verdict = None
     if zero_inputs:
         context.progress(total_steps, total_steps, "training the linear baseline", force=True)
@@ -82,14 +84,15 @@ def _overfit_run(context: JobContext, config: TrainConfig, data: TensorData, sou
     conflicts = unfittable(data.x_train, data.y_train)
     per_epoch = n_batches(len(data.x_train), config.batch_size)
     subset = {"n": len(data.y_train), "unfittable": conflicts.to_json()}
-    run_id = _create(context, config, data, source, subset=subset)
+    model, start = _fresh_model(config, data, source)
+    run_id = _create(context, config, data, source, subset=subset, **start)
     try:
         result = _recorded_fit(
             context,
             run_id,
             config,
             data,
-            source,
+            model,
             config.max_steps,
             regularize=False,
             steps=config.max_steps,
@@ -109,22 +112,19 @@ def _recorded_fit(
     run_id: int,
     config: TrainConfig,
     data: TensorData,
-    source: ModelSource,
+    model: nn.Module,
     total_steps: int,
     *,
     regularize: bool = True,
     **options: Any,
 ) -> FitResult:
-    """A fresh model trained with the config and `options` (`fit` keywords), every step and epoch recorded.
+    """A fresh model (`_fresh_model`) trained with the config and `options` (`fit` keywords), every step
+    and epoch recorded, its end scored and saved for Regularize (`record_final`).
 
     `regularize=False` (an overfit run) switches off augmentation, weight decay and dropout layers; the
     run's summary says which.
     """
     cpu_start = time.process_time()
-    model = prepared_model(source, data, seed=config.seed, init_bias=config.init_bias_from_priors)
-    start = start_from(model, config, spec=source.spec)  # pretrained weights, advice about the architecture
-    if start:
-        update_summary(context.store, run_id, **start)
     first = first_layer(model, data.x_train)
     if not regularize:
         dropped = switch_off_dropout(model)
@@ -142,6 +142,13 @@ def _recorded_fit(
     cpu = {"cpu_seconds": time.process_time() - cpu_start}  # training and scoring, in this process
     record_final(context.store, run_id, model, data, first_layer_at_start=first, **stopping, **cpu)
     return result
+
+
+def _fresh_model(config: TrainConfig, data: TensorData, source: ModelSource) -> tuple[nn.Module, dict[str, Any]]:
+    """The run's model at its start, from the config's pretrained weights when it names some, and what the
+    run's summary should say about that start (weights used, advice about the architecture)."""
+    model = prepared_model(source, data, seed=config.seed, init_bias=config.init_bias_from_priors)
+    return model, start_from(model, config, spec=source.spec)
 
 
 def _outcome(result: FitResult) -> dict[str, Any]:

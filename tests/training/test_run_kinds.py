@@ -136,7 +136,7 @@ def test_a_baseline_run_learns_only_the_priors_beside_the_dumb_baselines(store: 
         and "Any run must beat the linear model" in (record.summary["verdict"]["summary"])
     )
     curve = runs.metrics_frame(store, [record.id])
-    assert set(curve["split"]) == {"train", "val"} and len(curve[curve["split"] == "val"]) == 5
+    assert set(curve["split"]) == {"train", "train_eval", "val"} and len(curve[curve["split"] == "val"]) == 5
 
 
 def test_on_imbalanced_classes_the_zero_input_baseline_ends_at_the_priors_not_at_log_n(
@@ -171,7 +171,7 @@ def test_a_python_caller_picks_the_kind_with_the_config(store: Store, table_file
     assert job.status == "done" and job.pid is not None, job.error  # trained in a worker process
     report = runs.run_report(store, job.result["run_id"])
     assert report["kind"] == "overfit" and report["verdict"] == job.result["verdict"]
-    assert {p["split"] for p in report["curve"]} == {"train", "val"}
+    assert {p["split"] for p in report["curve"]} == {"train", "train_eval", "val"}
 
 
 def _planted_on_the_bundled_table() -> dict[str, dict[str, set[str]]]:
