@@ -31,15 +31,26 @@ with user_errors():
     links = duplicate_links(dataset, dataset_id, str(stored.created_at))
     if note := duplicates.search_note(links):
         st.info(note)
-    is_image = dataset.kind == "image"
-    threshold = st.slider(
-        "Near-duplicate threshold" + (" (hash bits that may differ, of 64)" if is_image else " (RMS of scaled jitter)"),
-        min_value=0.0 if not is_image else 0,
-        max_value=links.max_distance if not is_image else int(links.max_distance),
-        value=details.threshold if not is_image else int(details.threshold),
-        step=0.001 if not is_image else 1,
-        help="Raise it to merge more samples into clusters, lower it to split them. Exact copies always stay.",
-    )
+    if dataset.kind == "image":
+        threshold = st.slider(
+            "Near-copy evidence (at least)",
+            min_value=links.loosest,
+            max_value=1.0,
+            value=details.threshold if details.unit == "evidence" else 0.5,  # a result stored by an older version
+            step=0.01,
+            help="0.5 is the threshold calibrated on this dataset: a pair's pixels must match after alignment far "
+            "more closely than its closest look-alikes do. Lower it to see weaker pairs, raise it to keep only the "
+            "surest. Exact copies always stay.",
+        )
+    else:
+        threshold = st.slider(
+            "Near-duplicate threshold (RMS of scaled jitter)",
+            min_value=0.0,
+            max_value=links.max_distance,
+            value=details.threshold,
+            step=0.001,
+            help="Raise it to merge more samples into clusters, lower it to split them. Exact copies always stay.",
+        )
     clusters = duplicates.clusters(dataset, links, threshold=float(threshold))
     counts = count_clusters(clusters)
     cols = st.columns(4)

@@ -18,8 +18,9 @@ Images (each file read and decoded once):
     decode_error  str    why the file did not decode (zero bytes, not an image, truncated, over the pixel
                          limit, decoder crashed its worker); null when it decoded
     tiny          bytes  16x16 grayscale uint8 thumbnail, row-major (256 bytes); null if undecodable
-    gray32        bytes  32x32 grayscale uint8 thumbnail, row-major (1,024 bytes; the image model's input); null
-                         if undecodable
+    gray32        bytes  32x32 grayscale uint8 thumbnail, row-major (1,024 bytes): what the perceptual hashes
+                         start from, what near copies are first compared on, and the image model's input;
+                         null if undecodable
     mean_r, mean_g, mean_b  float  channel means, 0..1 (equal to brightness for grayscale)
     transparency  boolean  an alpha channel or palette transparency; null if the header is unreadable
     frames        Int64  frames or pages in the file (APNG, animated GIF, multi-page TIFF); loaders read the
@@ -35,12 +36,13 @@ from __future__ import annotations
 
 from recipe_dash.features.compute import IMAGE_COLUMNS, IMAGE_DTYPES, compute_features
 from recipe_dash.features.executors import EXECUTOR_KINDS, ExecutorKind, Workers, open_executor
-from recipe_dash.features.images import TINY_SIDE, WORK_SIDE
+from recipe_dash.features.images import GRAY_SIDE, TINY_SIDE, WORK_SIDE
 
 __all__ = [
     "EXECUTOR_KINDS",
     "IMAGE_COLUMNS",
     "IMAGE_DTYPES",
+    "GRAY_SIDE",
     "TINY_SIDE",
     "WORK_SIDE",
     "ExecutorKind",

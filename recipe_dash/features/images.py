@@ -41,9 +41,10 @@ CACHED_COLUMNS = (
     "orientation",
 )
 TINY_SIDE = 16  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major
+# `gray32`: the GRAY_SIDE x GRAY_SIDE grayscale the perceptual hashes start from (as imagehash.phash), kept: near
+# copies are first compared on it and the image model's gradient histograms are taken on it
+GRAY_SIDE = 32
 WORK_SIDE = 64  # statistics are taken on the image box-reduced by an integer factor to a short side of 64-127 px
-_HASH_SIDE = 32  # perceptual hashes start from a 32x32 grayscale (as imagehash.phash does)
-GRAY_SIDE = _HASH_SIDE  # `gray32` is that grayscale, kept: the image model's gradient histograms are taken on it
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _ORIENTATION = 0x0112  # EXIF tag: 1 = as stored; 2..8 = mirror and/or rotate before showing
@@ -138,7 +139,7 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
     work = _work_copy(image)
     gray = work if work.mode == "L" else work.convert("L")
     values = np.asarray(gray).astype(np.float64)
-    small = gray.resize((_HASH_SIDE, _HASH_SIDE), Image.Resampling.BILINEAR)
+    small = gray.resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR)
     mean, variance = _mean_variance(values)
     means = _channel_means(work, mean / 255.0)
     fingerprint = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:{means}:{variance}:".encode())
@@ -150,7 +151,7 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
         "brightness": mean / 255.0,
         "contrast": variance**0.5 / 255.0,
         "blur": _laplacian_variance(values),
-        "tiny": small.reduce(_HASH_SIDE // TINY_SIDE).tobytes(),
+        "tiny": small.reduce(GRAY_SIDE // TINY_SIDE).tobytes(),
         "gray32": small.tobytes(),
         "mean_r": means[0],
         "mean_g": means[1],
@@ -158,9 +159,21 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
     }
 
 
+def gray_work_copy(data: bytes, *, max_pixels: int) -> Image.Image:
+    """The grayscale work copy of a file's picture, exactly as `pixel_features` makes it (for code that
+    looks at pixels again, such as near-copy verification). Raises Pillow's errors for a bad file and
+    ValueError over `max_pixels`."""
+    image = _open(data)
+    if image.width * image.height > max_pixels:
+        raise ValueError(f"{image.width}x{image.height} is over the pixel limit")
+    image.load()
+    work = _work_copy(_canonical(image))
+    return work if work.mode == "L" else work.convert("L")
+
+
 def phash(gray32: Image.Image) -> int:
     """64-bit DCT hash of a 32x32 grayscale (imagehash.phash's recipe), as a signed int64 bit pattern."""
-    basis = _dct_basis(_HASH_SIDE)[:8]  # the 8 lowest frequencies
+    basis = _dct_basis(GRAY_SIDE)[:8]  # the 8 lowest frequencies
     # einsum, not @: no BLAS threads in pool workers (see _mean_variance)
     low = np.einsum("ik,lk->il", np.einsum("ij,jk->ik", basis, np.asarray(gray32).astype(np.float64)), basis)
     middle = np.sort(low, axis=None)

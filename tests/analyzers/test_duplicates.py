@@ -80,18 +80,18 @@ def test_a_clean_folder_passes(image_folder: Path) -> None:
     assert (result.verdict, len(result.findings)) == ("pass", 0)
 
 
-def test_moving_the_threshold_merges_and_splits_clusters(copies: Path) -> None:
+def test_moving_the_evidence_threshold_merges_and_splits_clusters(copies: Path) -> None:
     dataset = load_dataset(copies)
     links = duplicates.search(dataset, compute_features(dataset))
-    members = [
-        set(duplicates.clusters(dataset, links, threshold=t)["sample_id"]) for t in range(duplicates.SEARCH_HAMMING + 1)
-    ]
-    assert all(a <= b for a, b in pairwise(members))  # a wider threshold only adds members
-    at_default = duplicates.clusters(dataset, links, threshold=duplicates.DEFAULT_MAX_HAMMING)
+    assert links.unit == "evidence" and links.loosest == pytest.approx(0.2)
+    thresholds = np.linspace(1.0, links.loosest, 17)
+    members = [set(duplicates.clusters(dataset, links, threshold=t)["sample_id"]) for t in thresholds]
+    assert all(a <= b for a, b in pairwise(members))  # a looser threshold only adds members
+    at_default = duplicates.clusters(dataset, links, threshold=duplicates.DEFAULT_MIN_EVIDENCE)
     assert at_default["cluster"].nunique() == 6 and at_default.groupby("cluster")["size"].first().eq(2).all()
     assert len(members[0]) >= 8  # exact copies cluster at any threshold
-    with pytest.raises(ValueError, match="beyond the searched radius"):
-        duplicates.clusters(dataset, links, threshold=duplicates.SEARCH_HAMMING + 1)
+    with pytest.raises(ValueError, match="beyond the searched range"):
+        duplicates.clusters(dataset, links, threshold=links.loosest - 0.1)
 
 
 def test_table_copies_that_differ_by_id_or_jitter_are_found(tmp_path: Path) -> None:

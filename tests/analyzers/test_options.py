@@ -20,7 +20,7 @@ from recipe_dash.errors import OptionError, RecipeDashError
 NAN = float("nan")
 # (check, option) -> values it must refuse: wrong type, out of range, crossing its paired threshold.
 BAD_OPTIONS: dict[str, dict[str, list[Any]]] = {
-    "duplicates": {"max_hamming": [-1, 13, 2.5, "8", True], "max_jitter": [-0.01, 1.5, NAN, None]},
+    "duplicates": {"min_evidence": [0.1, 1.5, NAN, "0.5", True], "max_jitter": [-0.01, 1.5, NAN, None]},
     "corruption": {
         "min_side": [0, 4.5, "8"],
         "max_aspect": [0.5, NAN],

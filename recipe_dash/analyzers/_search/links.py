@@ -1,7 +1,9 @@
 """Who is a copy of whom: exact twins (same bytes, pixels or row) and near copies, as graph edges.
 
 `find_links` does the expensive search once, up to a radius; `cluster_frame` turns the links into
-clusters at any threshold up to that radius in milliseconds (what a UI slider needs).
+clusters at any threshold up to that radius in milliseconds (what a UI slider needs). Image near
+copies are verified on pixels (`verify`) and joined as stars (`stars`); their edges carry
+1 - evidence as the distance, so a threshold on evidence is a radius like the others.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from recipe_dash.analyzers._search.hash_index import distinct_pairs
 from recipe_dash.analyzers._search.row_index import near_rows, scaled_numeric
+from recipe_dash.analyzers._search.stars import star_merges
+from recipe_dash.analyzers._search.verify import ABSOLUTE_RESIDUAL, evidence, verify
 from recipe_dash.errors import DataError
 from recipe_dash.io.columns import content_positions
 from recipe_dash.io.dataset import Dataset
 
-FLAT_CONTRAST = 0.01  # images this flat have meaningless perceptual hashes; only exact copies count
-MAX_BRIGHTNESS_GAP = 0.2  # near copies may be brightened or darkened, not inverted
+FLAT_CONTRAST = 0.01  # images this flat have no content to compare; only exact copies count
+MIN_EVIDENCE = 0.2  # the lowest evidence of an image near-copy edge kept (the threshold slider's floor)
 CLUSTER_COLUMNS = (
     "cluster",
     "sample_id",
@@ -45,28 +48,38 @@ class Links:
     exact_kind: np.ndarray  # per sample: "bytes", "pixels", "row", or "" when it has no exact twin
     near_left: np.ndarray  # near edges between exact-group representatives ...
     near_right: np.ndarray
-    near_distance: np.ndarray  # ... and their distance (Hamming bits, or RMS of scaled differences)
+    near_distance: np.ndarray  # ... and their distance (1 - evidence, or RMS of scaled differences)
     max_distance: float
-    unit: str  # "bits" (images: perceptual-hash distance) or "rms" (tables: scaled jitter)
+    unit: str  # "evidence" (images: verified near copies, higher is surer) or "rms" (tables: scaled jitter)
     skipped: str | None = None  # why the near search was not run (then only exact twins are linked)
+    residual_threshold: float | None = None  # images: log10 residual a near copy must stay under
+    typical_residual: float | None = None  # images: log10 residual of a typical closest look-alike
+
+    def distance(self, threshold: float) -> float:
+        """The edge distance to cut at for a threshold in `unit` (evidence counts up, distances down)."""
+        return 1.0 - threshold if self.unit == "evidence" else threshold
+
+    @property
+    def loosest(self) -> float:
+        """The loosest threshold the search allows, in `unit`."""
+        return self.distance(self.max_distance)
 
 
 def find_links(
     dataset: Dataset,
     features: pd.DataFrame,
     *,
-    max_distance: float,
+    max_distance: float = 0.0,
     narrower: tuple[float, ...] = (),
 ) -> Links:
-    """Exact twins of every sample, and near copies up to `max_distance` between distinct ones.
+    """Exact twins of every sample, and near copies between distinct ones.
 
-    For a table where `max_distance` would pair up most rows, the `narrower` radii are tried in
-    turn (widest first) on the same scaled rows; `Links.max_distance` is the one searched."""
+    Images: every verified near copy down to MIN_EVIDENCE. Tables: rows within `max_distance`; where
+    that would pair up most rows, the `narrower` radii are tried in turn (widest first) on the same
+    scaled rows; `Links.max_distance` is the one searched."""
     if dataset.kind == "image":
         group, kind = _image_exact_groups(features)
-        reps = _representatives(group)
-        left, right, distance = _image_near(features, reps, int(max_distance))
-        return Links(group, kind, left, right, distance, float(int(max_distance)), "bits")
+        return _image_near(dataset, features, group, kind)
     codes = pd.factorize(features["row_hash"])[0]
     counts = np.bincount(codes)
     kind = np.array(["", "row"])[(counts[codes] > 1).view(np.int8)]  # a take: 3x faster than np.where here
@@ -83,14 +96,16 @@ def find_links(
 
 
 def cluster_frame(dataset: Dataset, links: Links, *, threshold: float) -> pd.DataFrame:
-    """One row per sample that has an exact twin or a near copy within `threshold` (CLUSTER_COLUMNS).
+    """One row per sample that has an exact twin or a near copy within `threshold`, in `links.unit`
+    (CLUSTER_COLUMNS).
 
     `cluster` is shared by every member of a connected group; `near_distance` is the member's
     smallest distance to a near copy (NaN when it only has exact twins).
     """
-    if threshold > links.max_distance:
-        raise ValueError(f"threshold {threshold} is beyond the searched radius {links.max_distance}; search again")
-    within = links.near_distance <= threshold
+    cut = links.distance(threshold)
+    if cut > links.max_distance + 1e-12:
+        raise ValueError(f"threshold {threshold} is beyond the searched range (to {links.loosest:g}); search again")
+    within = links.near_distance <= cut
     near_left, near_right = links.near_left[within], links.near_right[within]
     reps = _representatives(links.exact_group)
     star_left = reps[links.exact_group]  # every sample to its group's representative
@@ -159,31 +174,37 @@ def _image_exact_groups(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
     return group.astype(np.int64), kind
 
 
-def _image_near(features: pd.DataFrame, reps: np.ndarray, max_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Near copies among representatives: perceptual hash within `max_bits`, gated by dhash and brightness."""
-    usable = reps[(features["phash"].notna() & (features["contrast"] >= FLAT_CONTRAST)).to_numpy()[reps]]
-    phash = features["phash"].to_numpy(dtype=np.int64, na_value=0)
-    inverse, i, j, distance = distinct_pairs(phash[usable], max_bits)
-    by_value = pd.DataFrame({"value": inverse, "sample": usable})
-    pairs = pd.concat(
-        [
-            pd.DataFrame({"a": i, "b": j, "distance": distance})
-            .merge(by_value.rename(columns={"value": "a", "sample": "left"}), on="a")
-            .merge(by_value.rename(columns={"value": "b", "sample": "right"}), on="b"),
-            by_value.merge(by_value, on="value", suffixes=("_l", "_r"))  # distinct samples sharing one hash
-            .query("sample_l < sample_r")
-            .rename(columns={"sample_l": "left", "sample_r": "right"})
-            .assign(distance=0),
-        ],
-        ignore_index=True,
-    )
-    left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
-    dhash = features["dhash"].to_numpy(dtype=np.int64, na_value=0).view(np.uint64)
-    brightness = features["brightness"].to_numpy(dtype=np.float64)
-    keep = (np.bitwise_count(dhash[left] ^ dhash[right]) <= max(2 * max_bits, 4)) & (
-        np.abs(brightness[left] - brightness[right]) <= MAX_BRIGHTNESS_GAP
-    )
-    return left[keep], right[keep], pairs["distance"].to_numpy(np.float64)[keep]
+def _image_near(dataset: Dataset, features: pd.DataFrame, group: np.ndarray, kind: np.ndarray) -> Links:
+    """Near copies among exact-group representatives that decoded and are not flat: verified pairs,
+    joined as stars. When the typical closest look-alike is already as close as a copy, the dataset
+    is mostly one picture and the search says so instead of pairing everything."""
+    reps = _representatives(group)
+    usable = reps[
+        (
+            features["decode_error"].isna() & features["gray32"].notna() & (features["contrast"] >= FLAT_CONTRAST)
+        ).to_numpy()[reps]
+    ]
+    if len(usable) < 2:
+        return Links(group, kind, *_no_edges(), 1.0 - MIN_EVIDENCE, "evidence")
+    thumbs = np.frombuffer(b"".join(features["gray32"].take(usable)), dtype=np.uint8).reshape(len(usable), 32, 32)
+    width = features["width"].to_numpy(dtype=np.float64, na_value=1.0)[usable]
+    height = features["height"].to_numpy(dtype=np.float64, na_value=1.0)[usable]
+    phash = features["phash"].to_numpy(dtype=np.int64, na_value=0)[usable]
+    paths = dataset.samples["path"].take(usable).tolist()
+    found, verifier = verify(thumbs, phash, width / height, np.minimum(width, height), paths)
+    calibration = {"residual_threshold": found.threshold, "typical_residual": found.typical}
+    if found.typical is not None and found.typical <= ABSOLUTE_RESIDUAL:  # over half the pictures
+        reason = (
+            f"most pictures are near copies of another one (a typical picture and its closest look-alike differ "
+            f"by a residual of {10**found.typical:.2g} after alignment), so copies cannot be told from the rest"
+        )
+        return Links(group, kind, *_no_edges(), 1.0 - MIN_EVIDENCE, "evidence", skipped=reason, **calibration)
+
+    def scorer(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return evidence(verifier.gated(left, right), found.threshold)
+
+    left, right, level = star_merges(found.left, found.right, found.evidence, scorer, min_evidence=MIN_EVIDENCE)
+    return Links(group, kind, usable[left], usable[right], 1.0 - level, 1.0 - MIN_EVIDENCE, "evidence", **calibration)
 
 
 def _no_edges() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
