@@ -37,6 +37,12 @@ def load_upscaled_digits() -> tuple[np.ndarray, np.ndarray]:
     return images, bunch.target.astype(np.int64)
 
 
+def raw_digits() -> np.ndarray:
+    """sklearn's digits as raw (n, 64) scans, 0..16 per pixel, in the same order."""
+    data: np.ndarray = load_digits().data.astype(np.float64)
+    return data
+
+
 def _to_uint8(image16: np.ndarray) -> np.ndarray:
     """Map the 0..16 gray levels onto 0..255."""
     return np.clip(np.round(image16 * 255.0 / 16.0), 0, 255).astype(np.uint8)
@@ -138,6 +144,53 @@ def _center_crop(pixels: np.ndarray) -> bytes:
     return encode(cropped.resize((SIZE, SIZE), _BICUBIC))
 
 
+def _rotated(degrees: float) -> Callable[[np.ndarray], bytes]:
+    """Turned about the centre, corners filled with the background (black)."""
+    return lambda p: encode(gray(p).rotate(degrees, resample=_BICUBIC, fillcolor=0))
+
+
+def _cropped(box: tuple[int, int, int, int], back: bool) -> Callable[[np.ndarray], bytes]:
+    """Cut to `box` (left, top, right, bottom), optionally scaled back to 32x32."""
+
+    def crop(pixels: np.ndarray) -> bytes:
+        cut = gray(pixels).crop(box)
+        return encode(cut.resize((SIZE, SIZE), _BICUBIC) if back else cut)
+
+    return crop
+
+
+def _shifted(dx: int, dy: int) -> Callable[[np.ndarray], bytes]:
+    """Content moved by (dx, dy) px; what moves out is lost, what comes in is black."""
+
+    def shift(pixels: np.ndarray) -> bytes:
+        out = Image.new("L", (SIZE, SIZE), 0)
+        out.paste(gray(pixels), (dx, dy))
+        return encode(out)
+
+    return shift
+
+
+def _noisy(sigma: float) -> Callable[[np.ndarray], bytes]:
+    """Gaussian noise, seeded by the pixels themselves so the file is reproducible."""
+
+    def noise(pixels: np.ndarray) -> bytes:
+        rng = np.random.default_rng(zlib.crc32(pixels.tobytes()))
+        noisy = pixels.astype(np.float64) + rng.normal(0.0, sigma, pixels.shape)
+        return encode(gray(np.clip(np.round(noisy), 0, 255).astype(np.uint8)))
+
+    return noise
+
+
+def _contrast(factor: float) -> Callable[[np.ndarray], bytes]:
+    """Contrast around mid-grey scaled by `factor` (clipped)."""
+
+    def contrast(pixels: np.ndarray) -> bytes:
+        out = 128.0 + factor * (pixels.astype(np.float64) - 128.0)
+        return encode(gray(np.clip(np.round(out), 0, 255).astype(np.uint8)))
+
+    return contrast
+
+
 def _towards(pixels: np.ndarray, target: float, amount: float) -> bytes:
     """Move every pixel ``amount`` of the way towards ``target`` (brighten/darken)."""
     moved = pixels.astype(np.float64) + amount * (target - pixels.astype(np.float64))
@@ -155,6 +208,29 @@ DEGRADATIONS: tuple[Degradation, ...] = (
     Degradation(".jpg", "re-encoded as JPEG at quality 70", lambda p: encode(gray(p), "JPEG", quality=70)),
     Degradation(".png", "darkened: every pixel value scaled by 0.88", lambda p: _towards(p, 0.0, 0.12)),
     Degradation(".jpg", "re-encoded as JPEG at quality 90", lambda p: encode(gray(p), "JPEG", quality=90)),
+    Degradation(".png", "rotated by 7 degrees", _rotated(7.0)),
+    Degradation(
+        ".png",
+        "cropped by 4 px on the left and 1 px at the top (15% of the area), resized back to 32x32",
+        _cropped((4, 1, SIZE, SIZE), back=True),
+    ),
+    Degradation(".png", "rotated by -4 degrees", _rotated(-4.0)),
+    Degradation(".png", "shifted by 3 px right and 2 px down", _shifted(3, 2)),
+    Degradation(".png", "Gaussian noise, sigma 8 grey levels", _noisy(8.0)),
+    Degradation(".png", "rotated by 10 degrees", _rotated(10.0)),
+    Degradation(
+        ".png",
+        "cropped to its right 29 of 32 columns (9% of the area), not resized",
+        _cropped((3, 0, SIZE, SIZE), back=False),
+    ),
+    Degradation(".png", "contrast scaled by 1.25 around mid-grey", _contrast(1.25)),
+    Degradation(".png", "rotated by -9 degrees", _rotated(-9.0)),
+    Degradation(
+        ".png",
+        "cropped by 2 px on the left, 1 px on the right and 1 px at the bottom (12% of the area), "
+        "resized back to 32x32",
+        _cropped((2, 0, SIZE - 1, SIZE - 1), back=True),
+    ),
 )
 
 
