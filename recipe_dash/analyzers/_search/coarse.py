@@ -21,10 +21,10 @@ from recipe_dash.analyzers._search.align import (
     inverse_hessian,
     shift_start,
 )
+from recipe_dash.analyzers._search.threads import in_threads
 
 SIDE = 32  # the cached thumbnail's side
-REJECT_16 = 0.3  # correlation at 16 px below which a pair is dropped before the 32 px steps
-_CHUNK = 64  # pairs per parallel task: buffers are allocated once per chunk
+REJECT_16 = 0.9  # correlation at 16 px after a few steps below which a pair is dropped (copies reach 0.97+)
 
 
 @numba.njit(cache=True, fastmath=FAST)
@@ -34,36 +34,47 @@ def _levels(thumb: np.ndarray, l32: np.ndarray, l16: np.ndarray, l8: np.ndarray,
     halve(l16, l8)
 
 
-@numba.njit(cache=True, parallel=True)
 def coarse_pairs(
     thumbs: np.ndarray, aspect: np.ndarray, left: np.ndarray, right: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best allowed correlation of each pair at 32 px (-1 when no allowed alignment), and its warp
     (left -> right, normalised coordinates) to start the fine pass from."""
-    n_pairs = len(left)
-    best = np.full(n_pairs, -1.0)
-    warps = np.zeros((n_pairs, 2, 3))
-    n_chunks = (n_pairs + _CHUNK - 1) // _CHUNK
-    for chunk in numba.prange(n_chunks):
-        tmp = np.empty((SIDE, SIDE))
-        t32, i32, w32 = np.empty((SIDE, SIDE)), np.empty((SIDE, SIDE)), np.empty((SIDE, SIDE))
-        t16, i16, w16 = np.empty((16, 16)), np.empty((16, 16)), np.empty((16, 16))
-        t8, i8 = np.empty((8, 8)), np.empty((8, 8))
-        h16, h32 = np.empty((6, 6)), np.empty((6, 6))
-        m = np.empty((2, 3))
-        for k in range(chunk * _CHUNK, min(n_pairs, (chunk + 1) * _CHUNK)):
-            a, b = left[k], right[k]
-            _levels(thumbs[a], t32, t16, t8, tmp)
-            _levels(thumbs[b], i32, i16, i8, tmp)
-            shift_start(t8, i8, m)
-            inverse_hessian(t16, h16)
-            ic_steps(t16, i16, h16, m, 12, w16)
-            if correlation(t16, i16, m)[0] < REJECT_16:
-                continue
-            inverse_hessian(t32, h32)
-            ic_steps(t32, i32, h32, m, 4, w32)
-            c, overlap = correlation(t32, i32, m)
-            if allowed(m, aspect[a], aspect[b], overlap):
-                best[k] = c
-                warps[k] = m
+    best = np.full(len(left), -1.0)
+    warps = np.zeros((len(left), 2, 3))
+    in_threads(_coarse_range, len(left), thumbs, aspect, left, right, best, warps)
     return best, warps
+
+
+@numba.njit(cache=True, nogil=True)
+def _coarse_range(
+    thumbs: np.ndarray,
+    aspect: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    best: np.ndarray,
+    warps: np.ndarray,
+    start: int,
+    end: int,
+) -> None:
+    tmp = np.empty((SIDE, SIDE))
+    t32, i32, w32 = np.empty((SIDE, SIDE)), np.empty((SIDE, SIDE)), np.empty((SIDE, SIDE))
+    t16, i16, w16 = np.empty((16, 16)), np.empty((16, 16)), np.empty((16, 16))
+    t8, i8 = np.empty((8, 8)), np.empty((8, 8))
+    h16, h32 = np.empty((6, 6)), np.empty((6, 6))
+    m = np.empty((2, 3))
+    for k in range(start, end):
+        a, b = left[k], right[k]
+        _levels(thumbs[a], t32, t16, t8, tmp)
+        _levels(thumbs[b], i32, i16, i8, tmp)
+        shift_start(t8, i8, m)
+        inverse_hessian(t16, h16)
+        ic_steps(t16, i16, h16, m, 4, w16)  # copies converge in a few steps; most pairs stop here
+        if correlation(t16, i16, m)[0] < REJECT_16:
+            continue
+        ic_steps(t16, i16, h16, m, 4, w16)
+        inverse_hessian(t32, h32)
+        ic_steps(t32, i32, h32, m, 4, w32)
+        c, overlap = correlation(t32, i32, m)
+        if allowed(m, aspect[a], aspect[b], overlap):
+            best[k] = c
+            warps[k] = m

@@ -15,26 +15,31 @@ import numba
 import numpy as np
 
 from recipe_dash.analyzers._search.align import FAST, allowed, blur_normalise, halve, ic_steps, inverse_hessian, invert
+from recipe_dash.analyzers._search.threads import in_threads
 
 SIDE = 64
 EXTRA_BLURS = np.array([0.0, 0.7, 1.2, 1.8])  # extra template blur tried, in pixels at 64 px (halved at 32)
 
 
-@numba.njit(cache=True, parallel=True)
 def prepare(thumbs: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Blurred, normalised 64 and 32 px levels, their inverse Hessians, and each level's raw variance."""
-    n = thumbs.shape[0]
+    n = len(thumbs)
     l64, l32 = np.empty((n, SIDE, SIDE)), np.empty((n, SIDE // 2, SIDE // 2))
     h64, h32 = np.empty((n, 6, 6)), np.empty((n, 6, 6))
     variance = np.empty((n, 2))
-    for k in numba.prange(n):
-        tmp = np.empty((SIDE, SIDE))
-        variance[k, 0] = blur_normalise(thumbs[k].astype(np.float64), l64[k], tmp, sigma)
+    in_threads(_prepare_range, n, thumbs.astype(np.float64), sigma, l64, l32, h64, h32, variance, min_chunk=16)
+    return l64, l32, h64, h32, variance
+
+
+@numba.njit(cache=True, nogil=True)
+def _prepare_range(thumbs, sigma, l64, l32, h64, h32, variance, start, end):  # type: ignore[no-untyped-def]
+    tmp = np.empty((SIDE, SIDE))
+    for k in range(start, end):
+        variance[k, 0] = blur_normalise(thumbs[k], l64[k], tmp, sigma)
         halve(l64[k], l32[k])
         variance[k, 1] = l32[k].var() * variance[k, 0]
         inverse_hessian(l64[k], h64[k])
         inverse_hessian(l32[k], h32[k])
-    return l64, l32, h64, h32, variance
 
 
 @numba.njit(cache=True, fastmath=FAST)
@@ -145,12 +150,8 @@ def _compare(tpl: np.ndarray, img: np.ndarray, m: np.ndarray, blurs: np.ndarray)
     return best, count / (n * n)
 
 
-@numba.njit(cache=True, parallel=True)
 def fine_pairs(
-    l64: np.ndarray,
-    l32: np.ndarray,
-    h64: np.ndarray,
-    h32: np.ndarray,
+    levels: tuple[np.ndarray, ...],
     noise: np.ndarray,
     aspect: np.ndarray,
     level: np.ndarray,
@@ -160,17 +161,24 @@ def fine_pairs(
 ) -> np.ndarray:
     """Best allowed, noise-corrected correlation of each pair (-1 when no allowed alignment).
 
-    `warps[k]`: the coarse warp left -> right; `level[p]`: 0 when picture p has detail for 64 px,
-    1 for 32 px (a pair is compared at the coarser of its two); `noise[p, level]`: the share of
-    that level's variance that is the picture's own noise.
+    `levels`: l64, l32, h64, h32 from `prepare`; `warps[k]`: the coarse warp left -> right;
+    `level[p]`: 0 when picture p has detail for 64 px, 1 for 32 px (a pair is compared at the
+    coarser of its two); `noise[p, level]`: the share of that level's variance that is the picture's
+    own noise.
     """
     out = np.full(len(left), -1.0)
-    for k in numba.prange(len(left)):
+    in_threads(_fine_range, len(left), *levels, noise, aspect, level, left, right, warps, EXTRA_BLURS, out, min_chunk=8)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _fine_range(l64, l32, h64, h32, noise, aspect, level, left, right, warps, blurs, out, start, end):  # type: ignore[no-untyped-def]
+    w64, w32 = np.empty((SIDE, SIDE)), np.empty((SIDE // 2, SIDE // 2))
+    m = np.empty((2, 3))
+    for k in range(start, end):
         a, b = left[k], right[k]
         lv = max(level[a], level[b])
         reliability = (1.0 - noise[a, lv]) * (1.0 - noise[b, lv])
-        w64, w32 = np.empty((SIDE, SIDE)), np.empty((SIDE // 2, SIDE // 2))
-        m = np.empty((2, 3))
         for direction in range(2):
             tpl, img = (a, b) if direction == 0 else (b, a)
             if direction == 0:
@@ -180,9 +188,8 @@ def fine_pairs(
             ic_steps(l32[tpl], l32[img], h32[tpl], m, 3, w32)
             if lv == 0:
                 ic_steps(l64[tpl], l64[img], h64[tpl], m, 3, w64)
-                c, overlap = _compare(l64[tpl], l64[img], m, EXTRA_BLURS)
+                c, overlap = _compare(l64[tpl], l64[img], m, blurs)
             else:
-                c, overlap = _compare(l32[tpl], l32[img], m, EXTRA_BLURS / 2)
+                c, overlap = _compare(l32[tpl], l32[img], m, blurs / 2)
             if allowed(m, aspect[tpl], aspect[img], overlap):
                 out[k] = max(out[k], min(c / np.sqrt(reliability), 1.0))
-    return out

@@ -17,13 +17,14 @@ import pandas as pd
 
 from recipe_dash.analyzers._search.align import BLUR, blur_normalise, halve
 from recipe_dash.analyzers._search.hash_index import distinct_pairs
+from recipe_dash.analyzers._search.threads import in_threads
 
 NEIGHBOURS = 6  # per picture and per view
 TREES = 6
 LEAF = 24
 DIMENSIONS = 32  # principal components kept of a 256-pixel view: distances stay, trees split faster
 PHASH_RADIUS = 8  # bits; pairs farther apart in hash come from the other two views only
-_PCA_SAMPLE = 5000
+_PCA_SAMPLE = 2000  # pictures the principal axes are fitted on
 
 
 def candidate_pairs(thumbs: np.ndarray, phash: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -31,9 +32,8 @@ def candidate_pairs(thumbs: np.ndarray, phash: np.ndarray) -> tuple[np.ndarray, 
     n = len(thumbs)
     if n < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    small = _small_levels(thumbs)
     found = []
-    for view in (small, _centred(small)):
+    for view in _views(thumbs):
         x = _principal(view.reshape(n, -1), DIMENSIONS)
         nn = knn(x, min(NEIGHBOURS, n - 1))
         rows = np.repeat(np.arange(n), nn.shape[1])
@@ -45,57 +45,58 @@ def candidate_pairs(thumbs: np.ndarray, phash: np.ndarray) -> tuple[np.ndarray, 
     return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
 
 
-@numba.njit(cache=True, parallel=True)
-def _small_levels(thumbs: np.ndarray) -> np.ndarray:
-    """Blurred, normalised 16x16 level of each 32x32 thumbnail."""
-    n = thumbs.shape[0]
-    out = np.empty((n, 16, 16), dtype=np.float32)
-    for k in numba.prange(n):
-        l32, tmp, l16 = np.empty((32, 32)), np.empty((32, 32)), np.empty((16, 16))
+def _views(thumbs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Blurred, normalised 16x16 level of each 32x32 thumbnail, and the same centred on its content."""
+    small = np.empty((len(thumbs), 16, 16), dtype=np.float32)
+    centred = np.empty_like(small)
+    in_threads(_views_range, len(thumbs), thumbs, small, centred)
+    return small, centred
+
+
+@numba.njit(cache=True, nogil=True)
+def _views_range(thumbs: np.ndarray, small: np.ndarray, centred: np.ndarray, start: int, end: int) -> None:
+    l32, tmp, l16 = np.empty((32, 32)), np.empty((32, 32)), np.empty((16, 16))
+    for k in range(start, end):
         blur_normalise(thumbs[k], l32, tmp, BLUR)
         halve(l32, l16)
-        out[k] = l16
-    return out
+        small[k] = l16
+        _centre(l16, centred[k])
 
 
-@numba.njit(cache=True, parallel=True)
-def _centred(levels: np.ndarray) -> np.ndarray:
-    """Each picture resampled so its content (where it departs from the border's level by more than
-    the border's own spread) has its centre in the middle and a fixed spread: a shifted or cropped
-    copy then lands near its original."""
-    n, s = levels.shape[0], levels.shape[1]
-    out = np.empty_like(levels)
-    for k in numba.prange(n):
-        img = levels[k]
-        ring = np.concatenate((img[0], img[s - 1], img[:, 0], img[:, s - 1]))
-        base = np.median(ring)
-        spread = np.median(np.abs(ring - base))
-        w = np.maximum(np.abs(img - base) - 3.0 * spread, 0.0)
-        total = w.sum()
-        if total <= 1e-9:
-            out[k] = img
-            continue
-        cy = cx = 0.0
-        for i in range(s):
-            for j in range(s):
-                cy += w[i, j] * (i + 0.5)
-                cx += w[i, j] * (j + 0.5)
-        cy, cx = cy / total, cx / total
-        r2 = 0.0
-        for i in range(s):
-            for j in range(s):
-                r2 += w[i, j] * ((i + 0.5 - cy) ** 2 + (j + 0.5 - cx) ** 2)
-        zoom = max(np.sqrt(r2 / total) / (0.25 * s), 1e-3)
-        for i in range(s):
-            for j in range(s):  # bilinear sample, edges clamped
-                y = min(max(cy + zoom * (i + 0.5 - s / 2) - 0.5, 0.0), s - 1.0)
-                x = min(max(cx + zoom * (j + 0.5 - s / 2) - 0.5, 0.0), s - 1.0)
-                y0, x0 = min(int(y), s - 2), min(int(x), s - 2)
-                fy, fx = y - y0, x - x0
-                top = img[y0, x0] + fx * (img[y0, x0 + 1] - img[y0, x0])
-                bottom = img[y0 + 1, x0] + fx * (img[y0 + 1, x0 + 1] - img[y0 + 1, x0])
-                out[k, i, j] = top + fy * (bottom - top)
-    return out
+@numba.njit(cache=True, nogil=True)
+def _centre(img: np.ndarray, out: np.ndarray) -> None:
+    """`img` resampled so its content (where it departs from the border's level by more than the
+    border's own spread) has its centre in the middle and a fixed spread: a shifted or cropped copy
+    then lands near its original."""
+    s = img.shape[0]
+    ring = np.concatenate((img[0], img[s - 1], img[:, 0], img[:, s - 1]))
+    base = np.median(ring)
+    spread = np.median(np.abs(ring - base))
+    w = np.maximum(np.abs(img - base) - 3.0 * spread, 0.0)
+    total = w.sum()
+    if total <= 1e-9:
+        out[:, :] = img
+        return
+    cy = cx = 0.0
+    for i in range(s):
+        for j in range(s):
+            cy += w[i, j] * (i + 0.5)
+            cx += w[i, j] * (j + 0.5)
+    cy, cx = cy / total, cx / total
+    r2 = 0.0
+    for i in range(s):
+        for j in range(s):
+            r2 += w[i, j] * ((i + 0.5 - cy) ** 2 + (j + 0.5 - cx) ** 2)
+    zoom = max(np.sqrt(r2 / total) / (0.25 * s), 1e-3)
+    for i in range(s):
+        for j in range(s):  # bilinear sample, edges clamped
+            y = min(max(cy + zoom * (i + 0.5 - s / 2) - 0.5, 0.0), s - 1.0)
+            x = min(max(cx + zoom * (j + 0.5 - s / 2) - 0.5, 0.0), s - 1.0)
+            y0, x0 = min(int(y), s - 2), min(int(x), s - 2)
+            fy, fx = y - y0, x - x0
+            top = img[y0, x0] + fx * (img[y0, x0 + 1] - img[y0, x0])
+            bottom = img[y0 + 1, x0] + fx * (img[y0 + 1, x0 + 1] - img[y0 + 1, x0])
+            out[i, j] = top + fy * (bottom - top)
 
 
 def _principal(x: np.ndarray, dimensions: int) -> np.ndarray:
@@ -107,36 +108,34 @@ def _principal(x: np.ndarray, dimensions: int) -> np.ndarray:
     rng = np.random.default_rng(0)
     fit = x[np.sort(rng.choice(len(x), min(len(x), _PCA_SAMPLE), replace=False))]
     mean = fit.mean(axis=0)
-    _, vectors = np.linalg.eigh(_covariance(fit.astype(np.float64), mean))
+    _, vectors = np.linalg.eigh(_covariance(fit.astype(np.float64), mean.astype(np.float64)))
     axes = np.ascontiguousarray(vectors[:, ::-1][:, :dimensions].T)
-    return _project(x, mean, axes)
+    out = np.empty((len(x), dimensions), dtype=np.float32)
+    in_threads(_project_range, len(x), x, mean, axes, out)
+    return out
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, nogil=True)
 def _covariance(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
     n, d = x.shape
     out = np.zeros((d, d))
-    for a in numba.prange(d):
+    for a in range(d):
         for b in range(a, d):
             s = 0.0
             for i in range(n):
                 s += (x[i, a] - mean[a]) * (x[i, b] - mean[b])
-            out[a, b] = s / n
-            out[b, a] = s / n
+            out[a, b] = out[b, a] = s / n
     return out
 
 
-@numba.njit(cache=True, parallel=True)
-def _project(x: np.ndarray, mean: np.ndarray, axes: np.ndarray) -> np.ndarray:
-    n, d = x.shape
-    out = np.empty((n, axes.shape[0]), dtype=np.float32)
-    for i in numba.prange(n):
+@numba.njit(cache=True, nogil=True)
+def _project_range(x: np.ndarray, mean: np.ndarray, axes: np.ndarray, out: np.ndarray, start: int, end: int) -> None:
+    for i in range(start, end):
         for k in range(axes.shape[0]):
             s = 0.0
-            for c in range(d):
+            for c in range(x.shape[1]):
                 s += (x[i, c] - mean[c]) * axes[k, c]
             out[i, k] = s
-    return out
 
 
 def _hash_neighbours(phash: np.ndarray, k: int) -> np.ndarray:
@@ -174,7 +173,8 @@ def knn(x: np.ndarray, k: int, *, trees: int = TREES, leaf: int = LEAF, seed: in
     leaf = max(leaf, k + 1)
     bounds = _leaf_bounds(n, leaf)
     for tree in range(trees):
-        _update(x, _tree_order(x, seed * 1000 + tree, leaf), bounds, nearest, distance)
+        order = _tree_order(x, seed * 1000 + tree, leaf)
+        in_threads(_update_range, len(bounds), x, order, bounds, nearest, distance, min_chunk=16)
     return nearest
 
 
@@ -223,15 +223,16 @@ def _leaf_bounds(n: int, leaf: int) -> np.ndarray:
     return bounds
 
 
-@numba.njit(cache=True, parallel=True)
-def _update(x: np.ndarray, order: np.ndarray, bounds: np.ndarray, nearest: np.ndarray, distance: np.ndarray) -> None:
-    """Offer every pair inside each leaf to both rows' sorted neighbour lists (a row is in one leaf)."""
+@numba.njit(cache=True, nogil=True)
+def _update_range(x, order, bounds, nearest, distance, start, end):  # type: ignore[no-untyped-def]
+    """Offer every pair inside each leaf to both rows' sorted neighbour lists (a row is in one leaf,
+    so threads on different leaves never touch the same row)."""
     k, d = nearest.shape[1], x.shape[1]
-    for leaf in numba.prange(bounds.shape[0]):
-        start, end = bounds[leaf, 0], bounds[leaf, 1]
-        for s in range(start, end):
+    for leaf in range(start, end):
+        first, last = bounds[leaf, 0], bounds[leaf, 1]
+        for s in range(first, last):
             i = order[s]
-            for t in range(start, end):
+            for t in range(first, last):
                 j = order[t]
                 if i == j:
                     continue

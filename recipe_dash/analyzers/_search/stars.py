@@ -27,9 +27,11 @@ def star_merges(
 
     `scorer` gives the evidence of pairs that were not scored yet (a centre against a new member).
     """
+    scored = evidence > 0  # a pair without evidence is scored again only if a star check asks for it
+    low, high = np.minimum(left, right)[scored], np.maximum(left, right)[scored]
     known: dict[tuple[int, int], float] = {}
-    for a, b, s in zip(left.tolist(), right.tolist(), evidence.tolist(), strict=True):
-        known[(min(a, b), max(a, b))] = max(known.get((min(a, b), max(a, b)), 0.0), s)
+    for a, b, s in zip(low.tolist(), high.tolist(), evidence[scored].tolist(), strict=True):
+        known[(a, b)] = max(known.get((a, b), 0.0), s)
 
     def weakest(centre: int, others: list[int]) -> float:
         keys = [(min(centre, m), max(centre, m)) for m in others]

@@ -69,7 +69,7 @@ class Verifier:
         if ok.any():
             slots = np.array(sorted(self.fine.slot, key=self.fine.slot.__getitem__), dtype=np.int64)
             correlation = fine_pairs(
-                *self.fine.levels,
+                self.fine.levels,
                 self.fine.noise,
                 self.aspect[slots],
                 self.level[slots],
