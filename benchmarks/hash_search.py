@@ -1,6 +1,6 @@
 """Near-duplicate search over a million 64-bit perceptual hashes, with planted near pairs.
 
-    python benchmarks/hash_search.py                 # 1,000,000 hashes, the default threshold
+    python benchmarks/hash_search.py                 # 1,000,000 hashes, the near-copy check's radius
     python benchmarks/hash_search.py --thresholds 4 6 8 10
 
 Random hashes stand in for a big image dataset; planted pairs differ in 0..threshold bits.
@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from recipe_dash.analyzers._search.hash_index import distinct_pairs, plan_blocks
-from recipe_dash.analyzers.duplicates import DEFAULT_MAX_HAMMING
+from recipe_dash.analyzers._search.neighbours import PHASH_RADIUS
 
 
 def planted_hashes(n: int, n_pairs: int, max_flips: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -36,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--pairs", type=int, default=2_000)
-    parser.add_argument("--thresholds", type=int, nargs="+", default=[DEFAULT_MAX_HAMMING])
+    parser.add_argument("--thresholds", type=int, nargs="+", default=[PHASH_RADIUS])
     args = parser.parse_args()
     for threshold in args.thresholds:
         hashes, sources, copies = planted_hashes(args.n, args.pairs, threshold)

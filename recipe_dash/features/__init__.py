@@ -40,9 +40,9 @@ from recipe_dash.features.images import GRAY_SIDE, TINY_SIDE, WORK_SIDE
 
 __all__ = [
     "EXECUTOR_KINDS",
+    "GRAY_SIDE",
     "IMAGE_COLUMNS",
     "IMAGE_DTYPES",
-    "GRAY_SIDE",
     "TINY_SIDE",
     "WORK_SIDE",
     "ExecutorKind",

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from recipe_dash.features.cache import KEY_COLUMNS, PartCache, folder_for
 from recipe_dash.features.executors import Workers, open_executor, wrap_executor
-from recipe_dash.features.images import CACHED_COLUMNS, image_features, pixel_hashes
+from recipe_dash.features.images import CACHED_COLUMNS, image_features, pixel_hashes, warm_up
 from recipe_dash.features.rows import row_hashes
 from recipe_dash.features.stream import chunked, run_chunks
 from recipe_dash.io.dataset import Dataset
@@ -82,6 +82,7 @@ _CACHE_DTYPES = IMAGE_DTYPES | {
     "mtime_ns": "Int64",
 }
 _FLUSH_ROWS = 4096  # rows buffered before a part is written (what a cancelled pass keeps)
+_MAX_PARTS = 64  # more parts than this are compacted into one (rewriting every pass would cost a write per pass)
 
 
 def compute_features(
@@ -120,11 +121,16 @@ def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progres
     total, done_before = len(keys), len(keys) - len(todo)
     if progress is not None:
         progress(done_before, total, f"{done_before} of {total} images cached")
+    if len(todo):
+        warm_up()  # before the pool forks its workers, so they inherit the compiled code
     written, new_parts, crashed = _decode_missing(todo, cache, workers, progress, done_before, total)
     merged = pd.concat([f for f in (fresh, *written) if f is not None and len(f)], ignore_index=True)
     merged = merged.drop_duplicates("sample_id", keep="last").reset_index(drop=True)
     hashed = _add_exact_pixel_hashes(merged, keys, workers)
-    if hashed or len(parts) + len(written) != 1 or (cached is not None and len(cached) != len(merged)):
+    if len(hashed):  # a small part with the updated rows: the newest row of a sample wins on load
+        new_parts.append(cache.append(merged.loc[hashed]))
+    stale = cached is not None and (fresh is None or len(cached) != len(fresh))  # changed or removed files
+    if stale or len(parts) + len(new_parts) > _MAX_PARTS:
         cache.compact(merged, parts + new_parts)
     merged = pd.concat([merged, *crashed], ignore_index=True)  # crashes are retried next time, never cached
     merged["pixel_hash"] = _pixel_hash(merged)
@@ -140,34 +146,37 @@ def _decode_missing(
     Returns the frames written to the cache, their part files, and rows of files that crashed
     their worker.
     """
-    by_path = {path: (sid, size, mtime) for sid, path, size, mtime in todo.itertuples(index=False)}
-    buffer: list[pd.DataFrame] = []
+    keys = zip(todo["sample_id"].tolist(), todo["size"].tolist(), todo["mtime_ns"].tolist(), strict=True)
+    by_path = dict(zip(todo["path"].tolist(), keys, strict=True))
+    buffer: list[tuple[list[str], dict[str, list[Any]]]] = []  # chunks as the workers return them
     written: list[pd.DataFrame] = []
     new_parts: list[Path] = []
     crashed: list[pd.DataFrame] = []
     started = time.monotonic()
 
-    def rows(paths: list[str], columns: dict[str, list[Any]]) -> pd.DataFrame:
-        keys = [by_path[p] for p in paths]
-        frame = {"sample_id": [k[0] for k in keys], "size": [k[1] for k in keys], "mtime_ns": [k[2] for k in keys]}
-        frame |= {"exact_pixel_hash": [None] * len(paths)} | columns
+    def rows(chunks: list[tuple[list[str], dict[str, list[Any]]]]) -> pd.DataFrame:
+        """One frame from many chunks: pandas is built once per part, not once per chunk."""
+        keys = [by_path[p] for paths, _ in chunks for p in paths]
+        frame: dict[str, list[Any]] = {"sample_id": [k[0] for k in keys], "size": [k[1] for k in keys]}
+        frame |= {"mtime_ns": [k[2] for k in keys], "exact_pixel_hash": [None] * len(keys)}
+        frame |= {name: [v for _, columns in chunks for v in columns[name]] for name in CACHED_COLUMNS}
         # pd.array straight from Python ints: going through float64 would round 64-bit hashes
         return pd.DataFrame({name: pd.array(values, dtype=_CACHE_DTYPES[name]) for name, values in frame.items()})
 
     def flush() -> None:
         if buffer:
-            frame = pd.concat(buffer, ignore_index=True)
+            frame = rows(buffer)
             new_parts.append(cache.append(frame))
             written.append(frame)
             buffer.clear()
 
     def on_chunk(paths: list[str], columns: dict[str, list[Any]]) -> None:
-        buffer.append(rows(paths, columns))
-        if sum(len(b) for b in buffer) >= _FLUSH_ROWS:
+        buffer.append((paths, columns))
+        if sum(len(paths) for paths, _ in buffer) >= _FLUSH_ROWS:
             flush()
 
     def on_crash(path: str, reason: str) -> None:
-        crashed.append(rows([path], {name: [None] for name in CACHED_COLUMNS} | _crash_columns(path, reason)))
+        crashed.append(rows([([path], {name: [None] for name in CACHED_COLUMNS} | _crash_columns(path, reason))]))
 
     def report(done: int) -> None:
         if progress is not None:
@@ -183,10 +192,10 @@ def _decode_missing(
     return written, new_parts, crashed
 
 
-def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: Workers) -> bool:
+def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: Workers) -> pd.Index:
     """Decode again the few files whose fingerprint another file with different bytes shares.
 
-    Only they can be pixel-identical to another file; returns whether any hash was added.
+    Only they can be pixel-identical to another file; returns the rows whose hash was added.
     """
     fingerprint = merged["fingerprint"]
     shared = fingerprint.notna() & fingerprint.duplicated(keep=False)
@@ -194,7 +203,7 @@ def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: W
     needed = merged.index[shared][n_bytes.to_numpy() > 1]
     missing = needed[merged.loc[needed, "exact_pixel_hash"].isna().to_numpy()]
     if missing.empty:
-        return False
+        return missing
     path_of = dict(zip(keys["sample_id"], keys["path"], strict=True))
     paths = [path_of[s] for s in merged.loc[missing, "sample_id"]]
     found: dict[str, str | None] = {}
@@ -207,7 +216,7 @@ def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: W
         on_crash=lambda path, _reason: found.update({path: None}),
     )
     merged.loc[missing, "exact_pixel_hash"] = pd.array([found[p] for p in paths], dtype="string")
-    return True
+    return missing
 
 
 def _pixel_hash(frame: pd.DataFrame) -> pd.Series:

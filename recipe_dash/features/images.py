@@ -1,20 +1,21 @@
 """Everything the image checks need from one file, read and decoded exactly once.
 
-Runs inside executor workers (process pool or Dask), so it imports only Pillow, numpy, hashlib and the
-file guard of io/names.py, and returns plain columns that pickle cheaply.
+Runs inside executor workers (process pool or Dask), so it imports only Pillow, NumPy, hashlib, the
+file guard of io/names.py and its compiled statistics (`_pixels`), and returns plain columns that pickle
+cheaply.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from recipe_dash.features._pixels import GRAY_SIDE, box_weights, dct_rows, hashes, statistics
 from recipe_dash.io.names import read_regular
 
 CACHED_COLUMNS = (
@@ -41,9 +42,8 @@ CACHED_COLUMNS = (
     "orientation",
 )
 TINY_SIDE = 16  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major
-# `gray32`: the GRAY_SIDE x GRAY_SIDE grayscale the perceptual hashes start from (as imagehash.phash), kept: near
-# copies are first compared on it and the image model's gradient histograms are taken on it
-GRAY_SIDE = 32
+# `gray32` is the GRAY_SIDE x GRAY_SIDE grayscale the perceptual hashes start from (as imagehash.phash), kept:
+# near copies are first compared on it and the image model's gradient histograms are taken on it
 WORK_SIDE = 64  # statistics are taken on the image box-reduced by an integer factor to a short side of 64-127 px
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
@@ -138,25 +138,36 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
     image = _canonical(image)
     work = _work_copy(image)
     gray = work if work.mode == "L" else work.convert("L")
-    values = np.asarray(gray).astype(np.float64)
     small = gray.resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR)
-    mean, variance = _mean_variance(values)
+    thumb = small.tobytes()
+    mean, variance, blur = statistics(np.asarray(gray))
     means = _channel_means(work, mean / 255.0)
+    perceptual, gradient = hashes(
+        np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1), dct_rows(), *box_weights()
+    )
     fingerprint = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:{means}:{variance}:".encode())
-    fingerprint.update(small.tobytes())
+    fingerprint.update(thumb)
     return {
         "fingerprint": fingerprint.hexdigest(),
-        "phash": phash(small),
-        "dhash": dhash(small),
+        "phash": perceptual,
+        "dhash": gradient,
         "brightness": mean / 255.0,
         "contrast": variance**0.5 / 255.0,
-        "blur": _laplacian_variance(values),
+        "blur": blur,
         "tiny": small.reduce(GRAY_SIDE // TINY_SIDE).tobytes(),
-        "gray32": small.tobytes(),
+        "gray32": thumb,
         "mean_r": means[0],
         "mean_g": means[1],
         "mean_b": means[2],
     }
+
+
+def warm_up() -> None:
+    """Load the compiled statistics now: a worker forked afterwards inherits them instead of loading
+    them itself (a third of a second each, as much as decoding a few thousand small pictures)."""
+    thumb = bytes(GRAY_SIDE * GRAY_SIDE)
+    statistics(np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1))
+    hashes(np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1), dct_rows(), *box_weights())
 
 
 def gray_work_copy(data: bytes, *, max_pixels: int) -> Image.Image:
@@ -169,21 +180,6 @@ def gray_work_copy(data: bytes, *, max_pixels: int) -> Image.Image:
     image.load()
     work = _work_copy(_canonical(image))
     return work if work.mode == "L" else work.convert("L")
-
-
-def phash(gray32: Image.Image) -> int:
-    """64-bit DCT hash of a 32x32 grayscale (imagehash.phash's recipe), as a signed int64 bit pattern."""
-    basis = _dct_basis(GRAY_SIDE)[:8]  # the 8 lowest frequencies
-    # einsum, not @: no BLAS threads in pool workers (see _mean_variance)
-    low = np.einsum("ik,lk->il", np.einsum("ij,jk->ik", basis, np.asarray(gray32).astype(np.float64)), basis)
-    middle = np.sort(low, axis=None)
-    return _pack(low > (middle[31] + middle[32]) / 2.0)  # the median of the 64 coefficients
-
-
-def dhash(gray32: Image.Image) -> int:
-    """64-bit gradient hash (imagehash.dhash's recipe, from the 32x32 grayscale), signed int64 bit pattern."""
-    pixels = np.asarray(gray32.resize((9, 8), Image.Resampling.BOX)).astype(np.int16)
-    return _pack(pixels[:, 1:] > pixels[:, :-1])
 
 
 def _open(data: bytes) -> Image.Image:
@@ -247,41 +243,6 @@ def _channel_means(work: Image.Image, brightness: float) -> tuple[float, float, 
     pixel = work.reduce((work.width, work.height)).getpixel((0, 0))
     assert isinstance(pixel, tuple), "RGB and RGBA pixels are tuples"
     return pixel[0] / 255.0, pixel[1] / 255.0, pixel[2] / 255.0
-
-
-def _laplacian_variance(gray: np.ndarray) -> float:
-    """Variance of the 4-neighbour Laplacian on the 0..255 scale; low means blurry."""
-    if gray.shape[0] < 3 or gray.shape[1] < 3:
-        return 0.0
-    centre = gray[1:-1, 1:-1] * 4.0
-    centre -= gray[:-2, 1:-1]
-    centre -= gray[2:, 1:-1]
-    centre -= gray[1:-1, :-2]
-    centre -= gray[1:-1, 2:]
-    return _mean_variance(centre)[1]
-
-
-def _mean_variance(values: np.ndarray) -> tuple[float, float]:
-    """Mean and variance in one pass of sums (numpy's var takes two).
-
-    einsum, not np.dot: BLAS would start threads that spin between calls and starve the other
-    workers of the pool.
-    """
-    flat = values.ravel()
-    mean = float(flat.sum()) / flat.size
-    return mean, max(float(np.einsum("i,i->", flat, flat)) / flat.size - mean * mean, 0.0)
-
-
-@lru_cache(maxsize=2)
-def _dct_basis(n: int) -> np.ndarray:
-    """Unnormalised DCT-II matrix, matching scipy.fftpack.dct(type=2) as imagehash uses it."""
-    k = np.arange(n)[:, None]
-    i = np.arange(n)[None, :]
-    return 2.0 * np.cos(np.pi * k * (2 * i + 1) / (2 * n))
-
-
-def _pack(bits: np.ndarray) -> int:
-    return int.from_bytes(np.packbits(bits.ravel()).tobytes(), "big", signed=True)
 
 
 def _looks_like_text(data: bytes) -> bool:

@@ -24,7 +24,7 @@ from recipe_dash.analyzers._search.align import (
 from recipe_dash.analyzers._search.threads import in_threads
 
 SIDE = 32  # the cached thumbnail's side
-REJECT_16 = 0.9  # correlation at 16 px after a few steps below which a pair is dropped (copies reach 0.97+)
+REJECT_16 = 0.85  # correlation at 16 px after 4 steps under which a pair stops here (planted copies: 0.89+)
 
 
 @numba.njit(cache=True, fastmath=FAST)
