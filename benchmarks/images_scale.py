@@ -66,11 +66,13 @@ def _photo(rng: np.random.Generator) -> Image.Image:
 def _near_copy(image: Image.Image, kind: str, rng: np.random.Generator) -> Image.Image:
     width, height = image.size
     if kind == "resize":
-        scale = rng.uniform(0.5, 1.5)
-        return image.resize((int(width * scale), int(height * scale)), Image.Resampling.BICUBIC)
+        scale = (
+            rng.uniform(0.5, 0.9) if rng.random() < 0.5 else rng.uniform(1.1, 1.5)
+        )  # a tiny picture changes size too
+        return image.resize((round(width * scale), round(height * scale)), Image.Resampling.BICUBIC)
     if kind == "crop":  # keep a window holding at least 85% of the area, anywhere in the picture
         side = np.sqrt(1 - rng.uniform(0.02, 0.15))
-        w, h = int(width * side), int(height * side)
+        w, h = min(int(width * side), width - 1), min(int(height * side), height - 1)  # at least a pixel goes
         x, y = int(rng.integers(0, width - w + 1)), int(rng.integers(0, height - h + 1))
         return image.crop((x, y, x + w, y + h))
     if kind == "rotate":
