@@ -9,7 +9,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -17,6 +16,7 @@ from PIL import Image
 from recipe_dash.analyzers._search.align import BLUR
 from recipe_dash.analyzers._search.fine import SIDE, prepare
 from recipe_dash.features.images import gray_work_copy
+from recipe_dash.io.names import read_regular
 from recipe_dash.settings import get_settings
 
 MAX_NOISE_SHARE = 0.2  # of a level's variance; more is not "light noise" and is not discounted
@@ -68,7 +68,7 @@ def _decode(path: str) -> tuple[np.ndarray, float, tuple[int, int]] | None:
     """The 64 px thumbnail of the grey work copy (as the feature pass makes it), its noise sigma in
     grey levels, and the work copy's size."""
     try:
-        gray = gray_work_copy(Path(path).read_bytes(), max_pixels=get_settings().max_image_pixels)
+        gray = gray_work_copy(read_regular(path), max_pixels=get_settings().max_image_pixels)
     except (OSError, SyntaxError, ValueError, MemoryError, Image.DecompressionBombError):
         return None
     return np.asarray(gray.resize((SIDE, SIDE), Image.Resampling.BILINEAR)), _noise_sigma(np.asarray(gray)), gray.size
