@@ -74,7 +74,7 @@ IMAGE_DTYPES = {
     "frames": "Int64",
     "orientation": "Int64",
 }
-FEATURES_VERSION = 4  # bump when a column is added or computed differently: old caches are then ignored
+FEATURES_VERSION = 5  # bump when a column is added or computed differently: old caches are then ignored
 _CACHE_DTYPES = IMAGE_DTYPES | {
     "fingerprint": "string",
     "exact_pixel_hash": "string",
