@@ -179,29 +179,30 @@ def _decode(paths: list[str]) -> int:
 def floor_seconds(paths: list[str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of all processes) to decode every file on all cores."""
     chunks = [paths[i : i + 256] for i in range(0, len(paths), 256)]
-    with Monitor() as monitor, ProcessPoolExecutor(os.cpu_count()) as pool:
+    cpu = _cpu_seconds()
+    with ProcessPoolExecutor(os.cpu_count()) as pool:
         started = time.perf_counter()
         sum(pool.map(_decode, chunks))
         seconds = time.perf_counter() - started
-    return seconds, monitor.cpu
+    return seconds, _cpu_seconds() - cpu
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (a pool's workers, once it is shut down)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 class Monitor(threading.Thread):
-    """Peak resident memory and CPU time of this process and every descendant, sampled every 50 ms.
-
-    CPU time, unlike wall time, barely moves when other programs share the cores.
-    """
+    """Peak resident memory of this process and every descendant, sampled every 50 ms."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peak = 0
-        self._cpu: dict[int, float] = {}
-        self._start: dict[int, float] = {}
         self._stopped = threading.Event()
 
     def __enter__(self) -> Self:
         self._sample()
-        self._start = dict(self._cpu)  # count only CPU spent from now on
         self.start()
         return self
 
@@ -209,10 +210,6 @@ class Monitor(threading.Thread):
         self._stopped.set()
         self.join()
         self._sample()
-
-    @property
-    def cpu(self) -> float:
-        return sum(self._cpu.values()) - sum(self._start.values())
 
     def run(self) -> None:
         while not self._stopped.wait(0.05):
@@ -223,11 +220,9 @@ class Monitor(threading.Thread):
         rss = 0
         for process in [me, *me.children(recursive=True)]:
             try:
-                times = process.cpu_times()
                 rss += process.memory_info().rss
             except psutil.Error:
                 continue
-            self._cpu[process.pid] = times.user + times.system
         self.peak = max(self.peak, rss)
 
 
@@ -254,12 +249,14 @@ def main() -> None:
     floor_seconds(paths)  # warm the page cache so both runs read from memory
     floor_before, floor_cpu_before = floor_seconds(paths)
     cache_dir = Path(tempfile.mkdtemp(prefix="features_"))
-    # the pool is made before the monitor thread starts, so it forks as in the CLI and job workers
+    # the pool is made before the monitor thread starts, so it forks as in the CLI and job workers;
+    # CPU time, unlike wall time, barely moves when other programs share the cores (workers count once ended)
+    pass_cpu = _cpu_seconds()
     with open_executor("process") as workers, Monitor() as monitor:
         started = time.perf_counter()
         compute_features(dataset, executor=workers, cache_dir=cache_dir)
         full_pass = time.perf_counter() - started
-    pass_cpu = monitor.cpu
+    pass_cpu = _cpu_seconds() - pass_cpu
     floor_after, floor_cpu_after = floor_seconds(paths)
     floor = (floor_before + floor_after) / 2  # before and after: other load on the machine evens out
     floor_cpu = (floor_cpu_before + floor_cpu_after) / 2

@@ -120,20 +120,7 @@ def ic_steps(tpl: np.ndarray, img: np.ndarray, hinv: np.ndarray, m: np.ndarray, 
     b = np.empty(6)
     dp = np.empty(6)
     for _ in range(steps):
-        sw = st = sww = swt = 0.0
-        count = 0
-        for i in range(n):
-            y = (i + 0.5) / n - 0.5
-            for j in range(n):
-                x = (j + 0.5) / n - 0.5
-                v = sample(img, m[0, 0] * x + m[0, 1] * y + m[0, 2], m[1, 0] * x + m[1, 1] * y + m[1, 2])
-                warped[i, j] = v
-                if v == v:
-                    sw += v
-                    st += tpl[i, j]
-                    sww += v * v
-                    swt += v * tpl[i, j]
-                    count += 1
+        sw, st, sww, _stt, swt, count = warp_moments(tpl, img, m, warped)
         if count < n * n // 3:
             return
         gain = (swt / count - sw / count * st / count) / max(sww / count - (sw / count) ** 2, 1e-9)
@@ -164,6 +151,32 @@ def ic_steps(tpl: np.ndarray, img: np.ndarray, hinv: np.ndarray, m: np.ndarray, 
             biggest = max(biggest, abs(step))
         if not compose_inverse(m, dp) or biggest < 2e-3:
             return
+
+
+@numba.njit(cache=True, fastmath=FAST)
+def warp_moments(
+    tpl: np.ndarray, img: np.ndarray, m: np.ndarray, warped: np.ndarray
+) -> tuple[float, float, float, float, float, int]:
+    """`warped` = the image sampled through `m` on the template's grid (NaN off the image), and the sums
+    of w, t, w*w, t*t, w*t and the count over the pixels where both exist."""
+    n = tpl.shape[0]
+    sw = st = sww = stt = swt = 0.0
+    count = 0
+    for i in range(n):
+        y = (i + 0.5) / n - 0.5
+        for j in range(n):
+            x = (j + 0.5) / n - 0.5
+            v = sample(img, m[0, 0] * x + m[0, 1] * y + m[0, 2], m[1, 0] * x + m[1, 1] * y + m[1, 2])
+            warped[i, j] = v
+            if v == v:
+                t = tpl[i, j]
+                sw += v
+                st += t
+                sww += v * v
+                stt += t * t
+                swt += v * t
+                count += 1
+    return sw, st, sww, stt, swt, count
 
 
 @numba.njit(cache=True, fastmath=FAST)
@@ -200,21 +213,7 @@ def invert(m: np.ndarray, out: np.ndarray) -> bool:
 def correlation(tpl: np.ndarray, img: np.ndarray, m: np.ndarray) -> tuple[float, float]:
     """Correlation of the template with the warped image over their overlap, and the overlap's share."""
     n = tpl.shape[0]
-    sw = st = sww = stt = swt = 0.0
-    count = 0
-    for i in range(n):
-        y = (i + 0.5) / n - 0.5
-        for j in range(n):
-            x = (j + 0.5) / n - 0.5
-            v = sample(img, m[0, 0] * x + m[0, 1] * y + m[0, 2], m[1, 0] * x + m[1, 1] * y + m[1, 2])
-            if v == v:
-                t = tpl[i, j]
-                sw += v
-                st += t
-                sww += v * v
-                stt += t * t
-                swt += v * t
-                count += 1
+    sw, st, sww, stt, swt, count = warp_moments(tpl, img, m, np.empty((n, n)))
     if count < 16:
         return -1.0, 0.0
     cov = swt / count - sw / count * st / count
