@@ -4,8 +4,10 @@ Copies differ from their original by resampling, compression and noise; look-ali
 their drawing. So the comparison forgives the first and not the second: it is made at the
 resolution both pictures really have (a 24 px copy is not held to 64 px detail), with bicubic
 sampling, with a little extra blur allowed on the sharper side (resizing and JPEG soften), with a
-tone curve that may bend (a brightened picture clips), and with each picture's own noise discounted
-(the correlation of two noisy views of one picture is attenuated by their noise, Spearman 1904).
+tone curve that may bend (a brightened picture clips), and with the noise one picture has beyond
+the other discounted (noise attenuates a correlation, Spearman 1904). Only the difference: a copy
+inherits its original's noise, and loses or gains some, while two noisy shots of one scene, or two
+look-alikes drawn over noise, share none of theirs and must not be forgiven it.
 Both directions are tried; the best allowed one counts.
 """
 
@@ -164,7 +166,7 @@ def fine_pairs(
     `levels`: l64, l32, h64, h32 from `prepare`; `warps[k]`: the coarse warp left -> right;
     `level[p]`: 0 when picture p has detail for 64 px, 1 for 32 px (a pair is compared at the
     coarser of its two); `noise[p, level]`: the share of that level's variance that is the picture's
-    own noise.
+    own noise (the pair is forgiven the difference of the two shares).
     """
     out = np.full(len(left), -1.0)
     in_threads(_fine_range, len(left), *levels, noise, aspect, level, left, right, warps, EXTRA_BLURS, out, min_chunk=8)
@@ -178,7 +180,7 @@ def _fine_range(l64, l32, h64, h32, noise, aspect, level, left, right, warps, bl
     for k in range(start, end):
         a, b = left[k], right[k]
         lv = max(level[a], level[b])
-        reliability = (1.0 - noise[a, lv]) * (1.0 - noise[b, lv])
+        reliability = 1.0 - abs(noise[a, lv] - noise[b, lv])
         for direction in range(2):
             tpl, img = (a, b) if direction == 0 else (b, a)
             if direction == 0:
