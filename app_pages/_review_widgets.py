@@ -1,5 +1,5 @@
 """Streamlit helpers of the team review: who decides, the decision controls, and other reviewers' decisions
-arriving live. Used by `_widgets.findings_explorer` (every check page), the Duplicates page and Review."""
+arriving live. Used by `_samples.findings_explorer` (every check page), the Duplicates page and Review."""
 
 from __future__ import annotations
 

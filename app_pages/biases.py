@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._widgets import check_page, findings_explorer
+from app_pages._samples import findings_explorer
+from app_pages._widgets import check_page
 from recipe_dash.analyzers import biases
 from recipe_dash.plots import label_rates_bar, predictive_power_bar
 
@@ -27,6 +28,6 @@ if not details.leaks.empty:
 rates = details.label_rates
 if not rates.empty:
     attributes = list(dict.fromkeys(rates["attribute"]))
-    chosen = st.selectbox("Label rates per value of", attributes, key="rates_attribute")
+    chosen = st.selectbox("Label rates per value of", attributes, key="attribute", bind="query-params")
     st.plotly_chart(label_rates_bar(rates, chosen), key="label_rates")
 findings_explorer(dataset, stored.result.findings, key="biases")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._widgets import check_page, findings_explorer
+from app_pages._samples import findings_explorer
+from app_pages._widgets import check_page
 from recipe_dash.analyzers import corruption
 
 page = check_page("corruption", "Corruption", corruption.Details)

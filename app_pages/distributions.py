@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._widgets import check_page, findings_explorer
+from app_pages._samples import findings_explorer
+from app_pages._widgets import check_page
 from recipe_dash.analyzers import distributions
 from recipe_dash.plots import drift_bar, histogram_by_group
 
@@ -16,9 +17,22 @@ dataset, stored, details = page
 histograms = details.histograms
 if not histograms.empty:
     attribute_col, by_col = st.columns([3, 1])
-    attribute = attribute_col.selectbox("Feature", list(dict.fromkeys(histograms["attribute"])), key="dist_attribute")
-    by = by_col.segmented_control("Split by", ["label", "split"], default="label", key="dist_by") or "label"
-    st.plotly_chart(histogram_by_group(histograms, attribute, by=by), key="dist_histogram")
+    features = list(dict.fromkeys(histograms["attribute"]))
+    attribute = attribute_col.selectbox(
+        "Feature",
+        features,
+        index=features.index(distributions.default_attribute(histograms) or features[0]),
+        key="feature",
+        bind="query-params",
+        help="Opens on the feature whose values spread most.",
+    )
+    by = by_col.segmented_control("Split by", ["label", "split"], default="label", key="by", bind="query-params")
+    st.plotly_chart(histogram_by_group(histograms, attribute, by=by or "label"), key="dist_histogram")
+    if clipped := distributions.clipped_count(histograms, attribute):
+        st.caption(
+            f"{clipped:,} value(s) beyond the 0.5-99.5 percentile range are counted in the end bins, "
+            "so one extreme value cannot squash the rest (hover an end bin for its range)."
+        )
 drift = details.drift
 if not drift.empty:
     st.subheader("Drift between splits")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._review_widgets import cluster_review
-from app_pages._widgets import check_page, current_dataset_id, findings_explorer, sample_previews, user_errors
+from app_pages._samples import findings_explorer, sample_previews
+from app_pages._widgets import check_page, current_dataset_id, user_errors
 from recipe_dash import browse
 from recipe_dash.analyzers import duplicates
 from recipe_dash.analyzers.duplicates import Links, cluster_pages, count_clusters, filter_clusters
@@ -21,7 +22,7 @@ def duplicate_links(_dataset: Dataset, dataset_id: int, analyzed_at: str) -> Lin
     return duplicates.search(_dataset, compute_features(_dataset))
 
 
-page = check_page("duplicates", "Duplicates", duplicates.Details)
+page = check_page("duplicates", "Duplicates", duplicates.Details, summary=False)
 dataset_id = current_dataset_id()
 if page is None or dataset_id is None:
     st.stop()
@@ -41,6 +42,8 @@ with user_errors():
             help="0.5 is the threshold calibrated on this dataset: a pair's pixels must match after alignment far "
             "more closely than its closest look-alikes do. Lower it to see weaker pairs, raise it to keep only the "
             "surest. Exact copies always stay.",
+            key="threshold",
+            bind="query-params",
         )
     else:
         threshold = st.slider(
@@ -49,23 +52,36 @@ with user_errors():
             max_value=links.max_distance,
             value=details.threshold,
             step=0.001,
-            help="Raise it to merge more samples into clusters, lower it to split them. Exact copies always stay.",
+            help="Raise it to merge more samples into clusters, lower it to split them. Exact copies always stay. "
+            f"The analysis ran at {details.threshold:g}.",
+            key="threshold",
+            bind="query-params",
         )
     clusters = duplicates.clusters(dataset, links, threshold=float(threshold))
     counts = count_clusters(clusters)
+    st.markdown(f"At **{threshold:g}**: {counts.summary()}")
     cols = st.columns(4)
     cols[0].metric("Clusters", f"{counts.clusters:,}")
     cols[1].metric("Samples in clusters", f"{counts.members:,}")
-    cols[2].metric("Across splits (leakage)", f"{counts.across_splits:,}")
-    cols[3].metric("Conflicting labels", f"{counts.conflicting:,}")
+    for column, label, n_clusters, n_samples in (
+        (cols[2], "Across splits (leakage)", counts.across_splits, counts.leaking_samples),
+        (cols[3], "Conflicting labels", counts.conflicting, counts.conflicting_samples),
+    ):
+        column.metric(label, f"{n_clusters:,} clusters", f"{n_samples:,} samples", "off", delta_arrow="off")
 
     kind_col, split_col, flag_col = st.columns(3)
-    kinds = kind_col.pills("Kind", ["exact", "near"], selection_mode="multi", key="dup_kinds")
-    splits = split_col.multiselect("Has a member in split", dataset.splits, placeholder="Any split")
-    flags = flag_col.pills("Only", ["leakage", "conflicting labels"], selection_mode="multi", key="dup_flags")
+    kinds = kind_col.pills("Kind", ["exact", "near"], selection_mode="multi", key="kind", bind="query-params")
+    splits = split_col.multiselect(
+        "Has a member in split", dataset.splits, placeholder="Any split", key="in_split", bind="query-params"
+    )
+    flags = flag_col.pills(
+        "Only", ["leakage", "conflicting labels"], selection_mode="multi", key="only", bind="query-params"
+    )
     shown = filter_clusters(clusters, kinds=kinds, splits=splits, flags=flags)
     n_pages = browse.n_pages(shown["cluster"].nunique(), CLUSTERS_PER_PAGE)
-    page = st.number_input(f"Page (of {n_pages:,})", min_value=1, max_value=n_pages, value=1, width=200)
+    page = st.number_input(
+        f"Page (of {n_pages:,})", min_value=1, max_value=n_pages, value=1, width=200, key="page", bind="query-params"
+    )
     for members in cluster_pages(shown, page=int(page), per_page=CLUSTERS_PER_PAGE):
         first = members.iloc[0]
         kind = "exact" if members["has_twin"].all() and not first["has_near"] else "near"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._widgets import check_page, findings_explorer, sample_previews
+from app_pages._samples import findings_explorer, sample_previews
+from app_pages._widgets import check_page
 from recipe_dash.analyzers import label_noise
 from recipe_dash.plots import class_noise_bar, label_quality_histogram, noise_matrix_heatmap
 
@@ -30,7 +31,7 @@ st.plotly_chart(label_quality_histogram(details.quality_histogram), key="quality
 st.subheader("Worst labels first")
 scores = details.scores
 worst = scores[scores["is_issue"]].sort_values("label_quality").head(WORST_SHOWN)
-captions = {row.sample_id: f"given **{row.label}** → {row.suspected_label}?" for row in worst.itertuples()}
+captions = {row.sample_id: f"given {row.label} → {row.suspected_label}?" for row in worst.itertuples()}
 sample_previews(dataset, list(worst["sample_id"]), columns=8, caption=captions)
 
 st.subheader("All flagged samples")

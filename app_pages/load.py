@@ -7,10 +7,11 @@ from pathlib import Path
 import streamlit as st
 from streamlit.typing import UploadedFile
 
-from app_pages._widgets import forget_loaded, select_dataset, store, user_errors
+from app_pages._widgets import DATASET_PARAM, forget_loaded, page_link, select_dataset, store, user_errors
 from app_pages.navigation import page_file
 from recipe_dash import workspace
 from recipe_dash.io import check_allowed, require_existing, save_upload, shown
+from recipe_dash.io.dataset_names import distinct_paths
 from recipe_dash.io.table_file import TABLE_EXTENSIONS, read_columns
 from recipe_dash.io.tabular import detect_label_column
 from recipe_dash.settings import SAMPLE_DATA, get_settings
@@ -20,6 +21,7 @@ st.write(
     "Images: a folder (or .zip) with one subfolder per class, optionally inside `train/`, `test/`, `val/`. "
     "Tables: CSV or Parquet with a label column and an optional `split` column."
 )
+st.caption(f"Store (results, uploads, thumbnails): `{get_settings().store_location}`")
 
 
 def choose_label_column(path: Path, key: str) -> str | None:
@@ -42,7 +44,7 @@ def open_and_show(path: Path, label_column: str | None) -> None:
     )
     for note in dataset.load_notes:
         st.warning(note)
-    st.page_link(page_file("browse"), label="Browse it", icon=":material/table_view:")
+    page_link("browse", "Browse it", icon=":material/table_view:")
 
 
 def saved_upload(upload: UploadedFile) -> Path:
@@ -87,11 +89,14 @@ with recent_tab, user_errors():
     if not records:
         st.info("Nothing loaded yet.")
     else:
+        folders = distinct_paths([str(Path(r.source).parent) for r in records], min_parts=1)
+        where = dict(zip((r.id for r in records), folders, strict=True))
         chosen = st.selectbox(
             "Datasets loaded before",
             records,
-            format_func=lambda r: f"{shown(r.name)} · {r.kind} · {r.n_samples:,} samples · {shown(r.source)}",
+            format_func=lambda r: f"{shown(r.name)} · in {shown(where[r.id])}/ · {r.kind} · {r.n_samples:,} samples",
+            help="The folder is shown with just enough of its path to tell datasets of the same name apart.",
         )
         if st.button("Open", key="open_recent"):
             select_dataset(chosen.id)
-            st.switch_page(page_file("browse"))
+            st.switch_page(page_file("browse"), query_params={DATASET_PARAM: str(chosen.id)})

@@ -18,32 +18,45 @@ def page_file(name: str) -> str:
     return str(PAGES_DIR / f"{name}.py")
 
 
+# A file of ours, not a :material/...: icon: Streamlit fetches a page icon given by name from Google's
+# font servers, and the dashboard must work air-gapped (no request beyond its own server).
+ICON = PAGES_DIR / "icon.png"
+
+
+# The pages in the recipe's order: (file name = registry key for a check's page, title, icon).
+SECTIONS: dict[str, list[tuple[str, str, str]]] = {
+    "1 · Data": [
+        ("load", "Load", ":material/folder_open:"),
+        ("browse", "Browse", ":material/table_view:"),
+        ("overview", "Overview", ":material/monitor_heart:"),
+        ("duplicates", "Duplicates", ":material/content_copy:"),
+        ("corruption", "Corruption", ":material/broken_image:"),
+        ("imbalance", "Balance", ":material/balance:"),
+        ("label_noise", "Label quality", ":material/label_off:"),
+        ("outliers", "Outliers", ":material/scatter_plot:"),
+        ("biases", "Biases & leakage", ":material/water_drop:"),
+        ("distributions", "Distributions", ":material/bar_chart:"),
+        ("local_global", "Local vs global", ":material/zoom_in:"),
+    ],
+    "2 · Train": [
+        ("model_checks", "Model checks", ":material/fact_check:"),
+        ("train", "Train", ":material/monitoring:"),
+        ("overfit", "Overfit", ":material/trending_down:"),
+    ],
+    "3 · Regularize": [("regularize", "Regularize", ":material/compress:")],
+    "4 · Review": [("review", "Review", ":material/rate_review:")],
+}
+TITLES = {name: title for pages in SECTIONS.values() for name, title, _ in pages}
+
+
 def run() -> None:
-    st.set_page_config(page_title="recipe-dash", page_icon=":material/restaurant:", layout="wide")
+    st.set_page_config(page_title="recipe-dash", page_icon=str(ICON), layout="wide")
     navigation = st.navigation(
         {
-            "1 · Data": [
-                st.Page(page_file("load"), title="Load", icon=":material/folder_open:", default=True),
-                st.Page(page_file("browse"), title="Browse", icon=":material/table_view:"),
-                st.Page(page_file("overview"), title="Overview", icon=":material/monitor_heart:"),
-                st.Page(page_file("duplicates"), title="Duplicates", icon=":material/content_copy:"),
-                st.Page(page_file("corruption"), title="Corruption", icon=":material/broken_image:"),
-                st.Page(page_file("imbalance"), title="Balance", icon=":material/balance:"),
-                st.Page(page_file("label_noise"), title="Label quality", icon=":material/label_off:"),
-                st.Page(page_file("outliers"), title="Outliers", icon=":material/scatter_plot:"),
-                st.Page(page_file("biases"), title="Biases & leakage", icon=":material/water_drop:"),
-                st.Page(page_file("distributions"), title="Distributions", icon=":material/bar_chart:"),
-                st.Page(page_file("local_global"), title="Local vs global", icon=":material/zoom_in:"),
-            ],
-            "2 · Train": [
-                st.Page(page_file("model_checks"), title="Model checks", icon=":material/fact_check:"),
-                st.Page(page_file("train"), title="Train", icon=":material/monitoring:"),
-                st.Page(page_file("overfit"), title="Overfit", icon=":material/trending_down:"),
-            ],
-            "3 · Regularize": [
-                st.Page(page_file("regularize"), title="Regularize", icon=":material/compress:"),
-            ],
-            "4 · Review": [st.Page(page_file("review"), title="Review", icon=":material/rate_review:")],
+            section: [
+                st.Page(page_file(name), title=title, icon=icon, default=name == "load") for name, title, icon in pages
+            ]
+            for section, pages in SECTIONS.items()
         },
         expanded=True,
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._widgets import check_page, findings_explorer, sample_previews
+from app_pages._samples import findings_explorer, sample_previews
+from app_pages._widgets import check_page
 from recipe_dash.analyzers import outliers
 from recipe_dash.plots import outlier_score_histogram, outlier_views_scatter
 
@@ -22,10 +23,10 @@ sample_previews(
     dataset,
     list(top["sample_id"]),
     columns=8,
-    caption={row.sample_id: f"**{row.outlier_score:.1f}** · {row.label}" for row in top.itertuples()},
+    caption={row.sample_id: f"score {row.outlier_score:.1f} · {row.label}" for row in top.itertuples()},
 )
 st.dataframe(
-    top[["sample_id", "label", "split", "outlier_score", "why"]],
+    top[["sample_id", "label", "split", "outlier_score", "why"]].fillna({"why": "—"}),
     hide_index=True,
     key="top_outliers",
     column_config={"outlier_score": st.column_config.NumberColumn(format="%.2f")},

@@ -10,11 +10,12 @@ from app_pages._widgets import (
     current_dataset,
     current_dataset_id,
     job_progress,
+    page_link,
     store,
     user_errors,
     verdict_badge,
 )
-from app_pages.navigation import page_file
+from app_pages.navigation import TITLES
 from recipe_dash import analyzers
 from recipe_dash.analyzers import ANALYZERS
 from recipe_dash.io import check_allowed
@@ -33,12 +34,11 @@ st.caption(
 
 with user_errors():
     latest = analyzers.latest_analysis(store(), dataset_id)
-    if latest is not None and latest.status in ACTIVE:
-        job_progress(latest.id)
-    else:
-        if latest is not None:
-            job_progress(latest.id)  # shows how the last run ended, if it failed or was stopped
-        chosen = st.multiselect("Checks", list(ANALYZERS), default=list(ANALYZERS), key="checks")
+    running = latest is not None and latest.status in ACTIVE
+    if latest is not None:
+        job_progress(latest.id)  # live while it runs; afterwards, how the last run ended if it failed or stopped
+    if not running:
+        chosen = st.multiselect("Checks", list(ANALYZERS), default=list(ANALYZERS), key="checks", bind="query-params")
         embedding = (
             st.text_input(
                 "Your own embedding for label noise and outliers (optional)",
@@ -55,16 +55,22 @@ with user_errors():
 
     results = analyzers.latest_results(store(), dataset_id)
     if not results:
-        st.info("No check has run on this dataset yet.", icon=":material/info:")
+        if running:
+            st.caption("Each check's verdict appears here when the run ends.")
+        else:
+            st.info("No check has run on this dataset yet: press Run checks.", icon=":material/info:")
         st.stop()
     st.subheader("Health")
+    if running:
+        st.caption("From the previous run; this page shows the new results when the run in progress ends.")
     for row in analyzers.health_table(results).itertuples():
         with st.container(border=True):
-            badge_col, name_col, count_col, summary_col = st.columns([1, 2, 1, 7], vertical_alignment="center")
+            badge_col, name_col, count_col, summary_col = st.columns([1.3, 2, 2, 7], vertical_alignment="center")
             with badge_col:
                 verdict_badge(row.verdict)
-            name_col.page_link(page_file(row.check), label=row.check.replace("_", " ").capitalize())
-            count_col.metric("findings", f"{row.findings:,}", label_visibility="collapsed")
+            with name_col:
+                page_link(row.check, TITLES.get(row.check, row.check))
+            count_col.markdown(f"**{row.flagged}**", help=f"{row.findings:,} findings")
             summary_col.markdown(row.summary)
             if row.by_type:
                 summary_col.caption(row.by_type)

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
+from platformdirs import user_data_path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -19,8 +20,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RECIPE_DASH_", frozen=True)
 
-    # Working folder: the SQLite store, extracted uploads, thumbnails and feature caches.
-    home: Path = Field(default_factory=lambda: Path.cwd() / ".recipe_dash")
+    # Working folder: the SQLite store, extracted uploads, thumbnails and feature caches. The platform's user
+    # data folder (~/.local/share/recipe-dash on Linux), so running the CLI in a folder leaves nothing there.
+    home: Path = Field(default_factory=lambda: user_data_path("recipe-dash", appauthor=False))
     # SQLAlchemy URL of the store; empty means a SQLite file in `home`.
     db: str = ""
     # Server-side folders the dashboard may open besides the bundled samples (see `allowed_roots`);
@@ -59,6 +61,15 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.db or f"sqlite:///{self.home / 'recipe_dash.db'}"
+
+    @property
+    def store_location(self) -> str:
+        """Where the store lives, for `--help` and the Load page (a database URL without its password)."""
+        if not self.db:
+            return f"{self.home} (set RECIPE_DASH_HOME to move it)"
+        from sqlalchemy.engine import make_url
+
+        return f"{make_url(self.db).render_as_string(hide_password=True)}, files in {self.home}"
 
     @property
     def uploads_dir(self) -> Path:

@@ -23,7 +23,8 @@ from recipe_dash.evidence import Verdict
 from recipe_dash.io.dataset import DEFAULT_SPLIT, Dataset
 from recipe_dash.validation import check_number, check_order
 
-HISTOGRAM_COLUMNS = ("attribute", "by", "group", "bin", "bin_label", "left", "right", "count", "share")
+# `beyond`: how many of the bin's values lie outside the 0.5-99.5 percentile range (only the end bins have any).
+HISTOGRAM_COLUMNS = ("attribute", "by", "group", "bin", "bin_label", "left", "right", "count", "share", "beyond")
 DRIFT_COLUMNS = (
     "attribute",
     "kind",
@@ -127,7 +128,8 @@ def histograms(attributes: list[Attribute], samples: pd.DataFrame, *, n_bins: in
     """Counts per (attribute, by = 'label' | 'split', group, bin) with bins shared by all groups.
 
     Numbers get `n_bins` equal-width bins over the 0.5-99.5 percentile range (values beyond fall in
-    the end bins, so one wild value cannot squash the picture); categories keep their own values.
+    the end bins, labelled "below"/"and above" and counted in `beyond`, so one wild value cannot squash
+    the picture and the page can say how many were clipped); categories keep their own values.
     Missing values are not counted.
     """
     groupings = {
@@ -136,12 +138,16 @@ def histograms(attributes: list[Attribute], samples: pd.DataFrame, *, n_bins: in
     }
     frames = []
     for attr in attributes:
-        bins, labels, left, right = _binned(attr, n_bins)
+        bins, labels, left, right, outside = _binned(attr, n_bins)
         present = bins >= 0
         for by, groups in groupings.items():
             codes, names = pd.factorize(groups[present], sort=True)
             counts = np.bincount(codes * len(labels) + bins[present], minlength=len(names) * len(labels))
             counts = counts.reshape(len(names), len(labels))
+            beyond = np.bincount(
+                codes[outside[present]] * len(labels) + bins[present][outside[present]],
+                minlength=len(names) * len(labels),
+            )
             shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
             frames.append(
                 pd.DataFrame(
@@ -155,6 +161,7 @@ def histograms(attributes: list[Attribute], samples: pd.DataFrame, *, n_bins: in
                         "right": np.tile(right, len(names)),
                         "count": counts.ravel(),
                         "share": shares.ravel(),
+                        "beyond": beyond,
                     }
                 )
             )
@@ -163,8 +170,9 @@ def histograms(attributes: list[Attribute], samples: pd.DataFrame, *, n_bins: in
     return pd.concat(frames, ignore_index=True)[list(HISTOGRAM_COLUMNS)]
 
 
-def _binned(attr: Attribute, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(bin per sample, -1 if missing; bin labels; left and right edges, NaN for categories).
+def _binned(attr: Attribute, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(bin per sample, -1 if missing; bin labels; left and right edges, NaN for categories; whether each
+    sample lies beyond the binned range).
 
     Categories, and numbers with few distinct values (already one code per value), keep their codes.
     """
@@ -172,7 +180,7 @@ def _binned(attr: Attribute, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.nd
     if values is None or attr.n_distinct == len(attr.categories) - (MISSING in attr.categories):
         bins = np.where(attr.codes == _missing_code(attr), -1, attr.codes)
         nan = np.full(len(attr.categories), np.nan)
-        return bins, np.asarray(attr.categories, dtype=object), nan, nan
+        return bins, np.asarray(attr.categories, dtype=object), nan, nan, np.zeros(len(bins), dtype=bool)
     finite = values[~np.isnan(values)]
     low, high = np.quantile(finite, [0.005, 0.995])
     if high <= low:
@@ -181,7 +189,32 @@ def _binned(attr: Attribute, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.nd
     bins = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, n_bins - 1)
     bins[np.isnan(values)] = -1
     labels = np.asarray([f"{a:.4g} to {b:.4g}" for a, b in itertools.pairwise(edges)], dtype=object)
-    return bins, labels, edges[:-1], edges[1:]
+    below, above = values < low, values > high  # NaN compares False: never beyond
+    if below.any():
+        labels[0] = f"below {edges[1]:.4g} (incl. {below.sum():,} beyond {low:.4g})"
+    if above.any():
+        labels[-1] = f"{edges[-2]:.4g} and above (incl. {above.sum():,} beyond {high:.4g})"
+    return bins, labels, edges[:-1], edges[1:], below | above
+
+
+def clipped_count(histograms: pd.DataFrame, attribute: str) -> int:
+    """Values of `attribute` counted in an end bin although they lie beyond the binned range (0 for results
+    stored before `beyond` existed)."""
+    if "beyond" not in histograms:
+        return 0
+    rows = histograms[(histograms["attribute"] == attribute) & (histograms["by"] == "split")]
+    return int(rows["beyond"].sum())
+
+
+def default_attribute(histograms: pd.DataFrame) -> str | None:
+    """The feature a page shows first: the one whose values spread most over their bins (entropy of the
+    overall counts), so a constant width or a column of one value never opens the page."""
+    if histograms.empty:
+        return None
+    overall = histograms[histograms["by"] == "split"].groupby(["attribute", "bin"], sort=False)["count"].sum()
+    shares = overall / overall.groupby(level="attribute").transform("sum").clip(lower=1)
+    entropy = (-(shares * np.log(shares.where(shares > 0, 1.0)))).groupby(level="attribute", sort=False).sum()
+    return str(entropy.idxmax())
 
 
 def _missing_code(attr: Attribute) -> int:

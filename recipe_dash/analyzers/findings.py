@@ -82,10 +82,30 @@ def _is_column(value: Any) -> bool:
 
 
 def with_samples(dataset: Dataset, findings: pd.DataFrame) -> pd.DataFrame:
-    """Add `label` and `split` to each finding (empty for dataset- and column-level findings)."""
+    """Add `about`, `label` and `split` to each finding.
+
+    `about` is what the finding is about: the sample id, or for a dataset-level finding what its group names
+    ("class:9" -> "class '9'", "column:height split:test" -> "column 'height' · split 'test'"). A dataset-level
+    finding's `label` and `split` come from its group's class and split, so the filters find it; they stay
+    empty where they do not apply.
+    """
     info = dataset.samples[["sample_id", "label", "split"]]
     joined = findings.merge(info, on="sample_id", how="left")
-    return joined[["sample_id", "label", "split", "issue_type", "score", "group", "detail"]]
+    no_sample = joined["sample_id"].isna()
+    parsed = {group: _group_parts(group) for group in joined.loc[no_sample, "group"].dropna().unique()}
+    groups = joined["group"].where(no_sample)
+    described = groups.map(lambda g: " · ".join(f"{k} '{v}'" for k, v in parsed[g].items()) if g in parsed else None)
+    joined["about"] = joined["sample_id"].fillna(described.astype("string")).fillna(joined["issue_type"])
+    for column, key in (("label", "class"), ("split", "split")):
+        named = groups.map(lambda g, key=key: parsed[g].get(key) if g in parsed else None).astype("string")
+        joined[column] = joined[column].fillna(named)
+    return joined[["about", "sample_id", "label", "split", "issue_type", "score", "group", "detail"]]
+
+
+def _group_parts(group: str) -> dict[str, str]:
+    """ "column:height split:test" -> {"column": "height", "split": "test"}; a token without ":" is its own key."""
+    parts = [token.partition(":") for token in group.split()]
+    return {key: value for key, _, value in parts if value} or {group: ""}
 
 
 def filter_findings(

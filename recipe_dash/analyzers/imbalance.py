@@ -162,3 +162,31 @@ def _summary(
     if empty:
         parts.append(f"{len(empty)} class/split pair(s) have no samples (e.g. '{empty[0][1]}' in '{empty[0][0]}')")
     return "; ".join(parts) + f": {ADVICE}."
+
+
+def rarest_classes(details: Details) -> pd.DataFrame:
+    """Per split ("all" first): the rarest class, its count, the median of the other classes and their ratio,
+    the number the verdict reads (below `warn_ratio` warns, below `fail_ratio` fails), so a page shows the
+    same story as the verdict rather than an entropy that stays near 1 with one rare class among many."""
+    rows = []
+    for split, part in details.counts.groupby("split", sort=False):
+        counts = part.set_index("label")["count"]
+        if len(counts) < 2 or counts.sum() == 0:
+            continue
+        others = {label: float(np.median(counts.drop(label))) for label in counts.index}
+        ratios = pd.Series({label: counts[label] / others[label] if others[label] else 1.0 for label in counts.index})
+        rarest = str(ratios.idxmin())
+        present = counts[counts > 0]
+        rows.append(
+            {
+                "split": split,
+                "samples": int(counts.sum()),
+                "classes_present": len(present),
+                "rarest_class": rarest,
+                "rarest_count": int(counts[rarest]),
+                "median_of_others": others[rarest],
+                "rarest_vs_median": float(ratios[rarest]),
+                "largest_vs_smallest": float(present.max() / present.min()),
+            }
+        )
+    return pd.DataFrame(rows)

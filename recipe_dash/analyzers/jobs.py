@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from recipe_dash.analyzers._models.embedding import check_embedding, embedding_from_text
-from recipe_dash.analyzers.results import save_results
+from recipe_dash.analyzers._progress import StagedProgress
+from recipe_dash.analyzers.results import latest_results, save_results
 from recipe_dash.analyzers.run import check_executor, resolve_checks, run_checks
 from recipe_dash.errors import OptionError
 from recipe_dash.jobs import JobContext, get_job, list_jobs, submit
@@ -54,19 +55,23 @@ def run_analysis_job(context: JobContext) -> dict[str, Any]:
     assert context.dataset_id is not None, "analysis jobs are submitted for a dataset"
     dataset = reopen(context.store, context.dataset_id)
 
-    def progress(done: int, total: int, message: str) -> None:
-        context.progress(done, total, message, force=done >= total)  # always show the step names after the pass
+    def report(done: float, total: float, message: str, *, force: bool = False) -> None:
+        context.progress(done, total, message, force=force)
         context.check_stop()
 
+    checks = resolve_checks(context.config.get("checks"))
+    last_time = latest_results(context.store, context.dataset_id, checks=checks)
+    seconds = {name: stored.result.seconds for name, stored in last_time.items() if stored.result.seconds is not None}
+    progress = StagedProgress(report, checks, n_samples=dataset.n_samples, seconds=seconds)
     embedding = context.config.get("embedding")
     results = run_checks(
         dataset,
-        checks=context.config.get("checks"),
+        checks=checks,
         executor=context.config.get("executor"),
         progress=progress,
         embedding=embedding_from_text(embedding) if embedding else None,
     )
     context.check_stop()  # a stop pressed during the last check still keeps the previous results
-    context.progress(dataset.n_samples, dataset.n_samples, "saving results", force=True)
+    progress.finish("saving results")
     save_results(context.store, context.dataset_id, results, job_id=context.job_id)
     return {name: {"verdict": r.verdict, "n_findings": len(r.findings)} for name, r in results.items()}

@@ -15,6 +15,7 @@ import pandas as pd
 
 from recipe_dash.analyzers import ANALYZERS
 from recipe_dash.analyzers._models.embedding import EmbeddingSource, check_embedding
+from recipe_dash.analyzers._progress import StagedProgress
 from recipe_dash.analyzers.base import Result
 from recipe_dash.analyzers.findings import concat_findings
 from recipe_dash.errors import OptionError
@@ -68,7 +69,9 @@ def run_checks(
         features = compute_features(dataset, executor=pool, progress=progress, cache_dir=cache_dir)
     results = {}
     for name in names:
-        if progress is not None:
+        if isinstance(progress, StagedProgress):  # one bar over every step, weighted by its expected time
+            progress.begin(name)
+        elif progress is not None:
             progress(dataset.n_samples, dataset.n_samples, f"running {name}")
         started = time.monotonic()
         analyzer = ANALYZERS[name]

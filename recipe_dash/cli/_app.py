@@ -30,6 +30,7 @@ class _OneLineErrors(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        self.epilog = store_note()  # read now, so it names the store this environment uses
         try:
             outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = outcome if isinstance(outcome, int) else 0
@@ -52,6 +53,13 @@ class _OneLineErrors(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def store_note() -> str:
+    """Where this run keeps its store, for `--help`: a user should not have to guess where data goes."""
+    from recipe_dash.settings import get_settings
+
+    return f"Store: {get_settings().store_location}."
 
 
 app = typer.Typer(

@@ -36,27 +36,36 @@ def run_app(
         env["RECIPE_DASH_OPEN_DATASET"] = str(open_store().record_dataset(dataset))
         typer.echo(f"Opening {dataset.name}: {dataset.n_samples} samples, {len(dataset.class_names)} classes.")
     script = dashboard_script()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(script),
-        "--server.port",
-        str(port),
-        "--server.address",
-        host,
-        "--browser.gatherUsageStats",
-        "false",
-        # As .streamlit/config.toml says for `streamlit run app.py`: an installed package has no such file.
-        "--client.showErrorDetails",
-        "full" if dev else "none",
-        "--client.toolbarMode",
-        "minimal",
-        "--server.maxUploadSize",
-        str(get_settings().max_upload_mb),
-    ]
+    command = streamlit_command(script, port=port, host=host, dev=dev)
     raise typer.Exit(subprocess.call(command, env=env, cwd=script.parent.parent))
+
+
+# What .streamlit/config.toml says, as flags, since an installed package runs from a folder without that file:
+# watch no files (watching the tree covered .venv/ and the store: inotify overflows, a noisy log, CPU while
+# idle), no telemetry (the app makes no request beyond its own server), warnings and errors only in the log,
+# no tracebacks in browsers (they name server files) unless developing.
+SERVER_FLAGS = {
+    "server.fileWatcherType": "none",
+    "server.runOnSave": "false",
+    "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "minimal",
+    "server.showEmailPrompt": "false",  # a first run would otherwise wait for an email address on stdin
+    "logger.level": "warning",
+}
+
+
+def streamlit_command(script: Path, *, port: int, host: str, headless: bool = False, dev: bool = False) -> list[str]:
+    """The `streamlit run` command line for the dashboard (the tests start their server with it too)."""
+    flags = {
+        **SERVER_FLAGS,
+        "server.port": str(port),
+        "server.address": host,
+        "client.showErrorDetails": "full" if dev else "none",
+        "server.maxUploadSize": str(get_settings().max_upload_mb),
+    }
+    if headless:
+        flags["server.headless"] = "true"
+    return [sys.executable, "-m", "streamlit", "run", str(script), *(f"--{k}={v}" for k, v in flags.items())]
 
 
 def dashboard_script() -> Path:

@@ -15,6 +15,7 @@ from typing import BinaryIO, TypeVar
 from recipe_dash.errors import DataError, OptionError
 from recipe_dash.io.archive import extract_zip
 from recipe_dash.io.dataset import Dataset
+from recipe_dash.io.dataset_names import dataset_name
 from recipe_dash.io.images import load_images
 from recipe_dash.io.names import name_text, path_text, require_regular, shown
 from recipe_dash.io.table_file import TABLE_EXTENSIONS
@@ -49,7 +50,8 @@ def load_dataset(path: str | Path, *, label_column: str | None = None) -> Datase
     if suffix == ".zip":
         return load_images(extract_zip(path), source=path, name=path.stem)
     if suffix in TABLE_EXTENSIONS:
-        return load_table(path, label_column=label_column)
+        uploaded = path.resolve().is_relative_to(get_settings().uploads_dir.resolve())
+        return load_table(path, label_column=label_column, name=dataset_name(path, uploaded=uploaded))
     raise DataError(
         f"'{shown(name_text(path.name))}' is not a supported dataset. Use a folder or .zip of class folders, "
         "or a .csv/.tsv/.parquet table."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ from recipe_dash.store.jobs_model import ACTIVE
 @dataclass(frozen=True)
 class JobProgress:
     fraction: float  # 0..1 for the bar
-    text: str  # "1,200 / 5,000 · 12 s elapsed · about 40 s left · hashing"
+    text: str  # "24% · 12 s elapsed · about 40 s left · 1,200 of 5,000 images"
     active: bool
 
 
@@ -31,7 +32,8 @@ def describe(job: JobRecord, *, now: datetime | None = None, place: int | None =
         return JobProgress(0.0, f"queued · place {place} in line ({ahead}), waiting for a free worker", True)
     total = job.total or 0.0
     fraction = min(max(job.done / total, 0.0), 1.0) if total > 0 else 0.0
-    parts = [f"{job.done:,.0f} / {total:,.0f}" if total > 0 else job.status]
+    # Rounded down, so a bar never reads 100% while work is left; the counts, if any, are in the message.
+    parts = [f"{math.floor(fraction * 100)}%" if total > 0 else job.status]
     if job.started_at is not None:
         end = _aware(job.finished_at) if job.finished_at else now
         seconds = max((end - _aware(job.started_at)).total_seconds(), 0.0)

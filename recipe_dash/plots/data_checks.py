@@ -69,20 +69,52 @@ def label_quality_histogram(histogram: pd.DataFrame) -> go.Figure:
 
 
 def outlier_views_scatter(scores: pd.DataFrame) -> go.Figure:
-    """The two outlier views against each other; flagged samples in red, hover shows id and why."""
+    """The two outlier views against each other; flagged samples in red, hover shows id and why.
+
+    Axes span the bulk of the samples (robust range); the few beyond it are drawn on the edge as open
+    diamonds with their true values on hover, so one extreme sample cannot squash the rest into a dot.
+    """
     frame = scores
     scored = frame[frame["scored"]].assign(flagged=lambda f: f["is_outlier"].map({True: "outlier", False: "typical"}))
+    views = ["isolation_forest", "knn_distance"]
+    shown, beyond = clip_to_view(scored, views)
     fig = px.scatter(
-        scored,
+        shown.assign(
+            where=np.where(beyond, "beyond the axes (drawn at the edge)", "within the axes"),
+            **{f"{v} (value)": scored[v] for v in views},
+        ),
         x="isolation_forest",
         y="knn_distance",
         color="flagged",
-        hover_data=["sample_id", "label", "split", "outlier_score"],
+        symbol="where",
+        symbol_map={"within the axes": "circle", "beyond the axes (drawn at the edge)": "diamond-open"},
+        hover_data={"sample_id": True, "label": True, "split": True, "outlier_score": ":.2f", "where": False}
+        | {f"{v} (value)": ":.3g" for v in views},
         color_discrete_map={"outlier": _FLAG_COLOURS[True], "typical": _FLAG_COLOURS[False]},
         labels={"isolation_forest": "isolation forest (robust z)", "knn_distance": "kNN distance (robust z)"},
     )
-    fig.update_layout(title="Outlier scores: two views")
+    clipped = f" ({int(beyond.sum()):,} beyond the axes, at the edge)" if beyond.any() else ""
+    fig.update_layout(title=f"Outlier scores: two views{clipped}")
     return fig
+
+
+def clip_to_view(frame: pd.DataFrame, columns: list[str], *, share: float = 0.01) -> tuple[pd.DataFrame, np.ndarray]:
+    """Values clipped to a robust view, the `share` quantiles each side widened by three times their span,
+    and which rows were moved. Ordinary tails and real outliers (a robust z of 15 among values of -3..3)
+    stay where they are; only values far enough to squash everything else (a z of 10^6) go to the edge."""
+    shown = frame.copy()
+    moved = np.zeros(len(frame), dtype=bool)
+    for column in columns:
+        values = frame[column].astype(float)
+        finite = values[np.isfinite(values)]
+        if finite.empty:
+            continue
+        low, high = np.quantile(finite, [share, 1 - share])
+        pad = 3 * (high - low) or 1.0
+        low, high = low - pad, high + pad
+        moved |= ((values < low) | (values > high)).to_numpy()
+        shown[column] = values.clip(low, high)
+    return shown, moved
 
 
 def outlier_score_histogram(histogram: pd.DataFrame, *, threshold: float) -> go.Figure:
@@ -150,15 +182,15 @@ def histogram_by_group(histograms: pd.DataFrame, attribute: str, *, by: str = "l
     numeric = rows["left"].notna().all() and len(rows) > 0
     x = "centre" if numeric else "bin_label"
     rows = rows.assign(centre=(rows["left"] + rows["right"]) / 2) if numeric else rows
-    fig = px.bar(
-        rows,
-        x=x,
-        y="share",
-        color="group",
-        barmode="group",
-        hover_data=["bin_label", "count"],
-        labels={x: attribute, "share": "share of the group", "group": by},
-    )
+    labels = {x: attribute, "share": "share of the group", "group": by}
+    if numeric:  # one step line per group: ten classes stay readable where grouped bars become a barcode
+        fig = px.line(
+            rows, x=x, y="share", color="group", line_shape="hvh", hover_data=["bin_label", "count"], labels=labels
+        )
+    else:
+        fig = px.bar(
+            rows, x=x, y="share", color="group", barmode="group", hover_data=["bin_label", "count"], labels=labels
+        )
     fig.update_yaxes(tickformat=".0%")
     fig.update_layout(title=f"'{attribute}' by {by}")
     return fig

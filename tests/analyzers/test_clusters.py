@@ -25,6 +25,10 @@ def frame() -> pd.DataFrame:
 def test_counts() -> None:
     counts = count_clusters(frame())
     assert (counts.clusters, counts.members, counts.across_splits, counts.conflicting) == (2, 5, 1, 1)
+    assert (counts.leaking_samples, counts.conflicting_samples) == (3, 3)  # the trio, in samples
+    assert counts.summary() == (
+        "2 clusters holding 5 samples; across splits: 1 cluster (3 samples); conflicting labels: 1 cluster (3 samples)."
+    )
 
 
 def test_filters_keep_whole_clusters() -> None:

@@ -91,3 +91,21 @@ def test_one_split_skips_drift_with_a_reason(tmp_path: Path) -> None:
     assert "one split ('train')" in result.details.drift_skipped
     assert result.details.drift.empty
     assert not result.details.histograms.empty
+
+
+def test_one_extreme_value_is_clipped_counted_and_the_default_feature_varies(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    n = 1000
+    width = np.full(n, 16.0)
+    width[7] = 14_000.0  # one huge image among thumbnails: almost constant, one wild value
+    spread = rng.normal(100, 10, n)
+    spread[:3] = [1e6, 2e6, -5e5]  # three wild values that must not squash the picture
+    frame = pd.DataFrame({"width": width, "spread": spread, "label": rng.choice(["a", "b"], n)})
+    result = distributions.analyze(*_table(tmp_path, frame))
+    histograms = result.details.histograms
+    assert distributions.default_attribute(histograms) == "spread"
+    assert distributions.clipped_count(histograms, "spread") == 10  # 0.5% of 1,000 on each side, the 3 wild ones too
+    rows = histograms[(histograms["attribute"] == "spread") & (histograms["by"] == "split")]
+    assert rows["right"].max() < 200 and rows["left"].min() > 0  # the bins cover the bulk, not the wild values
+    assert rows["count"].sum() == n  # every value counted once, the wild ones in the end bins
+    assert rows["bin_label"].iloc[0].startswith("below") and "and above" in rows["bin_label"].iloc[-1]

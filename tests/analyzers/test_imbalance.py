@@ -44,3 +44,15 @@ def test_balanced_classes_pass_and_a_class_missing_from_a_split_fails(tmp_path: 
     ]
     counts = missing.details.counts
     assert counts.query("split == 'test' and label == 'b'")["count"].item() == 0
+
+
+def test_the_balance_table_reads_the_number_the_verdict_reads(tmp_path: Path) -> None:
+    """Ten even classes and one rare one: entropy stays near 1 (looks balanced) while the verdict warns;
+    the table shows the rarest class against the median, which tells the verdict's story."""
+    counts = {f"k{i}": 100 for i in range(10)} | {"rare": 30}
+    result = imbalance.analyze(load_dataset(_table(tmp_path, counts)))
+    assert result.verdict == "warn" and result.details.splits["all"].normalized_entropy > 0.97
+    table = imbalance.rarest_classes(result.details).set_index("split")
+    assert table.loc["all", "rarest_class"] == "rare" and table.loc["all", "rarest_count"] == 30
+    assert table.loc["all", "rarest_vs_median"] == 0.3  # below warn_ratio 0.5, above fail_ratio 0.1: warn
+    assert result.details.fail_ratio < table.loc["all", "rarest_vs_median"] < result.details.warn_ratio

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from recipe_dash.io import load_dataset
 from recipe_dash.settings import PROJECT_ROOT, get_settings
 from recipe_dash.store import open_store
 
@@ -135,12 +136,15 @@ def test_a_bug_shows_no_details_and_the_traceback_check_catches_it(
     no_traceback_reaches_the_browser.clear()  # seen: this test passes
 
 
-def test_broken_images_show_a_reason_in_the_gallery(image_folder: Path) -> None:
+def test_broken_images_show_a_placeholder_tile_with_a_reason(image_folder: Path) -> None:
     (image_folder / "train" / "cat" / "zz.png").write_bytes(b"")
     at = load_path(start(), image_folder)
     at.switch_page("app_pages/browse.py").run()
     assert not at.exception
-    assert any("Unreadable" in e.value for e in at.error)
+    assert not at.error  # no red box, and no server path
+    assert len(at.get("image")) == 11  # the broken one is a tile in the grid like the others
+    assert any(c.value.endswith("zz.png") for c in at.caption)  # captioned like the others (the tile says why)
+    assert not any(str(image_folder) in c.value for c in at.caption)
     assert any("zero-byte" in w.value for w in at.warning)
 
 
@@ -171,3 +175,26 @@ def test_a_bug_in_a_job_is_named_without_its_traceback() -> None:
     assert "Internal error, a bug in recipe-dash" in at.error[0].value
     assert not at.expander and not at.code
     assert any(f"logs/job-{job_id}.log" in c.value for c in at.caption)
+
+
+def test_the_url_names_the_dataset_and_a_choice_is_written_back(image_folder: Path, tmp_path: Path) -> None:
+    other = tmp_path / "t.csv"
+    other.write_text("f,label\n1,a\n2,b\n")
+    store = open_store()
+    pets = store.record_dataset(load_dataset(image_folder))
+    store.record_dataset(load_dataset(other))  # the most recent: what a page opens without a URL
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = str(pets)
+    at.run()
+    at.switch_page("app_pages/browse.py").run()
+    assert at.title[0].value == "Browse · pets"
+    assert at.query_params["dataset"] == str(pets)  # kept in the URL across the page switch
+
+
+def test_an_unknown_dataset_in_the_url_is_a_message() -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = "999"
+    at.run()
+    at.switch_page("app_pages/browse.py").run()
+    assert not at.exception
+    assert "Dataset #999 is not in the store" in at.error[0].value

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from recipe_dash import cli
+from recipe_dash.cli.dashboard import SERVER_FLAGS
 from recipe_dash.settings import PROJECT_ROOT, get_settings
 from recipe_dash.store import open_store
 
@@ -23,6 +24,27 @@ def test_help_lists_every_subcommand() -> None:
         assert command in result.output
 
 
+def test_help_says_where_the_store_is(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECIPE_DASH_DB")
+    get_settings.cache_clear()
+    result = runner.invoke(cli.app, ["--help"], env={"COLUMNS": "400"})
+    assert f"Store: {isolated_home} (set RECIPE_DASH_HOME to move it)" in result.output
+    monkeypatch.setenv("RECIPE_DASH_DB", "postgresql://ana:s3cret@db.example/recipes")
+    get_settings.cache_clear()
+    result = runner.invoke(cli.app, ["--help"], env={"COLUMNS": "400"})
+    assert "postgresql://ana:***@db.example/recipes" in result.output and "s3cret" not in result.output
+
+
+def test_the_store_defaults_to_the_user_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECIPE_DASH_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    home = get_settings().home
+    assert home == tmp_path / "data" / "recipe-dash" or sys.platform != "linux"  # platformdirs follows XDG on Linux
+    assert home != tmp_path / ".recipe_dash"
+
+
 def test_app_records_the_dataset_and_starts_streamlit(image_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[list[str], dict[str, str]]] = []
     monkeypatch.setattr(subprocess, "call", lambda cmd, env, cwd: calls.append((cmd, env)) or 0)
@@ -30,13 +52,19 @@ def test_app_records_the_dataset_and_starts_streamlit(image_folder: Path, monkey
     assert result.exit_code == 0, result.output
     command, env = calls[0]
     assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app_pages/navigation.py")
-    assert "8999" in command
+    assert "--server.port=8999" in command
+    assert "--server.fileWatcherType=none" in command  # watching covered .venv/ and the store: a noisy log
+    assert "--browser.gatherUsageStats=false" in command  # no request beyond the server
     recorded = open_store().dataset(int(env["RECIPE_DASH_OPEN_DATASET"]))
     assert recorded is not None and recorded.n_samples == 10
 
 
 def flags(command: list[str]) -> dict[str, str]:
-    return {flag: value for flag, value in itertools.pairwise(command) if flag.startswith("--")}
+    """`--name=value` (or `--name value`) pairs of a command line."""
+    pairs = [arg.partition("=") for arg in command if arg.startswith("--") and "=" in arg]
+    return {flag: value for flag, _, value in pairs} | {
+        flag: value for flag, value in itertools.pairwise(command) if flag.startswith("--") and "=" not in flag
+    }
 
 
 @pytest.mark.parametrize(("extra", "details"), [([], "none"), (["--dev"], "full")])
@@ -57,6 +85,9 @@ def test_streamlit_run_app_py_is_as_safe_as_recipe_dash_app() -> None:
     assert config["server"]["address"] == "localhost"
     assert config["client"]["showErrorDetails"] == "none"
     assert config["server"]["maxUploadSize"] == get_settings().max_upload_mb
+    for name, value in SERVER_FLAGS.items():  # no file watcher, no telemetry, a quiet log: both ways alike
+        section, option = name.split(".")
+        assert str(config[section][option]).lower() == value, name
 
 
 def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

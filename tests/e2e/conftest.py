@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from recipe_dash.cli.dashboard import streamlit_command
 from recipe_dash.settings import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,9 +50,14 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: flo
     raise TimeoutError(f"the dashboard did not answer at {url} within {timeout}s")
 
 
+def e2e_db_url(home: Path) -> str:
+    """The store the dashboard under test reads (a test can fill it before opening a page)."""
+    return f"sqlite:///{home / 'e2e.db'}"
+
+
 @pytest.fixture
 def dashboard(tmp_path: Path, isolated_home: Path) -> Iterator[str]:
-    """Start `streamlit run app.py` with its own store; yield its base URL."""
+    """Start `streamlit run app.py` as `recipe-dash app` does (same flags), with its own store; yield its base URL."""
     yield from serve(PROJECT_ROOT / "app.py", tmp_path, isolated_home)
 
 
@@ -69,24 +74,10 @@ def start_server(script: Path, home: Path, log: Path, port: int | None = None) -
     """Start `streamlit run SCRIPT` on the store in `home` (on `port`, else a free one); return the process and
     its URL once it answers. `stop` it; a test may start it again on the same port and store (a restart)."""
     port = port or _free_port()
-    env = {**os.environ, "RECIPE_DASH_HOME": str(home), "RECIPE_DASH_DB": f"sqlite:///{home / 'e2e.db'}"}
+    env = {**os.environ, "RECIPE_DASH_HOME": str(home), "RECIPE_DASH_DB": e2e_db_url(home)}
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(script),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            streamlit_command(script, port=port, host="127.0.0.1", headless=True),  # as `recipe-dash app` does
             cwd=PROJECT_ROOT,
             env=env,
             stdout=output,

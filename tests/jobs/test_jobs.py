@@ -101,7 +101,7 @@ def test_list_jobs_filters(store: Store) -> None:
     assert jobs.list_jobs(store, kind="other") == []
 
 
-def test_progress_text_has_counts_elapsed_and_eta() -> None:
+def test_progress_text_has_percent_elapsed_eta_and_the_step() -> None:
     from datetime import UTC, datetime, timedelta
 
     from recipe_dash.jobs.progress import describe
@@ -111,7 +111,9 @@ def test_progress_text_has_counts_elapsed_and_eta() -> None:
     job = JobRecord(status="running", done=250, total=1000, message="hashing", started_at=start)
     shown = describe(job, now=start.replace(tzinfo=UTC) + timedelta(seconds=10))
     assert shown.fraction == 0.25 and shown.active
-    assert shown.text == "250 / 1,000 · 10 s elapsed · about 30 s left · hashing"
+    assert shown.text == "25% · 10 s elapsed · about 30 s left · hashing"
+    job.done = 999
+    assert describe(job).text.startswith("99% · ")  # never 100% while work is left
     job.status, job.done, job.finished_at, job.message = "done", 1000, start + timedelta(minutes=3), "done"
     finished = describe(job, now=start.replace(tzinfo=UTC) + timedelta(hours=1))
-    assert finished.text == "1,000 / 1,000 · 3 min elapsed" and not finished.active
+    assert finished.text == "100% · 3 min elapsed" and not finished.active

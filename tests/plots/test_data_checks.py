@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 
 from recipe_dash.analyzers import biases, distributions, label_noise, local_global, outliers
 from recipe_dash.analyzers.base import CheckDetails, Result
@@ -23,6 +24,7 @@ from recipe_dash.plots import (
     outlier_views_scatter,
     predictive_power_bar,
 )
+from recipe_dash.plots.data_checks import clip_to_view
 from tests.analyzers._planted import Planted
 
 
@@ -49,11 +51,34 @@ def test_outlier_figures(table: Planted) -> None:
     result = outliers.analyze(table.dataset, table.features)
     details = stored(result)
     scatter = outlier_views_scatter(details.scores)
-    flagged = next(trace for trace in scatter.data if trace.name == "outlier")
-    assert len(flagged.x) == len(result.findings)
+    flagged = [trace for trace in scatter.data if trace.name.startswith("outlier")]
+    assert sum(len(trace.x) for trace in flagged) == len(result.findings)
     histogram = outlier_score_histogram(details.score_histogram, threshold=details.threshold)
     assert histogram.layout.shapes[0].x0 == details.threshold
     assert sum(histogram.data[1].y) == len(result.findings)
+
+
+def test_one_extreme_sample_does_not_squash_the_outlier_scatter() -> None:
+    rng = np.random.default_rng(0)
+    scores = pd.DataFrame(
+        {
+            "sample_id": [str(i) for i in range(500)],
+            "label": "a",
+            "split": "train",
+            "scored": True,
+            "isolation_forest": rng.normal(size=500),
+            "knn_distance": rng.normal(size=500),
+            "is_outlier": False,
+        }
+    )
+    scores.loc[0, ["isolation_forest", "knn_distance", "is_outlier"]] = [1e6, 5e5, True]  # one sample far away
+    scores["outlier_score"] = scores[["isolation_forest", "knn_distance"]].mean(axis=1)
+    figure = outlier_views_scatter(scores)
+    xs = np.concatenate([np.asarray(trace.x, dtype=float) for trace in figure.data])
+    assert xs.max() < 20 and len(xs) == 500  # every sample drawn, the one at 10^6 at the edge of the view
+    assert "1 beyond the axes" in figure.layout.title.text
+    _, moved = clip_to_view(scores, ["isolation_forest"])
+    assert moved.sum() == 1  # ordinary tails stay where they are
 
 
 def test_bias_figures(table: Planted) -> None:

@@ -13,19 +13,43 @@ ClusterFlag = Literal["leakage", "conflicting labels"]
 
 @dataclass(frozen=True)
 class ClusterCounts:
+    """Clusters and the samples in them, both counted, since a page and a summary must say which they mean."""
+
     clusters: int
-    members: int
+    members: int  # samples in clusters
     across_splits: int  # clusters with members in more than one split (leakage)
     conflicting: int  # clusters whose members carry different labels
+    leaking_samples: int = 0  # samples in the clusters that span splits
+    conflicting_samples: int = 0  # samples in the clusters whose labels disagree
+
+    def summary(self) -> str:
+        """One sentence with units, e.g. "44 clusters holding 91 samples; across splits:
+        8 clusters (16 samples); conflicting labels: 6 clusters (12 samples)"."""
+        if not self.clusters:
+            return "No copies at this threshold."
+        parts = [f"{_n(self.clusters, 'cluster')} holding {_n(self.members, 'sample')}"]
+        if self.across_splits:
+            parts.append(f"across splits: {_n(self.across_splits, 'cluster')} ({_n(self.leaking_samples, 'sample')})")
+        if self.conflicting:
+            both = f"{_n(self.conflicting, 'cluster')} ({_n(self.conflicting_samples, 'sample')})"
+            parts.append(f"conflicting labels: {both}")
+        return "; ".join(parts) + "."
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def count_clusters(frame: pd.DataFrame) -> ClusterCounts:
     per_cluster = frame.groupby("cluster").first()
+    leaking, conflicting = frame["n_splits"] > 1, frame["n_labels"] > 1
     return ClusterCounts(
         clusters=len(per_cluster),
         members=len(frame),
         across_splits=int((per_cluster["n_splits"] > 1).sum()),
         conflicting=int((per_cluster["n_labels"] > 1).sum()),
+        leaking_samples=int(leaking.sum()),
+        conflicting_samples=int(conflicting.sum()),
     )
 
 
