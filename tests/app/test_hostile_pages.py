@@ -53,8 +53,9 @@ def test_corruption_page_and_health_list_keep_corrupt_and_format_notes_apart(tmp
     at.switch_page("app_pages/corruption.py").run()
     assert not at.exception
     corrupt, notes = findings_tables(at)
-    assert list(corrupt["sample_id"]) == ["a/cut.png"] and set(corrupt["issue_type"]) == {"corrupt"}
-    assert dict(zip(notes["sample_id"], notes["issue_type"], strict=True)) == expected
+    # the findings table names a sample in its "about" column (dataset-level findings name a class or column)
+    assert list(corrupt["about"]) == ["a/cut.png"] and set(corrupt["issue_type"]) == {"corrupt"}
+    assert dict(zip(notes["about"], notes["issue_type"], strict=True)) == expected
     headers = [h.value for h in at.subheader]
     assert any(h.startswith("Corrupt: 1 samples") for h in headers)
     assert any(h.startswith("Format notes: 7 valid samples") for h in headers)
