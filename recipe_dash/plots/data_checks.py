@@ -86,7 +86,7 @@ def outlier_views_scatter(scores: pd.DataFrame) -> go.Figure:
         x="isolation_forest",
         y="knn_distance",
         color="flagged",
-        symbol="where",
+        symbol="where" if beyond.any() else None,  # the legend names the edge only when something sits on it
         symbol_map={"within the axes": "circle", "beyond the axes (drawn at the edge)": "diamond-open"},
         hover_data={"sample_id": True, "label": True, "split": True, "outlier_score": ":.2f", "where": False}
         | {f"{v} (value)": ":.3g" for v in views},

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from app_pages.navigation import PAGES_DIR
 from recipe_dash.analyzers import ANALYZERS, run_checks, save_results
 from recipe_dash.io import load_dataset
 from recipe_dash.settings import SAMPLE_DATA
@@ -141,4 +140,3 @@ def test_every_page_stays_on_the_server_and_is_screenshotted(
         browser.close()
     elsewhere = sorted({url for url in requests if not url.startswith(dashboard)})
     assert requests and not elsewhere, f"requests left the server: {elsewhere}"
-    assert (PAGES_DIR / "icon.png").exists()
