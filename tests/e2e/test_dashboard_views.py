@@ -51,6 +51,7 @@ def query(page) -> dict[str, list[str]]:
 
 
 def test_reload_and_a_second_browser_open_the_same_dataset_and_view(dashboard: str, page, tmp_path: Path) -> None:
+    page.set_default_timeout(120_000)  # other work shares these 2 cores: a slow step is not a wrong one
     load_from_server_path(page, dashboard, SAMPLE_DATA / "digits")
     load_from_server_path(page, dashboard, SAMPLE_DATA / "breast_cancer.csv")  # now the most recent: the default
     page.get_by_role("tab", name="Recent").click()
@@ -74,6 +75,7 @@ def test_reload_and_a_second_browser_open_the_same_dataset_and_view(dashboard: s
 
     other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})  # a colleague's browser
     colleague = other.new_page()
+    colleague.set_default_timeout(120_000)
     colleague.goto(link)
     colleague.get_by_role("heading", name="Browse · digits").wait_for()  # not breast_cancer, the default
     colleague.get_by_text(matching).wait_for()
@@ -88,6 +90,7 @@ def test_reload_and_a_second_browser_open_the_same_dataset_and_view(dashboard: s
 def test_a_link_with_a_threshold_opens_the_duplicates_page_at_that_threshold(
     dashboard: str, page, isolated_home: Path
 ) -> None:
+    page.set_default_timeout(120_000)  # other work shares these 2 cores: a slow step is not a wrong one
     dataset_id = analyzed(isolated_home, SAMPLE_DATA / "digits")
     page.goto(f"{dashboard}/duplicates?dataset={dataset_id}&threshold=2")
     page.get_by_role("heading", name="Duplicates · digits").wait_for()
