@@ -38,7 +38,14 @@ with user_errors():
     if latest is not None:
         job_progress(latest.id)  # live while it runs; afterwards, how the last run ended if it failed or stopped
     if not running:
-        chosen = st.multiselect("Checks", list(ANALYZERS), default=list(ANALYZERS), key="checks", bind="query-params")
+        chosen = st.multiselect(
+            "Checks",
+            list(ANALYZERS),
+            default=list(ANALYZERS),
+            format_func=lambda check: TITLES.get(check, check),  # named as their pages, not as modules
+            key="checks",
+            bind="query-params",
+        )
         embedding = (
             st.text_input(
                 "Your own embedding for label noise and outliers (optional)",
@@ -65,7 +72,8 @@ with user_errors():
         st.caption("From the previous run; this page shows the new results when the run in progress ends.")
     for row in analyzers.health_table(results).itertuples():
         with st.container(border=True):
-            badge_col, name_col, count_col, summary_col = st.columns([1.3, 2, 2, 7], vertical_alignment="center")
+            # wide enough for the longest badge, NOT MEASURED, not to be cut
+            badge_col, name_col, count_col, summary_col = st.columns([1.9, 1.8, 1.8, 6.8], vertical_alignment="center")
             with badge_col:
                 verdict_badge(row.verdict)
             with name_col:

@@ -118,10 +118,10 @@ def _summary(dataset: Dataset, n_bad: int, n_notes: int, n_columns: int) -> str:
     parts = []
     if n_bad:
         unit = "images" if image else "rows with corrupt cells"
-        parts.append(f"{n_bad} corrupt {unit}: fix or drop them before training")
+        parts.append(f"{n_bad:,} corrupt {unit}: fix or drop them before training")
     if n_notes:
         what = "wrong extension, unusual mode, odd size, frames, rotation" if image else "invisible characters"
-        parts.append(f"{n_notes} format notes ({what}): valid, but convert or rename them on purpose")
+        parts.append(f"{n_notes:,} format notes ({what}): valid, but convert or rename them on purpose")
     if n_columns:
         parts.append(f"{n_columns} column problem(s): drop or clean those columns")
     return "; ".join(parts) + "."

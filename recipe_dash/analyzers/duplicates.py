@@ -234,11 +234,11 @@ def _summary(counts: dict[str, int], n_clusters: int) -> str:
     if not counts:
         return "No exact or near duplicates found."
     exact, near = counts.get("duplicate", 0), counts.get("near_duplicate", 0)
-    parts = [f"{exact} exact and {near} near duplicates in {n_clusters} clusters"]
+    parts = [f"{exact:,} exact and {near:,} near duplicates in {n_clusters:,} clusters"]
     if counts.get("leakage"):
-        parts.append(f"{counts['leakage']} samples leak across splits")
+        parts.append(f"{counts['leakage']:,} samples leak across splits")
     if counts.get("conflicting_label"):
-        parts.append(f"{counts['conflicting_label']} carry conflicting labels")
+        parts.append(f"{counts['conflicting_label']:,} carry conflicting labels")
     advice = "keep one copy per cluster"
     if counts.get("leakage"):
         advice += ", keep each cluster inside one split"

@@ -148,9 +148,13 @@ def _summary(
     others: dict[str, float],
 ) -> str:
     if verdict == "pass":
+        counts = overall["counts"]  # the number the verdict reads: the rarest class against the others' median
+        rarest = min(others, key=lambda label: counts[label] / others[label] if others[label] else 1.0, default=None)
+        if rarest is None:
+            return "Classes are balanced enough."
         return (
-            f"Classes are balanced enough: the largest is {overall['ratio']:.1f}x the smallest "
-            f"(normalized entropy {overall['normalized_entropy']:.2f})."
+            f"Classes are balanced enough: the rarest, '{rarest}', has {counts[rarest]:,} samples vs a median of "
+            f"{others[rarest]:,.0f} for the other classes."
         )
     parts = []
     if rare:

@@ -255,4 +255,4 @@ def _summary(verdict: Verdict, rate: float, n_flagged: int, n_counted: int, deta
     )
     if verdict == "pass":
         return f"Labels look clean: {estimate}; no sample is confidently mislabelled."
-    return f"{n_flagged} sample(s) are probably mislabelled and {estimate}: {ADVICE}."
+    return f"{n_flagged:,} sample(s) are probably mislabelled and {estimate}: {ADVICE}."

@@ -194,8 +194,8 @@ def _scores(
 
 def _summary(n_flagged: int, n_rows: int, hits: pd.DataFrame) -> str:
     if not n_flagged:
-        return f"No sample stands out among the {n_rows} scored: nothing looks like it comes from another source."
+        return f"No sample stands out among the {n_rows:,} scored: nothing looks like it comes from another source."
     return (
-        f"{n_flagged} of {n_rows} sample(s) look like they come from elsewhere (worst: "
+        f"{n_flagged:,} of {n_rows:,} sample(s) look like they come from elsewhere (worst: "
         f"'{hits['sample_id'].iloc[0]}'); look at them first and drop or fix those that do not belong."
     )

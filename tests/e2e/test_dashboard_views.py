@@ -23,11 +23,13 @@ PAGES = ["", "browse", "overview", *ANALYZERS, "model_checks", "train", "overfit
 
 
 def settle(page, *, timeout: float = 120_000) -> None:
-    """Wait until the script run is over and every image has loaded (or failed)."""
+    """Wait until the run is over, no skeleton stands in for an element, and every image has loaded (or failed)."""
     page.wait_for_function(
         "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'",
         timeout=timeout,
     )
+    # Charts, tables and images draw after the run ends: a skeleton stands in until then.
+    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=timeout)
     page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=timeout)
     page.wait_for_timeout(800)  # tables and charts draw on canvases after their data arrives
 
