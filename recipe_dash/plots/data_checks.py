@@ -6,6 +6,8 @@ Every table argument is a frame of a check's typed `Details`; none is changed he
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.express as px
@@ -120,7 +122,7 @@ def clip_to_view(frame: pd.DataFrame, columns: list[str], *, share: float = 0.01
 def outlier_score_histogram(histogram: pd.DataFrame, *, threshold: float) -> go.Figure:
     """Combined outlier scores of all samples with the flagging threshold (outliers `score_histogram`)."""
     fig = _stacked_histogram(histogram, "outlier", "typical")
-    fig.add_vline(x=threshold, line_dash="dash", line_color=_FLAG_COLOURS[True], annotation_text="threshold")
+    _marker_line(fig, threshold, "threshold", line_dash="dash", line_color=_FLAG_COLOURS[True])
     fig.update_yaxes(type="log", dtick=1)  # ticks at 1, 10, 100 only; minor labels read as noise
     fig.update_layout(title="Outlier scores", xaxis_title="outlier score (mean robust z of both views)")
     return fig
@@ -142,9 +144,9 @@ def predictive_power_bar(power: pd.DataFrame, *, leak_threshold: float) -> go.Fi
         labels={"balanced_accuracy": "balanced accuracy of this attribute alone (cross-validated)"},
     )
     chance = float(frame["chance"].iloc[0]) if len(frame) else 0.0
-    fig.add_vline(x=chance, line_dash="dot", annotation_text="chance")
-    fig.add_vline(
-        x=leak_threshold, line_dash="dash", line_color=_VERDICT_COLOURS["leak"], annotation_text="near-perfect"
+    _marker_line(fig, chance, "chance", side="left", line_dash="dot")
+    _marker_line(
+        fig, leak_threshold, "near-perfect", side="right", line_dash="dash", line_color=_VERDICT_COLOURS["leak"]
     )
     fig.update_layout(
         title="How well each attribute alone predicts the label",
@@ -210,8 +212,10 @@ def drift_bar(drift: pd.DataFrame, *, psi_warn: float, psi_fail: float) -> go.Fi
         hover_data=["ks", "p_value", "verdict"],
         labels={"psi": "population stability index (PSI)"},
     )
-    fig.add_vline(x=psi_warn, line_dash="dot", annotation_text="moderate")
-    fig.add_vline(x=psi_fail, line_dash="dash", line_color=_VERDICT_COLOURS["leak"], annotation_text="major")
+    _marker_line(fig, psi_warn, f"moderate {psi_warn:g}", side="left", line_dash="dot")
+    _marker_line(
+        fig, psi_fail, f"major {psi_fail:g}", side="right", line_dash="dash", line_color=_VERDICT_COLOURS["leak"]
+    )
     reference = frame["reference"].iloc[0] if len(frame) else "reference"
     fig.update_layout(title=f"Drift from '{reference}'", height=max(300, 22 * frame["attribute"].nunique() + 120))
     return fig
@@ -253,3 +257,11 @@ def _stacked_histogram(histogram: pd.DataFrame, flagged_name: str, kept_name: st
     )
     fig.update_layout(barmode="stack", yaxis_title="samples")
     return fig
+
+
+def _marker_line(fig: go.Figure, x: float, text: str, *, side: str = "center", **line: Any) -> None:
+    """A vertical reference line named above the plot area (inside it, the name sits on the top bar and cannot
+    be read); two close lines name themselves on either side (`side="left"` ends the text at the line)."""
+    position = {"left": "top left", "right": "top right", "center": "top"}[side]
+    fig.add_vline(x=x, annotation_text=text, annotation_position=position, annotation_yanchor="bottom", **line)
+    fig.update_layout(margin={"t": 90})
