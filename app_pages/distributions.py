@@ -24,7 +24,7 @@ if not histograms.empty:
         index=features.index(distributions.default_attribute(histograms) or features[0]),
         key="feature",
         bind="query-params",
-        help="Opens on the feature whose values spread most.",
+        help="Opens on the feature that differs most between classes.",
     )
     by = by_col.segmented_control("Split by", ["label", "split"], default="label", key="by", bind="query-params")
     st.plotly_chart(histogram_by_group(histograms, attribute, by=by or "label"), key="dist_histogram")

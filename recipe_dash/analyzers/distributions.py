@@ -207,10 +207,22 @@ def clipped_count(histograms: pd.DataFrame, attribute: str) -> int:
 
 
 def default_attribute(histograms: pd.DataFrame) -> str | None:
-    """The feature a page shows first: the one whose values spread most over their bins (entropy of the
-    overall counts), so a constant width or a column of one value never opens the page."""
+    """The feature a page shows first: the one that tells the most about the label (mutual information of its
+    bins and the label), so the page opens on a picture with something in it: a constant width, a column of one
+    value or a row id that is spread evenly over every class never opens it. With one class, the feature whose
+    values spread most over their bins."""
     if histograms.empty:
         return None
+    by_label = histograms[histograms["by"] == "label"]
+    joint = by_label.groupby(["attribute", "group", "bin"], sort=False)["count"].sum().astype(float)
+    total = joint.groupby(level="attribute", sort=False).transform("sum").clip(lower=1)
+    p_joint = joint / total
+    p_group = p_joint.groupby(level=["attribute", "group"], sort=False).transform("sum")
+    p_bin = p_joint.groupby(level=["attribute", "bin"], sort=False).transform("sum")
+    ratio = (p_joint / (p_group * p_bin)).where(p_joint > 0, 1.0)
+    information = (p_joint * np.log(ratio)).groupby(level="attribute", sort=False).sum()
+    if information.max() > 1e-12:
+        return str(information.idxmax())
     overall = histograms[histograms["by"] == "split"].groupby(["attribute", "bin"], sort=False)["count"].sum()
     shares = overall / overall.groupby(level="attribute").transform("sum").clip(lower=1)
     entropy = (-(shares * np.log(shares.where(shares > 0, 1.0)))).groupby(level="attribute", sort=False).sum()

@@ -100,12 +100,30 @@ def test_one_extreme_value_is_clipped_counted_and_the_default_feature_varies(tmp
     width[7] = 14_000.0  # one huge image among thumbnails: almost constant, one wild value
     spread = rng.normal(100, 10, n)
     spread[:3] = [1e6, 2e6, -5e5]  # three wild values that must not squash the picture
-    frame = pd.DataFrame({"width": width, "spread": spread, "label": rng.choice(["a", "b"], n)})
+    frame = pd.DataFrame({"width": width, "spread": spread, "label": "a"})
     result = distributions.analyze(*_table(tmp_path, frame))
     histograms = result.details.histograms
-    assert distributions.default_attribute(histograms) == "spread"
+    assert distributions.default_attribute(histograms) == "spread"  # one class: the feature that spreads most
     assert distributions.clipped_count(histograms, "spread") == 10  # 0.5% of 1,000 on each side, the 3 wild ones too
     rows = histograms[(histograms["attribute"] == "spread") & (histograms["by"] == "split")]
     assert rows["right"].max() < 200 and rows["left"].min() > 0  # the bins cover the bulk, not the wild values
     assert rows["count"].sum() == n  # every value counted once, the wild ones in the end bins
     assert rows["bin_label"].iloc[0].startswith("below") and "and above" in rows["bin_label"].iloc[-1]
+
+
+def test_the_default_feature_is_the_one_that_tells_the_label_apart_not_a_row_id(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    n = 2000
+    label = rng.choice(["a", "b", "c"], n)
+    frame = pd.DataFrame(
+        {
+            "record_id": rng.permutation(n) + 100_000,  # evenly spread, so the widest spread, and says nothing
+            "noise": rng.normal(0, 1, n),
+            "size": rng.normal(0, 1, n) + (label == "b") * 1.5,  # the one that differs by class
+            "site": np.full(n, "north"),
+            "width": np.where(np.arange(n) == 7, 14_000.0, 16.0),  # one panorama among thumbnails
+            "label": label,
+        }
+    )
+    histograms = distributions.analyze(*_table(tmp_path, frame)).details.histograms
+    assert distributions.default_attribute(histograms) == "size"
