@@ -96,7 +96,10 @@ def outlier_views_scatter(scores: pd.DataFrame) -> go.Figure:
         labels={"isolation_forest": "isolation forest (robust z)", "knn_distance": "kNN distance (robust z)"},
     )
     clipped = f" ({int(beyond.sum()):,} beyond the axes, at the edge)" if beyond.any() else ""
-    fig.update_layout(title=f"Outlier scores: two views{clipped}")
+    fig.update_layout(
+        title=f"Outlier scores: two views{clipped}",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},  # beside it, it squeezed a half-width plot
+    )
     return fig
 
 
@@ -193,6 +196,8 @@ def histogram_by_group(histograms: pd.DataFrame, attribute: str, *, by: str = "l
         fig = px.bar(
             rows, x=x, y="share", color="group", barmode="group", hover_data=["bin_label", "count"], labels=labels
         )
+        # a few distinct widths (16, 17, ..., 14000) are names: on a numeric axis one panorama leaves it empty
+        fig.update_xaxes(type="category")
     fig.update_yaxes(tickformat=".0%")
     fig.update_layout(title=f"'{attribute}' by {by}")
     return fig

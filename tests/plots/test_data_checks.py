@@ -102,3 +102,24 @@ def test_local_global_figure(digits: Planted) -> None:
     details = stored(local_global.analyze(digits.dataset, digits.features))
     figure = local_global_bar(details.accuracies)
     assert list(figure.data[0].y) == details.accuracies["balanced_accuracy"].tolist()
+
+
+def test_a_few_distinct_numbers_are_bars_on_a_category_axis_so_one_panorama_cannot_empty_the_plot() -> None:
+    widths = ["16", "17", "18", "14000"]
+    histograms = pd.DataFrame(
+        {
+            "attribute": "width",
+            "by": "label",
+            "group": "cat",
+            "bin": range(4),
+            "bin_label": widths,
+            "left": np.nan,
+            "right": np.nan,
+            "count": [700, 700, 700, 1],
+            "share": [0.33, 0.33, 0.33, 0.0005],
+            "beyond": 0,
+        }
+    )
+    figure = histogram_by_group(histograms, "width")
+    assert figure.layout.xaxis.type == "category"  # evenly spaced bars, not four slivers on a 0-14,000 axis
+    assert list(figure.data[0].x) == widths
