@@ -73,7 +73,7 @@ with user_errors():
     for row in analyzers.health_table(results).itertuples():
         with st.container(border=True):
             # wide enough for the longest badge, NOT MEASURED, not to be cut
-            badge_col, name_col, count_col, summary_col = st.columns([1.9, 1.8, 1.8, 6.8], vertical_alignment="center")
+            badge_col, name_col, count_col, summary_col = st.columns([1.9, 1.7, 2.2, 6.5], vertical_alignment="center")
             with badge_col:
                 verdict_badge(row.verdict)
             with name_col:
