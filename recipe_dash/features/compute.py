@@ -120,7 +120,7 @@ def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progres
     todo = keys[~keys["sample_id"].isin(fresh["sample_id"])] if fresh is not None else keys
     total, done_before = len(keys), len(keys) - len(todo)
     if progress is not None:
-        progress(done_before, total, f"{done_before} of {total} images cached")
+        progress(done_before, total, f"{done_before:,} of {total:,} images cached")
     if len(todo):
         warm_up()  # before the pool forks its workers, so they inherit the compiled code
     written, new_parts, crashed = _decode_missing(todo, cache, workers, progress, done_before, total)
@@ -181,7 +181,7 @@ def _decode_missing(
     def report(done: int) -> None:
         if progress is not None:
             rate = done / max(time.monotonic() - started, 1e-9)
-            progress(done_before + done, total, f"{done_before + done} of {total} images ({rate:,.0f}/s)")
+            progress(done_before + done, total, f"{done_before + done:,} of {total:,} images ({rate:,.0f}/s)")
 
     task = partial(image_features, max_pixels=get_settings().max_image_pixels)
     try:
