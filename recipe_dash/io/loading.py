@@ -45,7 +45,7 @@ def load_dataset(path: str | Path, *, label_column: str | None = None) -> Datase
             f"({label_column!r})."
         )
     if path.is_dir():
-        return load_images(path)
+        return load_images(path, name=dataset_name(path))
     require_regular(path)  # before any open: a pipe named data.csv would block forever
     if suffix == ".zip":
         return load_images(extract_zip(path), source=path, name=path.stem)

@@ -13,6 +13,19 @@ def test_a_generic_file_name_is_named_after_its_folder() -> None:
     assert dataset_name(Path("/srv/titanic/Train.parquet")) == "titanic/Train.parquet"
     assert dataset_name(Path("/srv/titanic/passengers.csv")) == "passengers.csv"  # says what it is: kept
     assert dataset_name(Path("/srv/u/3fa9/data.csv"), uploaded=True) == "data.csv"  # a hash folder says nothing
+    assert dataset_name(Path("/srv/titanic/data/train.csv")) == "titanic/data/train.csv"  # up to a folder that says
+    assert dataset_name(Path("/srv/pets/images")) == "pets/images"  # an image folder too
+    assert dataset_name(Path("/srv/digits")) == "digits"
+    assert dataset_name(Path("/data/raw/data/clean/train.csv")) == "raw/data/clean/train.csv"  # 3 folders at most
+    assert dataset_name(Path("/train.csv")) == "train.csv"  # nothing above it
+
+
+def test_an_image_folder_with_a_generic_name_is_named_after_its_parent(tmp_path: Path) -> None:
+    images = tmp_path / "pets" / "images"
+    for label in ["cat", "dog"]:
+        (images / label).mkdir(parents=True)
+        (images / label / "a.png").write_bytes(b"")
+    assert load_dataset(images).name == "pets/images"
 
 
 def test_loaded_tables_use_the_name(tmp_path: Path) -> None:
