@@ -250,7 +250,7 @@ def _unmodelable_reason(inputs: ModelInput) -> str:
 
 def _summary(verdict: Verdict, rate: float, n_flagged: int, n_counted: int, details: Details) -> str:
     estimate = (
-        f"about {rate:.1%} of labels look wrong (estimated from {n_counted} distinct samples, "
+        f"about {rate:.1%} of labels look wrong (estimated from {n_counted:,} distinct samples, "
         f"model accuracy {details.oof_accuracy:.0%} out of fold)"
     )
     if verdict == "pass":
