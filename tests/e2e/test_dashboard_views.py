@@ -95,17 +95,18 @@ def test_a_link_with_a_threshold_opens_the_duplicates_page_at_that_threshold(
 ) -> None:
     page.set_default_timeout(120_000)  # other work shares these 2 cores: a slow step is not a wrong one
     dataset_id = analyzed(isolated_home, SAMPLE_DATA / "digits")
-    page.goto(f"{dashboard}/duplicates?dataset={dataset_id}&threshold=2")
+    slider = page.get_by_role("slider", name=re.compile("Near-copy evidence"))
+    page.goto(f"{dashboard}/duplicates?dataset={dataset_id}&threshold=0.9")
     page.get_by_role("heading", name="Duplicates · digits").wait_for()
     settle(page)
-    assert page.get_by_role("slider", name=re.compile("Near-duplicate threshold")).input_value() == "2"
-    live = page.get_by_text(re.compile(r"^At 2: ")).inner_text()
-    page.goto(f"{dashboard}/duplicates?dataset={dataset_id}&threshold=10")
+    assert float(slider.input_value()) == 0.9
+    surest = page.get_by_text(re.compile(r"^At 0.9: ")).inner_text()
+    page.goto(f"{dashboard}/duplicates?dataset={dataset_id}&threshold=0.3")
     page.get_by_role("heading", name="Duplicates · digits").wait_for()
     settle(page)
-    assert page.get_by_role("slider", name=re.compile("Near-duplicate threshold")).input_value() == "10"
-    wider = page.get_by_text(re.compile(r"^At 10: ")).inner_text()
-    assert live != wider  # the counts follow the threshold in the link
+    assert float(slider.input_value()) == 0.3
+    weaker = page.get_by_text(re.compile(r"^At 0.3: ")).inner_text()
+    assert surest != weaker  # the counts follow the threshold in the link (39 vs 64 clusters on digits)
     page.screenshot(path=str(RESULTS / "duplicates-threshold-link.png"), full_page=True)
 
 
