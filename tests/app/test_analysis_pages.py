@@ -90,8 +90,8 @@ def test_duplicates_threshold_merges_and_splits_clusters() -> None:
         metrics = {m.label: int(m.value.replace(",", "")) for m in at.metric if m.label.endswith("lusters")}
         counts = count_clusters(duplicates.clusters(dataset, links, threshold=float(threshold)))
         assert (metrics["Clusters"], metrics["Samples in clusters"]) == (counts.clusters, counts.members)
-        live = next(m.value for m in at.markdown if m.value.startswith(f"At **{threshold}**"))
-        assert live == f"At **{threshold}**: {counts.summary()}"  # the sentence follows the slider too
+        live = next(m.value for m in at.markdown if m.value.startswith(f"At **{threshold:g}**"))
+        assert live == f"At **{threshold:g}**: {counts.summary()}"  # the sentence follows the slider too
         shown[threshold] = metrics
     assert shown[1.0]["Samples in clusters"] < shown[0.5]["Samples in clusters"]  # near copies join at the default
     # a looser evidence threshold only adds samples to clusters
