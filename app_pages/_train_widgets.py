@@ -233,8 +233,9 @@ def job_status(job: JobRecord, *, key: str) -> None:
         st.warning("Stopped by the user.", icon=":material/stop_circle:")
 
 
-def image_grid(images: Sequence[str | np.ndarray], captions: Sequence[str]) -> None:
-    """Images in rows of GALLERY_COLUMNS, so captions of different heights never stagger the rows."""
+def image_grid(images: Sequence[np.ndarray], captions: Sequence[str]) -> None:
+    """Tensors drawn as images, in rows of GALLERY_COLUMNS so captions of different heights never stagger the rows.
+    Files go through `_samples.gallery`, whose thumbnails show any image the checks accept."""
     for start in range(0, len(images), GALLERY_COLUMNS):
         row = zip(
             st.columns(GALLERY_COLUMNS),

@@ -9,13 +9,13 @@ import streamlit as st
 
 from app_pages._review_widgets import cleaned_data_option, raw_vs_cleaned
 from app_pages._run_kinds import verdict_panel
+from app_pages._samples import gallery
 from app_pages._train_widgets import (
     KIND_LABELS,
     POLL_SECONDS,
     config_inputs,
     dataset_id,
     findings,
-    image_grid,
     job_status,
     model_label,
     show_inputs,
@@ -123,11 +123,11 @@ def hardest_tab(run_id: int, config: dict[str, Any]) -> None:
     top = highest_loss_samples(losses, flagged, n=24)
     st.markdown("**Highest-loss training samples**")
     if dataset.kind == "image":
-        image_grid(
-            [str(dataset.image_path(sample_id)) for sample_id in top["sample_id"]],
+        gallery(  # thumbnails: any image the data checks accept shows, even 16-bit or unreadable ones
+            dataset,
+            list(top["sample_id"]),
             [
-                f"**{row.label}** → {row.predicted} · loss {row.loss:.2f}  \n`{row.sample_id}`"
-                + (f"  \n:orange[{row.findings}]" if row.findings else "")
+                f"{row.label} → {row.predicted} · loss {row.loss:.2f}" + (f" · {row.findings}" if row.findings else "")
                 for row in top.itertuples()
             ],
         )

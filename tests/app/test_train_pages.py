@@ -7,8 +7,10 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from recipe_dash import jobs, workspace
@@ -71,6 +73,19 @@ def test_train_page_shows_a_finished_run(store: Store, tmp_path: Path) -> None:
     assert [m.label for m in at.metric] == ["accuracy ★", "balanced accuracy", "macro f1"]
     assert len(at.get("image")) == 64 + 24  # the first batch just before the net, the 24 highest losses
     assert "Run the data inspection" in " ".join(i.value for i in at.info)
+
+
+def test_the_hardest_samples_gallery_shows_16_bit_images(store: Store, tmp_path: Path) -> None:
+    """st.image cannot encode a 16-bit file (PIL refuses 'I;16' as JPEG); the gallery shows thumbnails."""
+    root = make_shapes(tmp_path / "deep")
+    for png in root.rglob("*.png"):
+        pixels = np.asarray(Image.open(png), dtype=np.uint16) * 257
+        Image.fromarray(pixels).save(png)  # mode I;16
+    assert Image.open(next(root.rglob("*.png"))).mode == "I;16"
+    dataset_id, _ = workspace.open_dataset(store, root)
+    run_inline(store, dataset_id, "train", TrainConfig(epochs=1, lr=3e-3))
+    at = open_page("app_pages/train.py")
+    assert len(at.get("image")) == 64 + 24  # the autouse fixture fails the test on any exception box
 
 
 def test_a_run_without_per_sample_losses_says_so_instead_of_a_gallery(store: Store, tmp_path: Path) -> None:
