@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # Seconds without a heartbeat after which a running job counts as lost (its worker was killed,
     # frozen, or its host went away); workers beat several times within it.
     heartbeat_timeout: float = Field(default=60.0, gt=0)
+    # Tuning on a PostgreSQL store: a worker records a heartbeat this often (seconds); a running trial
+    # without one for three times as long is failed, so a study outlives a worker that died on any machine.
+    tune_heartbeat_seconds: int = Field(default=10, ge=1)
 
     @field_validator("data_roots", "model_dirs", mode="before")
     @classmethod

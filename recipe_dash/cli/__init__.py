@@ -13,28 +13,16 @@ from recipe_dash.cli.dashboard import run_app
 from recipe_dash.cli.regularize import regularize_app
 from recipe_dash.cli.review import manifest, report
 from recipe_dash.cli.training import check_model, train
-from recipe_dash.errors import RecipeDashError
+from recipe_dash.cli.tune import tune
 
 app.command("app")(run_app)
 app.command("analyze")(analyze)
 app.command("check-model")(check_model)
 app.command("train")(train)
+app.command("tune")(tune)
 app.command("report")(report)
 app.command("manifest")(manifest)
 app.add_typer(regularize_app, name="regularize")
-
-
-def _later(name: str, issue: str, summary: str) -> None:
-    """Register a subcommand that a later capability fills in, so `--help` shows the whole product."""
-
-    def command() -> None:
-        raise RecipeDashError(f"'{name}' is not in this version yet ({issue}).")
-
-    command.__doc__ = summary
-    app.command(name)(command)
-
-
-_later("tune", "tuning", "Random or Bayesian hyperparameter search (coming).")
 
 
 def main() -> None:

@@ -244,11 +244,11 @@ def _analysis(store: Store, group: Group) -> tuple[str, dict[str, Any]]:
 
 
 def _config(model: str, epochs: int, lr: float, batch_size: int, seed: int, input_size: int | None) -> TrainConfig:
-    from recipe_dash.cli.training import _absolute_spec
+    from recipe_dash.cli.training import absolute_spec
     from recipe_dash.training.config import TrainConfig
 
     return TrainConfig(  # every option is checked before the dataset is read
-        model=_absolute_spec(model),
+        model=absolute_spec(model),
         lr=lr,
         batch_size=batch_size,
         epochs=epochs,

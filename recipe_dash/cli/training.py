@@ -135,7 +135,7 @@ def train(
     from recipe_dash.training.models import configure, resolve_model
     from recipe_dash.training.runs import run_report, start_run
 
-    spec = _absolute_spec(model)
+    spec = absolute_spec(model)
     config = TrainConfig(  # every option is checked before the dataset is read
         model=spec,
         optimizer=optimizer,
@@ -232,7 +232,7 @@ def _print_verdict(report: dict[str, Any]) -> None:
         typer.echo(f"learning rate {verdict['lr']:.1e}")
 
 
-def _absolute_spec(spec: str) -> str:
+def absolute_spec(spec: str) -> str:
     """A model file given relative to the current folder, made absolute so the run record stays meaningful."""
     target, colon, name = spec.rpartition(":")
     if colon and target.endswith(".py"):

@@ -8,16 +8,19 @@ RECIPE_DASH_MAX_WORKERS slots (pool.py); workers beat a heartbeat that says they
 from __future__ import annotations
 
 from recipe_dash.jobs.context import JobContext, JobStopped
+from recipe_dash.jobs.liveness import process_alive
 from recipe_dash.jobs.pool import dispatch, queue_place
 from recipe_dash.jobs.runner import (
     JOB_KINDS,
     active_job,
     create_job,
+    end_inline,
     get_job,
     list_jobs,
     register_job_kind,
     request_stop,
     run_job,
+    start_inline,
     submit,
 )
 
@@ -28,12 +31,15 @@ __all__ = [
     "active_job",
     "create_job",
     "dispatch",
+    "end_inline",
     "get_job",
     "list_jobs",
+    "process_alive",
     "queue_place",
     "register_job_kind",
     "request_stop",
     "run_job",
+    "start_inline",
     "submit",
 ]
 
@@ -43,3 +49,4 @@ register_job_kind("baselines", "recipe_dash.training.worker:baselines")
 register_job_kind("lr_find", "recipe_dash.training.worker:lr_find")
 register_job_kind("signals", "recipe_dash.training.worker:signals")
 register_job_kind("analyze", "recipe_dash.analyzers.jobs:run_analysis_job", one_per_dataset=True)
+register_job_kind("tune", "recipe_dash.tuning.workers:tune_worker")

@@ -88,7 +88,7 @@ def lost_reason(job: JobRecord, *, now: datetime) -> str | None:
     """Why a running job's worker counts as gone, or None while it is alive."""
     host, pid = job.host, job.pid
     on_this_host = host == HOST or host is None  # None: recorded before hosts were (this store's own host)
-    if on_this_host and pid is not None and not _alive(pid):
+    if on_this_host and pid is not None and not process_alive(pid):
         return "The worker process died."
     timeout = get_settings().heartbeat_timeout
     allowed = timeout if job.started_at is not None else timeout + START_ALLOWANCE
@@ -127,7 +127,8 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine still runs (a reaped or never-reaped zombie does not)."""
     if pid == os.getpid():
         return True
     try:

@@ -17,7 +17,7 @@ from recipe_dash.jobs.context import JobContext, JobStopped
 from recipe_dash.jobs.liveness import HOST, Heartbeat, lost_reason, mark_failed
 from recipe_dash.jobs.pool import dispatch
 from recipe_dash.store import JobRecord, Store
-from recipe_dash.store.jobs_model import ACTIVE
+from recipe_dash.store.jobs_model import ACTIVE, FINISHED
 from recipe_dash.store.models import utcnow
 
 # kind -> "module:function"; the function takes a JobContext and returns a JSON-able dict (or None).
@@ -127,6 +127,34 @@ def request_stop(store: Store, job_id: int) -> None:
             .where(JobRecord.id == job_id, JobRecord.status == "queued")
             .values(status="cancelled", finished_at=utcnow(), message="stopped before it started")
         )
+
+
+def start_inline(store: Store, kind: str, config: dict[str, Any], dataset_id: int | None = None, **values: Any) -> int:
+    """A job the calling process runs itself, inside a job of its own (each trial of a study is a training run
+    its study's worker drives): recorded as running here from the start, so no worker ever picks it up."""
+    with store.session() as session, session.begin():
+        job = JobRecord(
+            kind=kind,
+            config=config,
+            dataset_id=dataset_id,
+            status="running",
+            done=0.0,
+            stop_requested=False,
+            pid=os.getpid(),
+            host=HOST,
+            started_at=store.now(),
+            heartbeat_at=store.now(),  # the caller beats for it (liveness.Heartbeat) while it runs
+            **({"message": "started"} | values),
+        )
+        session.add(job)
+        session.flush()
+        return job.id
+
+
+def end_inline(store: Store, job_id: int, status: str, **values: Any) -> None:
+    """End a job started with `start_inline` (done, failed or cancelled), as `run_job` ends its own."""
+    assert status in FINISHED, status
+    _finish(store, job_id, status=status, **values)
 
 
 def get_job(store: Store, job_id: int) -> JobRecord | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -24,7 +25,7 @@ from recipe_dash.training.data import TensorData, classes_in_rotation, prepare_d
 from recipe_dash.training.final import first_layer, record_final
 from recipe_dash.training.initialization import prepared_model
 from recipe_dash.training.input_stats import input_statistics
-from recipe_dash.training.loop import FitResult, TrainingDiverged, fit_configured, n_batches
+from recipe_dash.training.loop import EpochEnd, FitResult, StepStats, TrainingDiverged, fit_configured, n_batches
 from recipe_dash.training.lr_finder import END, START, find_lr, smooth
 from recipe_dash.training.model_checks import run_model_checks
 from recipe_dash.training.models import ModelSource, configure, pick_device, resolve_model
@@ -58,16 +59,34 @@ def train_run(context: JobContext) -> dict[str, Any]:
     group = settings.pop("group", None)
     if group:
         _share_cores()
-    config, data, source = _load(context, settings)
+    config, data, source = load_inputs(context, settings)
     if config.kind == "overfit":
         return _overfit_run(context, config, overfit_subset(data, config), source)
+    return record_run(context, config, data, source, tags={"group": group} if group else None)
+
+
+def record_run(
+    context: JobContext,
+    config: TrainConfig,
+    data: TensorData,
+    source: ModelSource,
+    *,
+    tags: dict[str, Any] | None = None,
+    watch: Callable[[EpochEnd], None] | None = None,
+) -> dict[str, Any]:
+    """Train `config` on prepared `data` as the (normal or zero-input baseline) run of the context's job.
+
+    `tags` join the run's summary (a tuning trial names its study there, a Regularize study its group).
+    `watch` sees each epoch's end once the loop handed it to the recorder; it may raise to end the run early
+    (a pruned trial), and the run keeps the curve it drew.
+    """
     zero_inputs = config.kind == "baseline"
     references = baseline_references(data, config, linear=False) if zero_inputs else []  # drawn from the start
     model, start = _fresh_model(config, data, source)  # weights for another model fail before a run exists
-    tag = {"group": group} if group else {}
-    run_id = _create(context, config, data, source, references=[r.to_json() for r in references], **start, **tag)
+    tags = tags or {}
+    run_id = _create(context, config, data, source, references=[r.to_json() for r in references], **start, **tags)
     total_steps = n_batches(len(data.x_train), config.batch_size) * config.epochs
-    result = _recorded_fit(context, run_id, config, data, model, total_steps, zero_inputs=zero_inputs)
+    result = _recorded_fit(context, run_id, config, data, model, total_steps, zero_inputs=zero_inputs, watch=watch)
     verdict = None
     if zero_inputs:
         context.progress(total_steps, total_steps, "training the linear baseline", force=True)
@@ -116,13 +135,14 @@ def _recorded_fit(
     total_steps: int,
     *,
     regularize: bool = True,
+    watch: Callable[[EpochEnd], None] | None = None,
     **options: Any,
 ) -> FitResult:
     """A fresh model (`_fresh_model`) trained with the config and `options` (`fit` keywords), every step
     and epoch recorded, its end scored and saved for Regularize (`record_final`).
 
     `regularize=False` (an overfit run) switches off augmentation, weight decay and dropout layers; the
-    run's summary says which.
+    run's summary says which. `watch`: see `record_run`.
     """
     cpu_start = time.process_time()
     first = first_layer(model, data.x_train)
@@ -134,14 +154,38 @@ def _recorded_fit(
     recorder = RunRecorder(context.store, run_id, data, total_steps=total_steps, context=context)
     try:
         result = fit_configured(
-            config, model, data.x_train, data.y_train, val=(data.x_val, data.y_val), recorder=recorder, **options
+            config,
+            model,
+            data.x_train,
+            data.y_train,
+            val=(data.x_val, data.y_val),
+            recorder=recorder if watch is None else _Watched(recorder, watch),
+            **options,
         )
     finally:
-        recorder.close()  # a stopped or diverged run keeps the curve it drew
+        recorder.close()  # a stopped, diverged or pruned run keeps the curve it drew
     stopping = {"best_epoch": result.best_epoch, "stopped_epoch": result.stopped_epoch} if result.best_epoch else {}
-    cpu = {"cpu_seconds": time.process_time() - cpu_start}  # training and scoring, in this process
+    cpu = {"cpu_seconds": time.process_time() - cpu_start}  # this run's training and scoring, in this process
     record_final(context.store, run_id, model, data, first_layer_at_start=first, **stopping, **cpu)
     return result
+
+
+class _Watched:
+    """A RunRecorder whose epoch ends are also shown to `watch`, after they are recorded."""
+
+    def __init__(self, recorder: RunRecorder, watch: Callable[[EpochEnd], None]) -> None:
+        self.recorder = recorder
+        self.watch = watch
+
+    def on_first_batch(self, xb: torch.Tensor, index: torch.Tensor) -> None:
+        self.recorder.on_first_batch(xb, index)
+
+    def on_step(self, stats: StepStats) -> None:
+        self.recorder.on_step(stats)
+
+    def on_epoch(self, end: EpochEnd) -> None:
+        self.recorder.on_epoch(end)
+        self.watch(end)
 
 
 def _fresh_model(config: TrainConfig, data: TensorData, source: ModelSource) -> tuple[nn.Module, dict[str, Any]]:
@@ -184,7 +228,7 @@ def _share_cores() -> None:
 
 def model_checks(context: JobContext) -> dict[str, Any]:
     """All model checks, the input statistics, and the exact batch the checks fed the model."""
-    config, data, source = _load(context, context.config)
+    config, data, source = load_inputs(context, context.config)
     check_config = CheckConfig(seed=config.seed)
     results = run_model_checks(
         source, data, config=check_config, on_check=lambda i, n, name: context.progress(i, n, name, force=True)
@@ -202,14 +246,14 @@ def model_checks(context: JobContext) -> dict[str, Any]:
 
 
 def baselines(context: JobContext) -> dict[str, Any]:
-    config, data, source = _load(context, context.config)
+    config, data, source = load_inputs(context, context.config)
     table = run_baselines(data, source, config, on_progress=lambda i, n, name: context.progress(i, n, name, force=True))
     return {"table": jsonable(table.to_dict("records")), "model": source.spec, "val_source": data.val_source}
 
 
 def lr_find(context: JobContext) -> dict[str, Any]:
     """The LR finder; its curve so far is written every PARTIAL_SECONDS, so the page draws it as it grows."""
-    config, data, source = _load(context, context.config)
+    config, data, source = load_inputs(context, context.config)
     written = -math.inf
 
     def on_step(step: int, steps: int, lrs: list[float], losses: list[float]) -> None:
@@ -230,7 +274,7 @@ def lr_find(context: JobContext) -> dict[str, Any]:
 def signals(context: JobContext) -> dict[str, Any]:
     settings = dict(context.config)
     order = settings.pop("order", None)
-    config, data, source = _load(context, settings)
+    config, data, source = load_inputs(context, settings)
     table = add_signals(
         data,
         source,
@@ -241,7 +285,8 @@ def signals(context: JobContext) -> dict[str, Any]:
     return {"table": jsonable(table.to_dict("records")), "model": source.spec}
 
 
-def _load(context: JobContext, settings: dict[str, Any]) -> tuple[TrainConfig, TensorData, ModelSource]:
+def load_inputs(context: JobContext, settings: dict[str, Any]) -> tuple[TrainConfig, TensorData, ModelSource]:
+    """A job's TrainConfig, its dataset prepared as the config says, and the model builder with its knobs."""
     config = TrainConfig.from_dict(settings)
     context.progress(0, None, "preparing data", force=True)
     assert context.dataset_id is not None, "training jobs need a dataset"

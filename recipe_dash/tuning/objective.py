@@ -1,0 +1,130 @@
+"""One trial = one training run like any other: a job row and a run in the store, its curve on the Train page.
+
+The study's worker process trains each trial itself on data it prepared once (no process start, no data
+preparation per trial). Each epoch's validation loss goes to the pruner, which may end the run there. A trial
+that fails keeps its error (the run's message, or the bug's type and text) and the study goes on; Stop on the
+study (or on the trial's run, from the Train page) ends the trial as failed "stopped by the user".
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass
+
+import optuna
+from sqlalchemy import select
+
+from recipe_dash import jobs
+from recipe_dash.errors import RecipeDashError
+from recipe_dash.jobs import JobContext, JobStopped
+from recipe_dash.store import Store
+from recipe_dash.store.training_model import RunRecord
+from recipe_dash.training.data import TensorData
+from recipe_dash.training.loop import EpochEnd
+from recipe_dash.training.models import ModelSource, configure
+from recipe_dash.training.runs import TRAIN_JOB
+from recipe_dash.training.worker import record_run
+from recipe_dash.tuning.storage import HOST, fail_orphaned_trials
+from recipe_dash.tuning.study import StudySpec
+
+STOPPED = "Stopped by the user."
+
+
+@dataclass
+class TrialContext(JobContext):
+    """A trial run's job context: stopping its run or its whole study (the worker's job) both stop it."""
+
+    study_job: JobContext | None = None
+
+    def stop_requested(self) -> bool:
+        return super().stop_requested() or (self.study_job is not None and self.study_job.stop_requested())
+
+
+class TrialRunner:
+    """The study's objective: trains a trial's config and returns its last validation loss."""
+
+    def __init__(self, context: JobContext, spec: StudySpec, data: TensorData, source: ModelSource) -> None:
+        self.context = context  # the worker's job: its stop flag stops the study
+        self.spec = spec
+        self.data = data
+        self.source = source
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        fail_orphaned_trials(trial.study, self.context.store)  # a dead neighbour's trial, failed before this one starts
+        params = self.spec.space.suggest(trial)
+        config = self.spec.config(params)  # the space was checked, so a config always builds
+        store = self.context.store
+        job_id = jobs.start_inline(
+            store,
+            TRAIN_JOB,
+            config.to_dict(),
+            self.context.dataset_id,
+            message=f"trial {trial.number} of study {trial.study.study_name}",
+        )
+        for key, value in {"job_id": job_id, "worker": self.context.job_id, "host": HOST, "pid": os.getpid()}.items():
+            trial.set_user_attr(key, value)
+        run_context = TrialContext(
+            store=store,
+            job_id=job_id,
+            kind=TRAIN_JOB,
+            config=config.to_dict(),
+            dataset_id=self.context.dataset_id,
+            study_job=self.context,
+        )
+        try:
+            outcome = record_run(
+                run_context,
+                config,
+                self.data,
+                configure(self.source, config.model_options()),
+                tags={"study": trial.study.study_name, "trial": trial.number},
+                watch=lambda end: _report(trial, end),
+            )
+        except optuna.TrialPruned as pruned:
+            jobs.end_inline(store, job_id, "done", message=f"pruned {pruned}")
+            raise
+        except JobStopped:
+            _fail(trial, store, job_id, STOPPED, status="cancelled")
+            if self.context.stop_requested():
+                trial.study.stop()
+            raise
+        except RecipeDashError as err:  # the user's to fix: the message as written
+            _fail(trial, store, job_id, str(err))
+            raise
+        except Exception as err:  # a bug: its type and traceback kept on the run's job, and the study goes on
+            _fail(trial, store, job_id, f"{type(err).__name__}: {err}", trace=traceback.format_exc(limit=20))
+            raise
+        finally:
+            run_id = _run_of(store, job_id)
+            if run_id is not None:  # none when the model did not build
+                trial.set_user_attr("run_id", run_id)
+        trial.set_user_attr("val_accuracy", outcome["val_accuracy"])
+        jobs.end_inline(store, job_id, "done", result=outcome, message="done")
+        return float(outcome["val_loss"])
+
+
+def _report(trial: optuna.Trial, end: EpochEnd) -> None:
+    """Give the pruner this epoch's validation loss; end the run when it says so."""
+    assert end.val is not None, "tuning trains with a validation split"
+    trial.set_user_attr("epochs_done", end.epoch)
+    trial.report(end.val.loss, end.epoch)
+    if trial.should_prune():
+        raise optuna.TrialPruned(f"after epoch {end.epoch}, validation loss {end.val.loss:.4f}")
+
+
+def _fail(
+    trial: optuna.Trial, store: Store, job_id: int, error: str, *, status: str = "failed", trace: str | None = None
+) -> None:
+    """The trial keeps its error; its run's job ends as a run that failed (or was stopped) would."""
+    trial.set_user_attr("error", error)
+    result = {"traceback": trace} if trace else None
+    message = "stopped by the user" if status == "cancelled" else "failed"
+    jobs.end_inline(
+        store, job_id, status, error=None if status == "cancelled" else error, message=message, result=result
+    )
+
+
+def _run_of(store: Store, job_id: int) -> int | None:
+    with store.session() as session:
+        return session.scalar(select(RunRecord.id).where(RunRecord.job_id == job_id))

@@ -1,0 +1,199 @@
+"""A study: what it tunes (its spec, stored with it), how trials are drawn and pruned, and what it found.
+
+The spec travels in the study's own user attributes, so every worker, on any machine, trains the same
+data, model and base config over the same space; joining an existing study with other settings is refused
+with the first difference named. Samplers and pruners are per launch (a study may start random and go on
+with TPE), seeded from the launch so a resumed study does not redraw the configs it already tried.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+from optuna.trial import FrozenTrial, TrialState
+
+from recipe_dash.errors import OptionError
+from recipe_dash.evidence import jsonable
+from recipe_dash.training.config import TrainConfig
+from recipe_dash.tuning.space import SearchSpace, parse_space
+from recipe_dash.validation import check_choice, check_number, check_seed
+
+SAMPLERS = ("random", "tpe", "gp")
+PRUNERS = ("median", "none")
+OBJECTIVE = "val_loss"  # validation cross-entropy at the last epoch: smooth, so the sampler and pruner see progress
+STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """Everything that decides what a trial trains; the same on every worker of a study."""
+
+    # The data by what it is, not where it lies: workers on other machines open their own copy.
+    dataset: dict[str, Any]
+    # Every setting a trial does not draw, the model spec and the seed included (one seed: every trial
+    # trains on the same split and starts from comparable weights, so trials differ only by their params).
+    base: TrainConfig
+    space: SearchSpace
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON (tuples as lists), so it compares equal to its stored copy."""
+        return jsonable({"dataset": self.dataset, "base": self.base.to_dict(), "space": self.space.to_json()})
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> StudySpec:
+        return cls(values["dataset"], TrainConfig.from_dict(values["base"]), parse_space(values["space"]))
+
+    def config(self, params: dict[str, Any]) -> TrainConfig:
+        """The base config with a trial's drawn values."""
+        return dataclasses.replace(self.base, **params)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How this launch draws and prunes; several launches (and machines) may add trials to one study."""
+
+    sampler: str = "tpe"
+    pruner: str = "median"
+    seed: int = 0
+    n_trials: int = 20
+    n_workers: int = 1
+    timeout: float | None = None  # seconds per worker; None: until its trials are done
+
+    def __post_init__(self) -> None:
+        check_choice("sampler", self.sampler, SAMPLERS)
+        check_choice("pruner", self.pruner, PRUNERS)
+        check_seed(self.seed)
+        check_number("trials", self.n_trials, low=1, integer=True)
+        check_number("workers", self.n_workers, low=1, high=64, integer=True)
+        if self.timeout is not None:
+            check_number("timeout", self.timeout, low=0, low_open=True)
+
+    def shares(self) -> list[int]:
+        """Trials per worker, adding up to n_trials (no worker without a trial)."""
+        workers = min(self.n_workers, self.n_trials)
+        return [self.n_trials // workers + (i < self.n_trials % workers) for i in range(workers)]
+
+
+def open_study(storage: optuna.storages.BaseStorage, name: str, spec: StudySpec) -> optuna.Study:
+    """Create the study, or join it when it exists with the same spec; OptionError names the first difference."""
+    if not name.strip():
+        raise OptionError("The study needs a name (--study NAME); the same name resumes or joins it.")
+    study = optuna.create_study(study_name=name, storage=storage, direction="minimize", load_if_exists=True)
+    stored = study.user_attrs.get("spec")
+    wanted = spec.to_json()
+    if stored is None:
+        study.set_user_attr("spec", wanted)
+        study.set_user_attr("objective", OBJECTIVE)
+    elif stored != wanted:
+        raise OptionError(
+            f"Study '{name}' exists with other settings ({_first_difference(stored, wanted)}). "
+            "Run it with the settings it was created with to resume or join it, or pick another --study name."
+        )
+    return study
+
+
+def load_spec(study: optuna.Study) -> StudySpec:
+    stored = study.user_attrs.get("spec")
+    if stored is None:
+        raise OptionError(f"Study '{study.study_name}' was not made by recipe-dash (it has no spec).")
+    return StudySpec.from_json(stored)
+
+
+def make_sampler(launch: Launch, *, worker: int, n_before: int) -> optuna.samplers.BaseSampler:
+    """The launch's sampler with a seed of its own per worker and per launch, fixed by `launch.seed`: two
+    workers never draw the same random configs, and a resumed study does not repeat its first ones."""
+    seed = int(np.random.SeedSequence([launch.seed, n_before, worker]).generate_state(1)[0])
+    if launch.sampler == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if launch.sampler == "gp":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.samplers.GPSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed)
+
+
+def make_pruner(launch: Launch) -> optuna.pruners.BasePruner:
+    """Median stopping: a trial whose validation loss after an epoch is worse than the median of the completed
+    trials at that epoch stops there; nothing is judged before 4 trials completed, nor in anyone's first
+    epoch (a low learning rate starts slow, and is not wrong for it)."""
+    if launch.pruner == "none":
+        return optuna.pruners.NopPruner()
+    return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=2)
+
+
+def trials_frame(study: optuna.Study) -> pd.DataFrame:
+    """One row per trial: number, state, objective, accuracy, params, epochs run, time, run, job, error."""
+    names = load_spec(study).space.names
+    rows = []
+    for trial in study.get_trials(deepcopy=False):
+        attrs = trial.user_attrs
+        rows.append(
+            {
+                "trial": trial.number,
+                "state": trial.state.name,
+                OBJECTIVE: trial.value if trial.state == TrialState.COMPLETE else _last_reported(trial),
+                "val_accuracy": attrs.get("val_accuracy"),
+                **{name: trial.params.get(name) for name in names},
+                "epochs": attrs.get("epochs_done"),
+                "seconds": trial.duration.total_seconds() if trial.duration else None,
+                "run_id": attrs.get("run_id"),
+                "job_id": attrs.get("job_id"),
+                "worker": attrs.get("worker"),
+                "error": _error(trial),
+            }
+        )
+    columns = ["trial", "state", OBJECTIVE, "val_accuracy", *names, "epochs", "seconds", "run_id", "job_id"]
+    frame = pd.DataFrame(rows, columns=[*columns, "worker", "error"])
+    return frame.astype(dict.fromkeys(("epochs", "run_id", "job_id", "worker"), "Int64"))  # ids stay ids beside None
+
+
+def state_counts(study: optuna.Study) -> dict[str, int]:
+    """Trials per state, every state listed (COMPLETE, PRUNED, FAIL, RUNNING, WAITING)."""
+    counts = dict.fromkeys(STATES, 0)
+    for trial in study.get_trials(deepcopy=False):
+        counts[trial.state.name] += 1
+    return counts
+
+
+def best_trial(study: optuna.Study) -> FrozenTrial | None:
+    """The completed trial with the lowest validation loss; None before one completes."""
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    finite = [t for t in complete if t.value is not None and math.isfinite(t.value)]
+    return min(finite, key=lambda t: (t.value, t.number)) if finite else None
+
+
+def best_config(study: optuna.Study) -> TrainConfig | None:
+    """The best trial's full config: what a full run should train (per-sample losses on, as runs have them)."""
+    trial = best_trial(study)
+    if trial is None:
+        return None
+    return dataclasses.replace(load_spec(study).config(trial.params), sample_losses=True)
+
+
+def _last_reported(trial: FrozenTrial) -> float | None:
+    """A pruned trial's value is the last validation loss it reported."""
+    if not trial.intermediate_values:
+        return None
+    return trial.intermediate_values[max(trial.intermediate_values)]
+
+
+def _error(trial: FrozenTrial) -> str | None:
+    if trial.state != TrialState.FAIL:
+        return None
+    return str(trial.user_attrs.get("error") or "No heartbeat from its worker: the process or its machine died.")
+
+
+def _first_difference(stored: Any, wanted: Any, path: str = "") -> str:
+    """'base.lr: 0.0003 there, 0.001 here' for the first key where two specs differ."""
+    if isinstance(stored, dict) and isinstance(wanted, dict):
+        for key in sorted(set(stored) | set(wanted), key=str):
+            if stored.get(key) != wanted.get(key):
+                return _first_difference(stored.get(key), wanted.get(key), f"{path}.{key}" if path else str(key))
+    return f"{path or 'spec'}: {stored!r} there, {wanted!r} here"

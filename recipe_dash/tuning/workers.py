@@ -1,0 +1,139 @@
+"""A study's worker processes: each is a job ("tune") that runs its share of the launch's trials.
+
+`launch` submits one job per worker; every worker loads the study by name from the shared storage, prepares
+the data once and trains trial after trial (objective.py) until its share, its timeout or Stop. Workers on
+other machines are the same jobs started there by the same command: the storage is what they share.
+Torch gets the machine's cores divided among the local workers, so two workers on two cores do not fight
+over them.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import asdict
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial
+
+from recipe_dash import jobs
+from recipe_dash.errors import OptionError
+from recipe_dash.io import Dataset
+from recipe_dash.jobs import JobContext
+from recipe_dash.store import JobRecord, Store
+from recipe_dash.store.jobs_model import ACTIVE
+from recipe_dash.training.config import TrainConfig
+from recipe_dash.training.models import ModelError, configure, resolve_model
+from recipe_dash.tuning.space import SearchSpace, default_space
+from recipe_dash.tuning.storage import fail_orphaned_trials, study_storage
+from recipe_dash.tuning.study import Launch, StudySpec, load_spec, make_pruner, make_sampler, open_study
+
+TUNE_JOB = "tune"
+MODEL_KNOBS = ("dropout", "width", "depth")
+
+
+def start_study(
+    store: Store,
+    dataset_id: int,
+    dataset: Dataset,
+    name: str,
+    base: TrainConfig,
+    space: SearchSpace | None,
+    settings: Launch,
+) -> tuple[optuna.Study, list[int]]:
+    """Create the study (or join it by name), then launch its workers here; everything is checked first.
+
+    Without a space, the model's default space. A space that varies a knob the model cannot take (width for
+    the logistic baseline) is refused now, naming the parameter, rather than failing every trial.
+    """
+    source = configure(resolve_model(base.model, kind=dataset.kind), base.model_options())
+    space = space or default_space(source)
+    for knob in (p for p in space.params if p.name in MODEL_KNOBS):
+        try:
+            configure(source, {knob.name: 1})
+        except ModelError as err:
+            raise OptionError(f"Search space: {knob.name}: {err}") from None
+    identity = {
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "n_samples": dataset.n_samples,
+        "class_names": list(dataset.class_names),
+    }
+    study = open_study(study_storage(store.url), name, StudySpec(identity, base, space))
+    return study, launch(store, dataset_id, name, settings)
+
+
+def launch(store: Store, dataset_id: int, study_name: str, settings: Launch) -> list[int]:
+    """Start the launch's workers on this machine; returns their job ids at once. The study must exist."""
+    n_before = len(optuna.load_study(study_name=study_name, storage=study_storage(store.url)).trials)
+    threads = max(1, (os.cpu_count() or 1) // len(settings.shares()))
+    return [
+        jobs.submit(
+            store,
+            TUNE_JOB,
+            {
+                "study": study_name,
+                "launch": asdict(settings),
+                "worker": worker,
+                "share": share,
+                "n_before": n_before,
+                "threads": threads,
+            },
+            dataset_id,
+        )
+        for worker, share in enumerate(settings.shares())
+    ]
+
+
+def tune_worker(context: JobContext) -> dict[str, Any]:
+    """The job: run `share` trials of the study (fewer on timeout or Stop), each a recorded training run."""
+    import torch
+
+    from recipe_dash.training.worker import load_inputs
+    from recipe_dash.tuning.objective import TrialRunner
+
+    torch.set_num_threads(int(context.config["threads"]))
+    settings = Launch(**context.config["launch"])
+    share = int(context.config["share"])
+    with warnings.catch_warnings():  # GPSampler and the heartbeat are marked experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study = optuna.load_study(
+            study_name=context.config["study"],
+            storage=study_storage(context.store.url),
+            sampler=make_sampler(settings, worker=context.config["worker"], n_before=context.config["n_before"]),
+            pruner=make_pruner(settings),
+        )
+        spec = load_spec(study)
+        _, data, source = load_inputs(context, spec.base.to_dict())
+        runner = TrialRunner(context, spec, data, source)
+        finished: list[int] = []
+
+        def after_trial(study: optuna.Study, trial: FrozenTrial) -> None:
+            finished.append(trial.number)
+            context.progress(len(finished), share, f"trial {trial.number} {trial.state.name.lower()}", force=True)
+            if context.stop_requested():
+                study.stop()
+
+        context.progress(0, share, "starting trials", force=True)
+        if not context.stop_requested():
+            fail_orphaned_trials(study, context.store)
+            study.optimize(
+                runner, n_trials=share, timeout=settings.timeout, catch=(Exception,), callbacks=[after_trial]
+            )
+    context.check_stop()  # stopped: the job ends cancelled; its finished trials stay in the study
+    return {"study": study.study_name, "trials": finished}
+
+
+def study_jobs(store: Store, study_name: str) -> list[JobRecord]:
+    """This store's worker jobs of a study, newest first (a dead worker is noticed here)."""
+    found = [job for job in jobs.list_jobs(store, kind=TUNE_JOB) if job.config.get("study") == study_name]
+    return [jobs.get_job(store, job.id) or job if job.status in ACTIVE else job for job in found]
+
+
+def stop_study(store: Store, study_name: str) -> int:
+    """Ask every active worker of the study to stop (they end their running trial as stopped); returns how many."""
+    active = [job for job in study_jobs(store, study_name) if job.status in ACTIVE]
+    for job in active:
+        jobs.request_stop(store, job.id)
+    return len(active)
