@@ -44,7 +44,8 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("overfit", "Overfit", ":material/trending_down:"),
     ],
     "3 · Regularize": [("regularize", "Regularize", ":material/compress:")],
-    "4 · Review": [("review", "Review", ":material/rate_review:")],
+    "4 · Tune": [("tune", "Tune", ":material/tune:")],
+    "5 · Review": [("review", "Review", ":material/rate_review:")],
 }
 TITLES = {name: title for pages in SECTIONS.values() for name, title, _ in pages}
 

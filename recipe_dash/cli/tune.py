@@ -40,6 +40,12 @@ def tune(
     workers: Annotated[int, typer.Option(help="Local worker processes sharing the study.")] = 1,
     sampler: Annotated[str, typer.Option(help="random, tpe or gp (Gaussian process).")] = "tpe",
     pruner: Annotated[str, typer.Option(help="median (stop trials worse than the median so far) or none.")] = "median",
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="accuracy (balanced when the classes are imbalanced) or loss, on validation after the last epoch."
+        ),
+    ] = "accuracy",
     timeout: Annotated[float | None, typer.Option(help="Seconds after which each worker starts no new trial.")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs of every trial (unless the space varies them).")] = 10,
     seed: Annotated[int, typer.Option(help="Seeds the split, the weights and the sampler.")] = 0,
@@ -54,17 +60,19 @@ def tune(
     from recipe_dash.store import open_store
     from recipe_dash.training.config import TrainConfig
     from recipe_dash.tuning.space import load_space
-    from recipe_dash.tuning.study import Launch, best_trial
+    from recipe_dash.tuning.study import OBJECTIVES, Launch, best_trial
     from recipe_dash.tuning.workers import start_study, stop_study, study_jobs
+    from recipe_dash.validation import check_choice
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     # every option is checked before the dataset is read
+    check_choice("objective", objective, OBJECTIVES)
     settings = Launch(sampler=sampler, pruner=pruner, seed=seed, n_trials=trials, n_workers=workers, timeout=timeout)
     base = TrainConfig(model=absolute_spec(model), epochs=epochs, seed=seed, sample_losses=False)
     declared = load_space(space) if space is not None else None
     store = open_store()
     dataset_id, dataset = workspace.open_dataset(store, data, label_column=label_column)
-    found, job_ids = start_study(store, dataset_id, dataset, study, base, declared, settings)
+    found, job_ids = start_study(store, dataset_id, dataset, study, base, declared, settings, objective=objective)
     typer.echo(
         f"Study '{study}' on {dataset.name}: {len(found.trials)} trials so far; adding {trials} with {sampler} "
         f"on {len(job_ids)} worker(s) (jobs {', '.join(map(str, job_ids))}). Trials show on the Tune and Train pages."
@@ -88,7 +96,7 @@ def _follow(store: Store, study: optuna.Study, job_ids: list[int]) -> None:
     from recipe_dash import jobs
     from recipe_dash.store.jobs_model import ACTIVE
     from recipe_dash.tuning.storage import fail_orphaned_trials, fail_stale_trials
-    from recipe_dash.tuning.study import trials_frame
+    from recipe_dash.tuning.study import shown_value, trials_frame
 
     shown = {int(t.number) for t in study.get_trials(deepcopy=False) if t.state.name in _FINISHED}
     while True:
@@ -97,28 +105,27 @@ def _follow(store: Store, study: optuna.Study, job_ids: list[int]) -> None:
         fail_stale_trials(study)
         table = trials_frame(study)
         for row in table[table["state"].isin(_FINISHED) & ~table["trial"].isin(shown)].to_dict("records"):
-            typer.echo(_trial_line(row, table.columns))
+            typer.echo(_trial_line(row, table.columns, shown_value(study, row["value"])))
             shown.add(int(row["trial"]))
         if not active:
             return
         time.sleep(_POLL_SECONDS)
 
 
-def _trial_line(row: dict[str, Any], columns: pd.Index) -> str:
-    fixed = {"trial", "state", "val_loss", "val_accuracy", "epochs", "seconds", "run_id", "job_id", "worker", "error"}
-    params = ", ".join(f"{c}={_short(row[c])}" for c in columns if c not in fixed)
+def _trial_line(row: dict[str, Any], columns: pd.Index, value: str) -> str:
+    fixed = {"trial", "state", "value", "val_loss", "val_accuracy", "epochs", "seconds", "run_id", "job_id"}
+    params = ", ".join(f"{c}={_short(row[c])}" for c in columns if c not in fixed | {"worker", "error"})
     head = f"trial {row['trial']:>3}  {row['state']:<8}"
     if row["state"] == "FAIL":
         return f"{head} {params}: {row['error']}"
-    loss = f"val loss {row['val_loss']:.4f}" if _finite(row["val_loss"]) else "no validation loss"
     if row["state"] == "PRUNED":
-        return f"{head} {loss} after epoch {row['epochs']}  {params}"
-    accuracy = f", accuracy {row['val_accuracy']:.1%}" if _finite(row["val_accuracy"]) else ""
-    return f"{head} {loss}{accuracy}  {params}  ({row['seconds']:.0f} s, run {row['run_id']})"
+        return f"{head} {value} after epoch {row['epochs']}  {params}"
+    loss = f" (loss {row['val_loss']:.4f})" if _finite(row["val_loss"]) else ""
+    return f"{head} {value}{loss}  {params}  ({row['seconds']:.0f} s, run {row['run_id']})"
 
 
 def _summary(study: optuna.Study, data: Path, label_column: str | None) -> str:
-    from recipe_dash.tuning.study import best_config, best_trial, state_counts
+    from recipe_dash.tuning.study import best_config, best_trial, metric_name, shown_value, state_counts
 
     counts = state_counts(study)
     states = ", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n)
@@ -128,10 +135,10 @@ def _summary(study: optuna.Study, data: Path, label_column: str | None) -> str:
     if best is None or config is None:
         lines.append("No trial completed, so there is no best config yet.")
         return "\n".join(lines)
-    accuracy = best.user_attrs.get("val_accuracy")
+    loss = best.user_attrs.get("val_loss")
     lines.append(
-        f"Best: trial {best.number}, validation loss {best.value:.4f}"
-        + (f" (accuracy {accuracy:.1%})" if _finite(accuracy) else "")
+        f"Best: trial {best.number}, {metric_name(study)} {shown_value(study, best.value)}"
+        + (f" (loss {loss:.4f})" if _finite(loss) and "loss" not in metric_name(study) else "")
         + ": "
         + ", ".join(f"{k}={_short(v)}" for k, v in best.params.items())
         + "."

@@ -33,6 +33,7 @@ from recipe_dash.plots.training import (
     prediction_dynamics_figure,
     signals_figure,
 )
+from recipe_dash.plots.tuning import history_figure, importance_figure, intermediate_figure, parallel_figure
 
 __all__ = [
     "batch_images",
@@ -47,6 +48,9 @@ __all__ = [
     "first_layer_figure",
     "gradient_figure",
     "histogram_by_group",
+    "history_figure",
+    "importance_figure",
+    "intermediate_figure",
     "label_quality_histogram",
     "label_rates_bar",
     "learning_curve_figure",
@@ -57,6 +61,7 @@ __all__ = [
     "noise_matrix_heatmap",
     "outlier_score_histogram",
     "outlier_views_scatter",
+    "parallel_figure",
     "prediction_dynamics_figure",
     "predictive_power_bar",
     "signals_figure",

@@ -78,23 +78,75 @@ def resolve_model(spec: str, *, kind: str = "image", allowed_dirs: Sequence[Path
     return ModelSource(spec, builder)
 
 
+@dataclass(frozen=True)
+class Keywords:
+    """The keyword arguments a builder takes beyond (input_shape, n_classes)."""
+
+    defaults: dict[str, Any]  # name -> default (None when it has none, or one we did not evaluate)
+    any: bool  # it takes **kwargs, so any keyword goes
+
+    def refused(self, names: Sequence[str]) -> list[str]:
+        return [] if self.any else [name for name in names if name not in self.defaults]
+
+
 def configure(source: ModelSource, options: Mapping[str, Any]) -> ModelSource:
     """The builder called with `options` as keywords (dropout, width, depth); refused at once, naming the
     option, when the builder cannot take it (a model file without that keyword, the logistic baseline)."""
     if not options:
         return source
     try:
-        parameters = inspect.signature(source.build).parameters
+        keywords = _signature_keywords(source.build)
     except (TypeError, ValueError):  # a builtin or C callable without a signature: let the call decide
         return replace(source, options=dict(options))
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-    refused = [name for name in options if name not in parameters and not takes_any]
+    check_keywords(source.spec, keywords, list(options))
+    return replace(source, options=dict(options))
+
+
+def check_keywords(spec: str, keywords: Keywords, names: Sequence[str]) -> None:
+    """ModelError naming the first of `names` the builder cannot take, and how to let it."""
+    refused = keywords.refused(names)
     if refused:
         raise ModelError(
-            f"'{source.spec}' takes no {' or '.join(refused)} option. Leave it unset, or give the builder a keyword "
+            f"'{spec}' takes no {' or '.join(refused)} option. Leave it unset, or give the builder a keyword "
             f"argument for it: build(input_shape, n_classes, {refused[0]}=...)."
         )
-    return replace(source, options=dict(options))
+
+
+def builder_keywords(spec: str, *, kind: str = "image", allowed_dirs: Sequence[Path] | None = None) -> Keywords:
+    """A builder's keywords and defaults; a model file is read, never run (the dashboard asks before any
+    worker loads it), so only literal defaults are known."""
+    target, colon, name = spec.strip().rpartition(":")
+    if not (colon and target.endswith(".py")):
+        return _signature_keywords(resolve_model(spec, kind=kind, allowed_dirs=allowed_dirs).build)
+    path = _checked_path(target, allowed_dirs)
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, OSError) as err:
+        raise ModelError(f"Reading '{path}' failed: {type(err).__name__}: {err}") from None
+    found = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name]
+    if not found:
+        raise ModelError(f"'{target}' has no function '{name}'. Define build(input_shape, n_classes) there.")
+    args = found[-1].args
+    positional = [*args.posonlyargs, *args.args][2:]  # after (input_shape, n_classes)
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    pairs = [*zip(positional, defaults, strict=True), *zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+    return Keywords({arg.arg: _literal(default) for arg, default in pairs}, args.kwarg is not None)
+
+
+def _signature_keywords(build: Builder) -> Keywords:
+    parameters = list(inspect.signature(build).parameters.values())
+    named = [p for p in parameters[2:] if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return Keywords(
+        {p.name: None if p.default is p.empty else p.default for p in named},
+        any(p.kind is p.VAR_KEYWORD for p in parameters),
+    )
+
+
+def _literal(node: ast.expr | None) -> Any:
+    try:
+        return None if node is None else ast.literal_eval(node)
+    except ValueError:
+        return None
 
 
 def check_offered(spec: str, allowed_dirs: Sequence[Path]) -> None:

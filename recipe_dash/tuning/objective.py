@@ -21,7 +21,8 @@ from recipe_dash.jobs import JobContext, JobStopped
 from recipe_dash.store import Store
 from recipe_dash.store.training_model import RunRecord
 from recipe_dash.training.data import TensorData
-from recipe_dash.training.loop import EpochEnd
+from recipe_dash.training.loop import EpochEnd, Evaluation
+from recipe_dash.training.metrics import classification_metrics, is_imbalanced
 from recipe_dash.training.models import ModelSource, configure
 from recipe_dash.training.runs import TRAIN_JOB
 from recipe_dash.training.worker import record_run
@@ -42,13 +43,25 @@ class TrialContext(JobContext):
 
 
 class TrialRunner:
-    """The study's objective: trains a trial's config and returns its last validation loss."""
+    """The study's objective: trains a trial's config and returns its score after the last epoch."""
 
     def __init__(self, context: JobContext, spec: StudySpec, data: TensorData, source: ModelSource) -> None:
         self.context = context  # the worker's job: its stop flag stops the study
         self.spec = spec
         self.data = data
         self.source = source
+        imbalanced = is_imbalanced(data.y_val.numpy(), n_classes=data.n_classes)
+        # the accuracy the Train page reads first (★): balanced when the validation classes are imbalanced
+        self.metric = "balanced_accuracy" if imbalanced else "accuracy"
+
+    def score(self, val: Evaluation) -> float:
+        """The objective on one validation pass."""
+        if self.spec.objective == "loss":
+            return val.loss
+        if self.metric == "accuracy":
+            return val.accuracy
+        table = classification_metrics(self.data.y_val.numpy(), val.predicted, n_classes=self.data.n_classes, n_boot=0)
+        return float(table.set_index("metric").loc["balanced_accuracy", "value"])
 
     def __call__(self, trial: optuna.Trial) -> float:
         fail_orphaned_trials(trial.study, self.context.store)  # a dead neighbour's trial, failed before this one starts
@@ -72,6 +85,7 @@ class TrialRunner:
             dataset_id=self.context.dataset_id,
             study_job=self.context,
         )
+        scores: list[float] = []
         try:
             outcome = record_run(
                 run_context,
@@ -79,7 +93,7 @@ class TrialRunner:
                 self.data,
                 configure(self.source, config.model_options()),
                 tags={"study": trial.study.study_name, "trial": trial.number},
-                watch=lambda end: _report(trial, end),
+                watch=lambda end: self._report(trial, end, scores),
             )
         except optuna.TrialPruned as pruned:
             jobs.end_inline(store, job_id, "done", message=f"pruned {pruned}")
@@ -99,18 +113,21 @@ class TrialRunner:
             run_id = _run_of(store, job_id)
             if run_id is not None:  # none when the model did not build
                 trial.set_user_attr("run_id", run_id)
-        trial.set_user_attr("val_accuracy", outcome["val_accuracy"])
         jobs.end_inline(store, job_id, "done", result=outcome, message="done")
-        return float(outcome["val_loss"])
+        return scores[-1]
 
-
-def _report(trial: optuna.Trial, end: EpochEnd) -> None:
-    """Give the pruner this epoch's validation loss; end the run when it says so."""
-    assert end.val is not None, "tuning trains with a validation split"
-    trial.set_user_attr("epochs_done", end.epoch)
-    trial.report(end.val.loss, end.epoch)
-    if trial.should_prune():
-        raise optuna.TrialPruned(f"after epoch {end.epoch}, validation loss {end.val.loss:.4f}")
+    def _report(self, trial: optuna.Trial, end: EpochEnd, scores: list[float]) -> None:
+        """Give the pruner this epoch's score; end the run when it says so."""
+        assert end.val is not None, "tuning trains with a validation split"
+        scores.append(self.score(end.val))
+        values = {"epochs_done": end.epoch, "val_loss": end.val.loss, "val_accuracy": end.val.accuracy}
+        for key, value in values.items():
+            trial.set_user_attr(key, value)
+        trial.report(scores[-1], end.epoch)
+        if trial.should_prune():
+            raise optuna.TrialPruned(
+                f"after epoch {end.epoch}: {self.metric if self.spec.objective != 'loss' else 'loss'} {scores[-1]:.4f}"
+            )
 
 
 def _fail(

@@ -16,20 +16,21 @@ with one message naming the parameter.
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 import yaml
 
 from recipe_dash.errors import OptionError
 from recipe_dash.training.config import TrainConfig
-from recipe_dash.training.models import ModelSource
+
+if TYPE_CHECKING:
+    from recipe_dash.training.models import Keywords
 
 # Settings a study may vary, with the type a range of each is drawn as (bool and str take choices only).
 TUNABLE: dict[str, type] = {
@@ -44,6 +45,15 @@ TUNABLE: dict[str, type] = {
     "optimizer": str,
 }
 RANGE_KEYS = {"low", "high", "log", "step"}
+# What the page offers for settings a model's default space leaves fixed (off until the user ticks them).
+OFFERED: dict[str, Any] = {
+    "dropout": {"low": 0.0, "high": 0.5},
+    "width": {"low": 8, "high": 256, "log": True},
+    "depth": {"low": 1, "high": 4},
+    "epochs": {"low": 5, "high": 30},
+    "augment": [False, True],
+    "optimizer": ["adam", "adamw", "sgd"],
+}
 
 
 @dataclass(frozen=True)
@@ -129,21 +139,71 @@ def load_space(path: Path) -> SearchSpace:
     return parse_space(spec)
 
 
-def default_space(source: ModelSource) -> SearchSpace:
+def default_space(keywords: Keywords) -> SearchSpace:
     """The recipe's usual suspects around the safe defaults: learning rate and weight decay log-uniform, batch
-    size, and the model's dropout and width when its builder takes them (the built-in MLP and CNN do)."""
+    size, and the model's dropout and width when its builder names them (the built-in MLP and CNN do); the
+    width range spans a quarter to twice the builder's own default."""
     spec: dict[str, Any] = {
         "lr": {"low": 1e-4, "high": 1e-2, "log": True},
         "weight_decay": {"low": 1e-6, "high": 1e-2, "log": True},
         "batch_size": [32, 64, 128],
     }
-    defaults = _keyword_defaults(source)
+    defaults = keywords.defaults
     if "dropout" in defaults:
         spec["dropout"] = {"low": 0.0, "high": 0.5}
     width = defaults.get("width")
     if isinstance(width, int) and not isinstance(width, bool) and width >= 1:
         spec["width"] = {"low": max(1, width // 4), "high": width * 2, "log": True}
     return parse_space(spec)
+
+
+def space_table(space: SearchSpace) -> list[dict[str, Any]]:
+    """The space as rows for an editable table, one per tunable setting; those outside it are offered off."""
+    declared = space.to_json()
+    rows = []
+    for name in (*space.names, *(n for n in OFFERED if n not in declared)):
+        value = declared.get(name, OFFERED.get(name))
+        choices = ", ".join(json.dumps(v) for v in value) if isinstance(value, list) else ""
+        bounds = value if isinstance(value, dict) else {}
+        rows.append(
+            {
+                "parameter": name,
+                "vary": name in declared,
+                "low": bounds.get("low"),
+                "high": bounds.get("high"),
+                "log": bool(bounds.get("log", False)),
+                "choices": choices,
+            }
+        )
+    return rows
+
+
+def space_from_table(rows: list[dict[str, Any]]) -> SearchSpace:
+    """Read the table back: a ticked row is its choices when it lists some (comma-separated), else its range."""
+    spec: dict[str, Any] = {}
+    for row in rows:
+        if not row.get("vary"):
+            continue
+        choices = str(row.get("choices") or "").strip()
+        if choices:
+            spec[str(row["parameter"])] = [_scalar(part) for part in choices.split(",") if part.strip()]
+        else:
+            bounds = {"low": _cell(row.get("low")), "high": _cell(row.get("high")), "log": bool(row.get("log"))}
+            spec[str(row["parameter"])] = bounds
+    return parse_space(spec)
+
+
+def _scalar(text: str) -> Any:
+    """One typed choice: 64, 0.5, true, adam (YAML's reading of it; text as written when YAML cannot read it)."""
+    try:
+        return yaml.safe_load(text.strip())
+    except yaml.YAMLError:
+        return text.strip()
+
+
+def _cell(value: object) -> object:
+    """An empty cell of an edited table (None or NaN) is a missing bound."""
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
 def _parameter(name: str, value: object) -> Range | Choice:
@@ -207,19 +267,6 @@ def _number(value: object) -> object:
         except ValueError:
             return value
     return value
-
-
-def _keyword_defaults(source: ModelSource) -> dict[str, Any]:
-    """Defaults of the knobs (dropout, width, depth) the builder names as keywords; none for **kwargs alone."""
-    try:
-        parameters = inspect.signature(source.build).parameters
-    except (TypeError, ValueError):
-        return {}
-    return {
-        name: p.default
-        for name, p in parameters.items()
-        if name in ("dropout", "width", "depth") and p.default is not inspect.Parameter.empty
-    }
 
 
 def _example(name: str) -> str:

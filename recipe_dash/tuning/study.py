@@ -12,6 +12,7 @@ import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -21,13 +22,18 @@ from optuna.trial import FrozenTrial, TrialState
 
 from recipe_dash.errors import OptionError
 from recipe_dash.evidence import jsonable
+from recipe_dash.io import Dataset
 from recipe_dash.training.config import TrainConfig
 from recipe_dash.tuning.space import SearchSpace, parse_space
 from recipe_dash.validation import check_choice, check_number, check_seed
 
 SAMPLERS = ("random", "tpe", "gp")
 PRUNERS = ("median", "none")
-OBJECTIVE = "val_loss"  # validation cross-entropy at the last epoch: smooth, so the sampler and pruner see progress
+# What a study optimizes, on the validation split after each trial's last epoch:
+# - accuracy: the metric a run reports (balanced accuracy when the classes are imbalanced, as the Train page's ★);
+# - loss: cross-entropy, smoother on a small validation set, but it prefers timid models when some
+#   validation labels are wrong (a confident correct model pays dearly for each mislabeled sample).
+OBJECTIVES = {"accuracy": "maximize", "loss": "minimize"}
 STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
 
 
@@ -41,14 +47,20 @@ class StudySpec:
     # trains on the same split and starts from comparable weights, so trials differ only by their params).
     base: TrainConfig
     space: SearchSpace
+    objective: str = "accuracy"  # a key of OBJECTIVES
+
+    def __post_init__(self) -> None:
+        check_choice("objective", self.objective, OBJECTIVES)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON (tuples as lists), so it compares equal to its stored copy."""
-        return jsonable({"dataset": self.dataset, "base": self.base.to_dict(), "space": self.space.to_json()})
+        values = {"dataset": self.dataset, "base": self.base.to_dict(), "space": self.space.to_json()}
+        return jsonable(values | {"objective": self.objective})
 
     @classmethod
     def from_json(cls, values: dict[str, Any]) -> StudySpec:
-        return cls(values["dataset"], TrainConfig.from_dict(values["base"]), parse_space(values["space"]))
+        base, space = TrainConfig.from_dict(values["base"]), parse_space(values["space"])
+        return cls(values["dataset"], base, space, values["objective"])
 
     def config(self, params: dict[str, Any]) -> TrainConfig:
         """The base config with a trial's drawn values."""
@@ -81,16 +93,38 @@ class Launch:
         return [self.n_trials // workers + (i < self.n_trials % workers) for i in range(workers)]
 
 
+def dataset_identity(dataset: Dataset) -> dict[str, Any]:
+    """What makes two copies of a dataset the same data, wherever they lie (another machine, another folder)."""
+    return {
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "n_samples": dataset.n_samples,
+        "class_names": [str(c) for c in dataset.class_names],
+    }
+
+
+def studies_of(storage: optuna.storages.BaseStorage, dataset: Dataset) -> list[str]:
+    """Names of the recipe-dash studies on this dataset, newest first."""
+    identity = jsonable(dataset_identity(dataset))
+    found = [
+        (summary.datetime_start, summary.study_name)
+        for summary in optuna.get_all_study_summaries(storage, include_best_trial=False)
+        if (summary.user_attrs.get("spec") or {}).get("dataset") == identity
+    ]
+    # a study without a trial yet was just created: first
+    return [name for _, name in sorted(found, key=lambda pair: pair[0] or datetime.max, reverse=True)]
+
+
 def open_study(storage: optuna.storages.BaseStorage, name: str, spec: StudySpec) -> optuna.Study:
     """Create the study, or join it when it exists with the same spec; OptionError names the first difference."""
     if not name.strip():
         raise OptionError("The study needs a name (--study NAME); the same name resumes or joins it.")
-    study = optuna.create_study(study_name=name, storage=storage, direction="minimize", load_if_exists=True)
+    direction = OBJECTIVES[spec.objective]
+    study = optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
     stored = study.user_attrs.get("spec")
     wanted = spec.to_json()
     if stored is None:
         study.set_user_attr("spec", wanted)
-        study.set_user_attr("objective", OBJECTIVE)
     elif stored != wanted:
         raise OptionError(
             f"Study '{name}' exists with other settings ({_first_difference(stored, wanted)}). "
@@ -120,16 +154,31 @@ def make_sampler(launch: Launch, *, worker: int, n_before: int) -> optuna.sample
 
 
 def make_pruner(launch: Launch) -> optuna.pruners.BasePruner:
-    """Median stopping: a trial whose validation loss after an epoch is worse than the median of the completed
-    trials at that epoch stops there; nothing is judged before 4 trials completed, nor in anyone's first
-    epoch (a low learning rate starts slow, and is not wrong for it)."""
+    """Median stopping: a trial whose score after an epoch is worse than the median of the completed trials
+    at that epoch stops there; nothing is judged before 4 trials completed, nor in anyone's first epoch
+    (a low learning rate starts slow, and is not wrong for it)."""
     if launch.pruner == "none":
         return optuna.pruners.NopPruner()
     return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=2)
 
 
+def metric_name(study: optuna.Study) -> str:
+    """What the study's values are: "validation loss", "validation accuracy" or "validation balanced accuracy"."""
+    if load_spec(study).objective == "loss":
+        return "validation loss"
+    return "validation " + str(study.user_attrs.get("metric", "accuracy")).replace("_", " ")
+
+
+def shown_value(study: optuna.Study, value: float | None) -> str:
+    """A value of the study as people read it: accuracy in percent, loss with four decimals."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:.4f}" if load_spec(study).objective == "loss" else f"{value:.1%}"
+
+
 def trials_frame(study: optuna.Study) -> pd.DataFrame:
-    """One row per trial: number, state, objective, accuracy, params, epochs run, time, run, job, error."""
+    """One row per trial: number, state, value (the objective; a pruned trial's last reported one), validation
+    loss and accuracy, params, epochs run, seconds, run, job, worker, error."""
     names = load_spec(study).space.names
     rows = []
     for trial in study.get_trials(deepcopy=False):
@@ -138,7 +187,8 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
             {
                 "trial": trial.number,
                 "state": trial.state.name,
-                OBJECTIVE: trial.value if trial.state == TrialState.COMPLETE else _last_reported(trial),
+                "value": trial.value if trial.state == TrialState.COMPLETE else _last_reported(trial),
+                "val_loss": attrs.get("val_loss"),
                 "val_accuracy": attrs.get("val_accuracy"),
                 **{name: trial.params.get(name) for name in names},
                 "epochs": attrs.get("epochs_done"),
@@ -149,8 +199,8 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
                 "error": _error(trial),
             }
         )
-    columns = ["trial", "state", OBJECTIVE, "val_accuracy", *names, "epochs", "seconds", "run_id", "job_id"]
-    frame = pd.DataFrame(rows, columns=[*columns, "worker", "error"])
+    columns = ["trial", "state", "value", "val_loss", "val_accuracy", *names, "epochs", "seconds", "run_id"]
+    frame = pd.DataFrame(rows, columns=[*columns, "job_id", "worker", "error"])
     return frame.astype(dict.fromkeys(("epochs", "run_id", "job_id", "worker"), "Int64"))  # ids stay ids beside None
 
 
@@ -163,10 +213,11 @@ def state_counts(study: optuna.Study) -> dict[str, int]:
 
 
 def best_trial(study: optuna.Study) -> FrozenTrial | None:
-    """The completed trial with the lowest validation loss; None before one completes."""
+    """The completed trial with the best value (the earliest of equals); None before one completes."""
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     finite = [t for t in complete if t.value is not None and math.isfinite(t.value)]
-    return min(finite, key=lambda t: (t.value, t.number)) if finite else None
+    sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
+    return min(finite, key=lambda t: (sign * t.value, t.number)) if finite else None  # type: ignore[operator]
 
 
 def best_config(study: optuna.Study) -> TrainConfig | None:
@@ -178,7 +229,7 @@ def best_config(study: optuna.Study) -> TrainConfig | None:
 
 
 def _last_reported(trial: FrozenTrial) -> float | None:
-    """A pruned trial's value is the last validation loss it reported."""
+    """A pruned (or running) trial's value is the last one it reported."""
     if not trial.intermediate_values:
         return None
     return trial.intermediate_values[max(trial.intermediate_values)]

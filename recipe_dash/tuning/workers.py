@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -24,10 +26,18 @@ from recipe_dash.jobs import JobContext
 from recipe_dash.store import JobRecord, Store
 from recipe_dash.store.jobs_model import ACTIVE
 from recipe_dash.training.config import TrainConfig
-from recipe_dash.training.models import ModelError, configure, resolve_model
+from recipe_dash.training.models import ModelError, builder_keywords, check_keywords
 from recipe_dash.tuning.space import SearchSpace, default_space
 from recipe_dash.tuning.storage import fail_orphaned_trials, study_storage
-from recipe_dash.tuning.study import Launch, StudySpec, load_spec, make_pruner, make_sampler, open_study
+from recipe_dash.tuning.study import (
+    Launch,
+    StudySpec,
+    dataset_identity,
+    load_spec,
+    make_pruner,
+    make_sampler,
+    open_study,
+)
 
 TUNE_JOB = "tune"
 MODEL_KNOBS = ("dropout", "width", "depth")
@@ -41,26 +51,26 @@ def start_study(
     base: TrainConfig,
     space: SearchSpace | None,
     settings: Launch,
+    *,
+    objective: str = "accuracy",
+    allowed_dirs: Sequence[Path] | None = None,
 ) -> tuple[optuna.Study, list[int]]:
     """Create the study (or join it by name), then launch its workers here; everything is checked first.
 
     Without a space, the model's default space. A space that varies a knob the model cannot take (width for
-    the logistic baseline) is refused now, naming the parameter, rather than failing every trial.
+    the logistic baseline) is refused now, naming the parameter, rather than failing every trial. The model
+    is read, not run, in this process (the dashboard's, with `allowed_dirs` its model folders).
     """
-    source = configure(resolve_model(base.model, kind=dataset.kind), base.model_options())
-    space = space or default_space(source)
-    for knob in (p for p in space.params if p.name in MODEL_KNOBS):
+    keywords = builder_keywords(base.model, kind=dataset.kind, allowed_dirs=allowed_dirs)
+    check_keywords(base.model, keywords, list(base.model_options()))
+    space = space or default_space(keywords)
+    for knob in (p.name for p in space.params if p.name in MODEL_KNOBS):
         try:
-            configure(source, {knob.name: 1})
+            check_keywords(base.model, keywords, [knob])
         except ModelError as err:
-            raise OptionError(f"Search space: {knob.name}: {err}") from None
-    identity = {
-        "name": dataset.name,
-        "kind": dataset.kind,
-        "n_samples": dataset.n_samples,
-        "class_names": list(dataset.class_names),
-    }
-    study = open_study(study_storage(store.url), name, StudySpec(identity, base, space))
+            raise OptionError(f"Search space: {knob}: {err}") from None
+    spec = StudySpec(dataset_identity(dataset), base, space, objective)
+    study = open_study(study_storage(store.url), name, spec)
     return study, launch(store, dataset_id, name, settings)
 
 
@@ -107,6 +117,7 @@ def tune_worker(context: JobContext) -> dict[str, Any]:
         spec = load_spec(study)
         _, data, source = load_inputs(context, spec.base.to_dict())
         runner = TrialRunner(context, spec, data, source)
+        study.set_user_attr("metric", runner.metric)  # the same from every worker: one data, one seed
         finished: list[int] = []
 
         def after_trial(study: optuna.Study, trial: FrozenTrial) -> None:
@@ -129,6 +140,31 @@ def study_jobs(store: Store, study_name: str) -> list[JobRecord]:
     """This store's worker jobs of a study, newest first (a dead worker is noticed here)."""
     found = [job for job in jobs.list_jobs(store, kind=TUNE_JOB) if job.config.get("study") == study_name]
     return [jobs.get_job(store, job.id) or job if job.status in ACTIVE else job for job in found]
+
+
+@dataclass(frozen=True)
+class LaunchProgress:
+    """The newest launch of a study from this store, for a progress bar."""
+
+    done: int  # trials its workers finished
+    total: int  # trials it adds
+    active: int  # its workers still queued or running
+    failed: list[JobRecord]  # its workers that failed, to say why
+
+
+def launch_progress(store: Store, study_name: str) -> LaunchProgress | None:
+    """None before the study was launched from this store."""
+    workers = study_jobs(store, study_name)
+    if not workers:
+        return None
+    key = (workers[0].config.get("n_before"), workers[0].config.get("launch"))
+    launch = [j for j in workers if (j.config.get("n_before"), j.config.get("launch")) == key]
+    return LaunchProgress(
+        done=int(sum(j.done for j in launch)),
+        total=int(sum(j.config.get("share", 0) for j in launch)),
+        active=sum(j.status in ACTIVE for j in launch),
+        failed=[j for j in launch if j.status == "failed"],
+    )
 
 
 def stop_study(store: Store, study_name: str) -> int:

@@ -16,7 +16,7 @@ from recipe_dash.training.builtin_models import cnn, mlp
 from recipe_dash.training.config import TrainConfig
 from recipe_dash.training.data import TensorData
 from recipe_dash.training.loop import fit
-from recipe_dash.training.models import ModelError, build_model, configure, resolve_model
+from recipe_dash.training.models import ModelError, build_model, builder_keywords, configure, resolve_model
 
 
 def layers(model: nn.Module, kind: type[nn.Module]) -> list[nn.Module]:
@@ -81,6 +81,23 @@ def test_a_model_file_receives_the_knobs_it_declares(tmp_path: Path) -> None:
     source = configure(resolve_model(f"{wide}:build"), {"width": 7, "dropout": 0.1})
     model = build_model(source, (4,), 2, seed=0, example=torch.zeros(2, 4))
     assert model[0].out_features == 7
+
+
+def test_a_model_files_keywords_are_read_without_running_it(tmp_path: Path) -> None:
+    path = tmp_path / "net.py"
+    path.write_text(
+        "raise SystemExit('never run')\n\n"
+        "def build(input_shape, n_classes, width=64, depth=SIZE, *, dropout=0.1, **extra):\n    pass\n"
+    )
+    keywords = builder_keywords(f"{path}:build")
+    assert keywords.defaults == {"width": 64, "depth": None, "dropout": 0.1} and keywords.any
+    plain = builder_keywords("logistic")
+    assert plain.defaults == {} and not plain.any and plain.refused(["width"]) == ["width"]
+    assert builder_keywords("mlp").defaults == {"width": 128, "depth": 2, "dropout": 0.0}
+    with pytest.raises(ModelError, match="has no function 'make'"):
+        builder_keywords(f"{path}:make")
+    with pytest.raises(ModelError, match="is outside the model folders"):
+        builder_keywords(f"{path}:build", allowed_dirs=[tmp_path / "models"])
 
 
 def test_weight_decay_shrinks_the_weights(shapes: TensorData) -> None:

@@ -9,8 +9,16 @@ import pytest
 
 from recipe_dash.errors import OptionError
 from recipe_dash.training.config import TrainConfig
-from recipe_dash.training.models import resolve_model
-from recipe_dash.tuning.space import Choice, Range, default_space, load_space, parse_space
+from recipe_dash.training.models import builder_keywords
+from recipe_dash.tuning.space import (
+    Choice,
+    Range,
+    default_space,
+    load_space,
+    parse_space,
+    space_from_table,
+    space_table,
+)
 
 SPACE_YAML = """\
 lr: {low: 1e-4, high: 1.0e-2, log: true}   # 1e-4 without a dot is text to YAML 1.1: read as the number
@@ -65,18 +73,22 @@ def test_draws_stay_in_their_ranges_with_their_types() -> None:
 
 
 def test_default_space_follows_the_model(tmp_path: Path) -> None:
-    mlp = default_space(resolve_model("mlp")).to_json()
+    mlp = default_space(builder_keywords("mlp")).to_json()
     assert set(mlp) == {"lr", "weight_decay", "batch_size", "dropout", "width"}
     assert mlp["lr"] == {"low": 1e-4, "high": 1e-2, "log": True} and mlp["width"] == {
         "low": 32,
         "high": 256,
         "log": True,
     }
-    assert default_space(resolve_model("cnn")).to_json()["width"] == {"low": 4, "high": 32, "log": True}
-    assert set(default_space(resolve_model("logistic")).names) == {"lr", "weight_decay", "batch_size"}
+    assert default_space(builder_keywords("auto", kind="image")).to_json()["width"] == {
+        "low": 4,
+        "high": 32,
+        "log": True,
+    }
+    assert set(default_space(builder_keywords("logistic")).names) == {"lr", "weight_decay", "batch_size"}
     own = tmp_path / "own.py"
     own.write_text("def build(input_shape, n_classes, dropout=0.1, **extra):\n    raise NotImplementedError\n")
-    assert set(default_space(resolve_model(f"{own}:build")).names) == {"lr", "weight_decay", "batch_size", "dropout"}
+    assert set(default_space(builder_keywords(f"{own}:build")).names) == {"lr", "weight_decay", "batch_size", "dropout"}
 
 
 @pytest.mark.parametrize(
@@ -120,3 +132,34 @@ def test_unreadable_and_malformed_files_say_which_file(tmp_path: Path) -> None:
     bad_json.write_text("{'lr': 1}")
     with pytest.raises(OptionError, match="is not valid JSON"):
         load_space(bad_json)
+
+
+def test_the_page_table_reads_back_as_the_space_it_shows() -> None:
+    shown = space_table(default_space(builder_keywords("mlp")))
+    assert [row["parameter"] for row in shown if row["vary"]] == [
+        "lr",
+        "weight_decay",
+        "batch_size",
+        "dropout",
+        "width",
+    ]
+    assert [row["parameter"] for row in shown if not row["vary"]] == ["depth", "epochs", "augment", "optimizer"]
+    assert space_from_table(shown) == default_space(builder_keywords("mlp"))
+    for row in shown:
+        row["vary"] = row["parameter"] in ("lr", "augment", "optimizer")
+    shown[-1]["choices"] = "adam, sgd"
+    assert space_from_table(shown).to_json() == {
+        "lr": {"low": 1e-4, "high": 1e-2, "log": True},
+        "augment": [False, True],
+        "optimizer": ["adam", "sgd"],
+    }
+
+
+def test_an_emptied_cell_of_the_page_table_is_named() -> None:
+    rows = space_table(default_space(builder_keywords("logistic")))
+    rows[0]["high"] = float("nan")  # what the editor gives for a cleared number
+    with pytest.raises(OptionError, match=r"Search space: lr high must be a number, got None\."):
+        space_from_table(rows)
+    rows[0]["high"], rows[0]["choices"] = 0.01, "0.001, {"  # text YAML cannot read stays text, and is refused
+    with pytest.raises(OptionError, match=r"Search space: lr a choice must be a number, got '\{'"):
+        space_from_table(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -22,8 +23,11 @@ from recipe_dash.tuning.study import (
     Launch,
     StudySpec,
     best_config,
+    best_trial,
     make_sampler,
+    metric_name,
     open_study,
+    shown_value,
     state_counts,
     trials_frame,
 )
@@ -85,7 +89,7 @@ def test_a_study_is_joined_with_its_own_spec_only() -> None:
 
 
 def test_results_table_best_config_and_counts() -> None:
-    study = open_study(optuna.storages.InMemoryStorage(), "r", SPEC)
+    study = open_study(optuna.storages.InMemoryStorage(), "r", dataclasses.replace(SPEC, objective="loss"))
     distributions = {
         "lr": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True),
         "width": optuna.distributions.IntDistribution(8, 64, log=True),
@@ -111,12 +115,19 @@ def test_results_table_best_config_and_counts() -> None:
     add(TrialState.FAIL, None, 2e-3)  # failed by the heartbeat: no error of its own
     table = trials_frame(study)
     assert list(table["state"]) == ["COMPLETE", "COMPLETE", "PRUNED", "FAIL", "FAIL"]
-    assert list(table["val_loss"][:3]) == [0.5, 0.3, 0.8]  # a pruned trial shows its last reported loss
+    assert list(table["value"][:3]) == [0.5, 0.3, 0.8]  # a pruned trial shows its last reported value
     assert table["run_id"].tolist()[:3] == [1, 3, 5] and str(table["run_id"].dtype) == "Int64"
     assert table["error"][3] == "RuntimeError: boom" and table["error"][4].startswith("No heartbeat from its worker")
     assert state_counts(study) == {"COMPLETE": 2, "PRUNED": 1, "FAIL": 2, "RUNNING": 0, "WAITING": 0}
     best = best_config(study)
     assert best == TrainConfig(model="mlp", epochs=3, lr=3e-3, width=16, batch_size=64, sample_losses=True)
+    assert shown_value(study, 0.3) == "0.3000" and metric_name(study) == "validation loss"
+    accuracy = open_study(optuna.storages.InMemoryStorage(), "a", SPEC)  # accuracy: higher is better
+    accuracy.set_user_attr("metric", "balanced_accuracy")
+    for trial in study.get_trials():
+        accuracy.add_trial(trial)
+    assert best_trial(accuracy).number == 0 and shown_value(accuracy, 0.5) == "50.0%"
+    assert metric_name(accuracy) == "validation balanced accuracy"
 
 
 def test_only_this_machines_dead_workers_trials_are_failed() -> None:
