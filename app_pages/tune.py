@@ -50,7 +50,7 @@ if dataset is None:
 st.title(f"Tune · {dataset.name}")
 st.caption(
     "Recipe step 5: random or Bayesian search over the settings that matter, each trial a training run like "
-    "any other (on the Train page too), unpromising trials stopped early by their validation loss. Workers "
+    "any other (on the Train page too), unpromising trials stopped early by their validation score. Workers "
     "run in their own processes; on a shared PostgreSQL store, `recipe-dash tune` on other machines joins a study."
 )
 storage = study_storage(get_settings().db_url)
@@ -171,23 +171,22 @@ def study_panel() -> None:
     columns[3].metric("Failed", counts["FAIL"])
     best = best_trial(study)
     target = metric_name(study)
-    columns[4].metric(f"Best {target}", shown_value(study, best.value if best is not None else None))
+    columns[4].metric("Best", shown_value(study, best.value if best is not None else None), help=f"Best {target}")
     show_best()
-    figures = [
-        plots.history_figure(study, target),
-        plots.intermediate_figure(study, target),
-        plots.parallel_figure(study, target),
-        plots.importance_figure(study, target),
-    ]
-    for row in (figures[:2], figures[2:]):
-        for column, (i, figure) in zip(st.columns(2), enumerate(row), strict=True):
-            if figure is not None:
-                column.plotly_chart(figure, key=f"tune_figure_{id(row)}_{i}")
-    if not any(figures):
-        st.info("Charts appear once a trial reports an epoch.")
+    history, importance = plots.history_figure(study, target), plots.importance_figure(study, target)
+    parallel, per_epoch = plots.parallel_figure(study, target), plots.intermediate_figure(study, target)
+    if per_epoch is None:
+        st.info("Charts appear once a trial reports its first epoch.")
+    left, right = st.columns(2)
+    for column, figure, name in ((left, history, "history"), (right, importance, "importance")):
+        if figure is not None:
+            column.plotly_chart(figure, key=f"tune_{name}")
+    for figure, name in ((parallel, "parallel"), (per_epoch, "per_epoch")):  # many lines: the full width
+        if figure is not None:
+            st.plotly_chart(figure, key=f"tune_{name}")
     st.subheader("Trials")
     st.dataframe(
-        trials_frame(study).drop(columns=["worker"]),
+        trials_frame(study).drop(columns=["job_id", "worker"]),
         hide_index=True,
         key="tune_trials",
         column_config={

@@ -32,7 +32,8 @@ def parallel_figure(study: optuna.Study, target: str) -> go.Figure | None:
     """One line per completed trial through its parameters, coloured by its value."""
     if not _completed(study):
         return None
-    return _dressed(plot_parallel_coordinate(study, target_name=target), "Parallel coordinates")
+    figure = _dressed(plot_parallel_coordinate(study, target_name=target), "Parallel coordinates")
+    return figure.update_layout(margin=dict(_MARGIN, l=60, t=70))  # room for the first axis' ticks and the titles
 
 
 def importance_figure(study: optuna.Study, target: str) -> go.Figure | None:
@@ -60,5 +61,7 @@ def _completed(study: optuna.Study) -> int:
 
 
 def _dressed(figure: go.Figure, title: str) -> go.Figure:
-    figure.update_layout(title=dict(text=title, font=dict(size=14)), height=380, margin=_MARGIN)
+    figure.update_layout(
+        title=dict(text=title, font=dict(size=14)), height=380, margin=_MARGIN, legend=dict(orientation="h", y=-0.25)
+    )
     return figure
