@@ -1,0 +1,191 @@
+"""Tuning on the bundled digits sample: throughput per worker count, what pruning saves, what TPE finds.
+
+    python benchmarks/tune_scale.py throughput [--trials 8] [--repeats 3]
+    python benchmarks/tune_scale.py pruning [--trials 20]
+    python benchmarks/tune_scale.py quality [--trials 20]
+
+Every study runs as `recipe-dash tune` runs it (worker processes over the journal file of a fresh SQLite
+store, each trial a recorded run) and is timed from the launch to the end of its last worker, process
+start and data preparation included.
+
+- throughput: trials per minute with 1 and 2 workers (CNN, 3 epochs, a learning-rate range that does not
+  change a trial's cost, random sampler, no pruning), launches alternating 1, 2, 1, 2, ... Target: the
+  2-worker rate at least 1.6x the 1-worker rate on 2 cores.
+- pruning: the same 20 random configs of the CNN's default space (10 epochs), without and with median
+  pruning. The random sampler draws the same configs either way, so "equal best value" is checkable: the
+  best trial of the unpruned study must not be pruned. Target: wall time cut by 30% or more.
+- quality: a 20-trial TPE study (seed 0, one worker so the seed decides everything) against the default
+  config (TrainConfig(): Adam 3e-4, batch 64, 10 epochs) on the same split. Target: at least as good.
+
+The machine is shared: each launch prints the load average and the CPU seconds its workers used (CPU
+time is what other people's load cannot inflate); repeat and read medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from recipe_dash.settings import SAMPLE_DATA
+
+DIGITS = SAMPLE_DATA / "digits"
+
+
+def launch(name: str, base: Any, space: Any, settings: Any) -> dict[str, Any]:
+    """Run one launch to its end; wall seconds, CPU seconds of the workers, load average, the study."""
+    from recipe_dash import jobs, workspace
+    from recipe_dash.store import open_store
+    from recipe_dash.store.jobs_model import ACTIVE
+    from recipe_dash.tuning import start_study
+
+    store = open_store()
+    dataset_id, dataset = workspace.open_dataset(store, DIGITS)
+    load = os.getloadavg()[0]
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    study, job_ids = start_study(store, dataset_id, dataset, name, base, space, settings)
+    records = [jobs.get_job(store, j) for j in job_ids]
+    pids = [r.pid for r in records if r is not None and r.pid]
+    while any((job := jobs.get_job(store, j)) is not None and job.status in ACTIVE for j in job_ids):
+        time.sleep(0.2)
+    wall = time.perf_counter() - started
+    for pid in pids:  # reap our workers, so their CPU time is counted
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    failed = [j for j in job_ids if jobs.get_job(store, j).status != "done"]  # type: ignore[union-attr]
+    if failed:
+        raise SystemExit(f"worker jobs {failed} did not finish; see {Path(os.environ['RECIPE_DASH_HOME'])}/logs")
+    return {"wall": wall, "cpu": _children_cpu() - cpu, "load": (load + os.getloadavg()[0]) / 2, "study": study}
+
+
+def throughput(trials: int, repeats: int) -> None:
+    from recipe_dash.training.config import TrainConfig
+    from recipe_dash.tuning import Launch, parse_space
+
+    base = TrainConfig(model="cnn", epochs=3, sample_losses=False)
+    space = parse_space({"lr": {"low": 1e-3, "high": 3e-3, "log": True}})
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    print(f"throughput: {trials} trials per launch, CNN, 3 epochs, digits; os.cpu_count() = {os.cpu_count()}")
+    for repeat in range(repeats):
+        for workers in (1, 2):
+            settings = Launch(sampler="random", pruner="none", n_trials=trials, n_workers=workers, seed=repeat)
+            got = launch(f"throughput-{workers}-{repeat}", base, space, settings)
+            rate = trials / got["wall"] * 60
+            rates[workers].append(rate)
+            print(
+                f"  {workers} worker(s): {got['wall']:6.1f} s wall, {got['cpu']:6.1f} s CPU, "
+                f"{rate:5.1f} trials/min (load average {got['load']:.1f})"
+            )
+    one, two = statistics.median(rates[1]), statistics.median(rates[2])
+    ratios = [b / a for a, b in zip(rates[1], rates[2], strict=True)]
+    print(
+        f"median: 1 worker {one:.1f} trials/min, 2 workers {two:.1f} trials/min: {two / one:.2f}x "
+        f"(per-repeat ratios {', '.join(f'{r:.2f}' for r in ratios)}; target >= 1.6x)"
+    )
+
+
+def pruning(trials: int) -> None:
+    from recipe_dash.training.config import TrainConfig
+    from recipe_dash.tuning import Launch
+    from recipe_dash.tuning.study import best_trial, state_counts
+
+    base = TrainConfig(model="cnn", epochs=10, sample_losses=False)
+    found = {}
+    for pruner in ("none", "median"):
+        settings = Launch(sampler="random", pruner=pruner, n_trials=trials, n_workers=2, seed=0)
+        got = launch(f"pruning-{pruner}", base, None, settings)
+        best = best_trial(got["study"])
+        assert best is not None
+        found[pruner] = (got, best)
+        print(
+            f"  pruner {pruner:<6}: {got['wall']:6.1f} s wall, {got['cpu']:6.1f} s CPU (load average "
+            f"{got['load']:.1f}); {state_counts(got['study'])}; best trial {best.number}: {best.value:.4f}"
+        )
+    (plain, plain_best), (pruned, pruned_best) = found["none"], found["median"]
+    same_configs = sorted(map(_key, plain["study"].trials)) == sorted(map(_key, pruned["study"].trials))
+    print(
+        f"pruning cuts wall time by {1 - pruned['wall'] / plain['wall']:.0%} and CPU time by "
+        f"{1 - pruned['cpu'] / plain['cpu']:.0%} (target >= 30%); best value {plain_best.value:.4f} without, "
+        f"{pruned_best.value:.4f} with pruning ({'equal' if pruned_best.value >= plain_best.value else 'WORSE'}); "
+        f"same configs tried: {same_configs}"
+    )
+
+
+def quality(trials: int) -> None:
+    import torch
+
+    from recipe_dash.io import load_dataset
+    from recipe_dash.training.config import TrainConfig
+    from recipe_dash.training.data import prepare_data
+    from recipe_dash.training.initialization import prepared_model
+    from recipe_dash.training.loop import fit_configured
+    from recipe_dash.training.metrics import classification_metrics, is_imbalanced
+    from recipe_dash.training.models import resolve_model
+    from recipe_dash.tuning import Launch
+    from recipe_dash.tuning.study import best_trial, metric_name, state_counts
+
+    default = TrainConfig()
+    torch.set_num_threads(os.cpu_count() or 1)
+    data = prepare_data(load_dataset(DIGITS), **default.data_options())
+    model = prepared_model(resolve_model(default.model, kind=data.kind), data, seed=default.seed, init_bias=True)
+    val = fit_configured(default, model, data.x_train, data.y_train, val=(data.x_val, data.y_val)).val
+    assert val is not None
+    y = data.y_val.numpy()
+    table = classification_metrics(y, val.predicted, n_classes=data.n_classes, n_boot=0).set_index("metric")
+    metric = "balanced_accuracy" if is_imbalanced(y, n_classes=data.n_classes) else "accuracy"
+    default_value = float(table.loc[metric, "value"])
+    print(f"default config: validation {metric} {default_value:.2%}, loss {val.loss:.4f}")
+    settings = Launch(sampler="tpe", pruner="median", n_trials=trials, n_workers=1, seed=0)
+    got = launch("quality-tpe", TrainConfig(sample_losses=False), None, settings)
+    study = got["study"]
+    best = best_trial(study)
+    assert best is not None
+    print(
+        f"TPE, {trials} trials, seed 0: {got['wall']:.1f} s wall, {got['cpu']:.1f} s CPU (load average "
+        f"{got['load']:.1f}); {state_counts(study)}"
+    )
+    verdict = "at least as good" if best.value >= default_value else "WORSE"
+    print(
+        f"best trial {best.number}: {metric_name(study)} {best.value:.2%} (loss {best.user_attrs['val_loss']:.4f}) "
+        f"with {best.params}: {verdict} than the default config's {default_value:.2%}"
+    )
+
+
+def _key(trial: Any) -> tuple[Any, ...]:
+    return tuple(sorted((k, round(v, 12) if isinstance(v, float) else v) for k, v in trial.params.items()))
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", choices=("throughput", "pruning", "quality"))
+    parser.add_argument("--trials", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="tune-bench-"))
+    os.environ["RECIPE_DASH_HOME"] = str(home)  # a fresh store and journal, read by every worker
+    os.environ["RECIPE_DASH_DB"] = f"sqlite:///{home / 'bench.db'}"
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if args.part == "throughput":
+        throughput(args.trials or 8, args.repeats)
+    elif args.part == "pruning":
+        pruning(args.trials or 20)
+    else:
+        quality(args.trials or 20)
+
+
+if __name__ == "__main__":
+    main()
