@@ -18,6 +18,7 @@ from sqlalchemy import select
 from recipe_dash import jobs
 from recipe_dash.errors import RecipeDashError
 from recipe_dash.jobs import JobContext, JobStopped
+from recipe_dash.jobs.liveness import HOST, Heartbeat
 from recipe_dash.store import Store
 from recipe_dash.store.training_model import RunRecord
 from recipe_dash.training.data import TensorData
@@ -26,7 +27,7 @@ from recipe_dash.training.metrics import classification_metrics, is_imbalanced
 from recipe_dash.training.models import ModelSource, configure
 from recipe_dash.training.runs import TRAIN_JOB
 from recipe_dash.training.worker import record_run
-from recipe_dash.tuning.storage import HOST, fail_orphaned_trials
+from recipe_dash.tuning.storage import fail_orphaned_trials
 from recipe_dash.tuning.study import StudySpec
 
 STOPPED = "Stopped by the user."
@@ -87,14 +88,15 @@ class TrialRunner:
         )
         scores: list[float] = []
         try:
-            outcome = record_run(
-                run_context,
-                config,
-                self.data,
-                configure(self.source, config.model_options()),
-                tags={"study": trial.study.study_name, "trial": trial.number},
-                watch=lambda end: self._report(trial, end, scores),
-            )
+            with Heartbeat(store, job_id):  # the run's job is alive while this worker trains it
+                outcome = record_run(
+                    run_context,
+                    config,
+                    self.data,
+                    configure(self.source, config.model_options()),
+                    tags={"study": trial.study.study_name, "trial": trial.number},
+                    watch=lambda end: self._report(trial, end, scores),
+                )
         except optuna.TrialPruned as pruned:
             jobs.end_inline(store, job_id, "done", message=f"pruned {pruned}")
             raise

@@ -15,7 +15,6 @@ without waiting for a heartbeat: the journal has none, and a local death needs n
 
 from __future__ import annotations
 
-import socket
 import warnings
 from functools import lru_cache, partial
 from pathlib import Path
@@ -30,11 +29,11 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
 from recipe_dash import jobs
 from recipe_dash.errors import StoreError
+from recipe_dash.jobs.liveness import HOST
 from recipe_dash.settings import get_settings
 from recipe_dash.store import Store, open_store
 
 SCHEMA = "optuna"  # PostgreSQL schema of Optuna's tables, beside ours in "public"
-HOST = socket.gethostname()
 
 
 def study_storage(db_url: str | None = None) -> BaseStorage:

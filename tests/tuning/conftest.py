@@ -50,21 +50,14 @@ def build_slow(input_shape, n_classes, width=8):
 """
 
 
-@pytest.fixture(params=["sqlite-file", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The store (and with it the study storage) every process of the test shares: SQLite with the journal
-    file, then a throwaway PostgreSQL (helper "server"'s fixture, tests/_postgres.py)."""
-    if request.param == "sqlite-file":
-        url = f"sqlite:///{tmp_path / 'shared.db'}"
-    else:
-        try:
-            url = str(request.getfixturevalue("postgres_url"))
-        except pytest.FixtureLookupError:
-            pytest.skip("the throwaway PostgreSQL fixture (postgres_url, tests/_postgres.py) is not on this branch")
-    monkeypatch.setenv("RECIPE_DASH_DB", url)  # worker processes inherit it
+@pytest.fixture
+def db_url(shared_store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The store (and with it the study storage) every process of the test shares: a SQLite file (studies in
+    its journal file), then a throwaway PostgreSQL (tests/_postgres.py)."""
+    monkeypatch.setenv("RECIPE_DASH_DB", shared_store_url)  # worker processes inherit it
     get_settings.cache_clear()
     open_store.cache_clear()
-    return url
+    return shared_store_url
 
 
 @pytest.fixture

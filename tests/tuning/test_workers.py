@@ -14,6 +14,7 @@ from optuna.trial import TrialState
 
 from recipe_dash import jobs, workspace
 from recipe_dash.errors import OptionError
+from recipe_dash.settings import get_settings
 from recipe_dash.store import open_store
 from recipe_dash.training import runs
 from recipe_dash.training.config import TrainConfig
@@ -83,6 +84,32 @@ def test_a_killed_worker_leaves_its_trial_failed_and_the_study_goes_on(
     assert not [t for t in trials.values() if t.state == TrialState.RUNNING]
     run_job = jobs.get_job(store, killed.user_attrs["job_id"])
     assert run_job.status == "failed"  # the killed trial's run says so on the Train page too
+
+
+def test_trials_longer_than_the_job_heartbeat_timeout_complete(
+    db_url: str, shapes_folder: Path, model_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial's run is a job its study's worker runs itself: the worker beats for it, so a trial that takes
+    many heartbeat timeouts is not judged lost (and stopped) by the pool's housekeeping."""
+    timeout = 4.0
+    monkeypatch.setenv("RECIPE_DASH_HEARTBEAT_TIMEOUT", str(timeout))  # workers inherit it
+    get_settings.cache_clear()
+    store = open_store()
+    dataset_id, dataset = workspace.open_dataset(store, shapes_folder)
+    base = TrainConfig(model=f"{model_file}:build_slow", epochs=10, sample_losses=False)
+    space = parse_space({"lr": {"low": 1e-3, "high": 1e-2, "log": True}})
+    study, job_ids = start_study(store, dataset_id, dataset, "long", base, space, Launch(sampler="random", n_trials=1))
+
+    def housekeeping() -> bool:  # as a polling page does, all along
+        jobs.dispatch(store)
+        return all(jobs.get_job(store, j).status not in ("queued", "running") for j in job_ids)
+
+    wait_until(housekeeping, what="the study's worker")
+    assert jobs.get_job(store, job_ids[0]).status == "done", jobs.get_job(store, job_ids[0]).error
+    trials = study.get_trials()
+    assert [t.state for t in trials] == [TrialState.COMPLETE], [t.user_attrs.get("error") for t in trials]
+    assert trials[0].duration.total_seconds() > 2 * timeout  # the trial outlived two timeouts
+    assert {jobs.get_job(store, t.user_attrs["job_id"]).status for t in trials} == {"done"}
 
 
 def test_a_stopped_study_resumes_by_name_and_refuses_other_settings(
