@@ -140,10 +140,14 @@ def load_spec(study: optuna.Study) -> StudySpec:
     return StudySpec.from_json(stored)
 
 
-def make_sampler(launch: Launch, *, worker: int, n_before: int) -> optuna.samplers.BaseSampler:
+def make_sampler(launch: Launch, *, worker: int, n_before: int, job: int) -> optuna.samplers.BaseSampler:
     """The launch's sampler with a seed of its own per worker and per launch, fixed by `launch.seed`: two
-    workers never draw the same random configs, and a resumed study does not repeat its first ones."""
-    seed = int(np.random.SeedSequence([launch.seed, n_before, worker]).generate_state(1)[0])
+    workers never draw the same random configs, and a resumed study does not repeat its first ones.
+
+    `job` is the worker's job id, unique in the store every worker of the study shares: launches on two
+    machines (or two commands on one) that join a study at once have the same `n_before` and worker
+    indexes, and drew the same configs before it was mixed in. A fresh store repeats a study exactly."""
+    seed = int(np.random.SeedSequence([launch.seed, n_before, worker, job]).generate_state(1)[0])
     if launch.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if launch.sampler == "gp":

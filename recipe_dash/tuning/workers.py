@@ -111,7 +111,9 @@ def tune_worker(context: JobContext) -> dict[str, Any]:
         study = optuna.load_study(
             study_name=context.config["study"],
             storage=study_storage(context.store.url),
-            sampler=make_sampler(settings, worker=context.config["worker"], n_before=context.config["n_before"]),
+            sampler=make_sampler(
+                settings, worker=context.config["worker"], n_before=context.config["n_before"], job=context.job_id
+            ),
             pruner=make_pruner(settings),
         )
         spec = load_spec(study)

@@ -65,14 +65,18 @@ def draws(sampler: optuna.samplers.BaseSampler, n: int = 12) -> list[dict[str, o
 
 def test_samplers_repeat_with_the_seed_and_differ_per_worker_and_launch() -> None:
     launch = Launch(sampler="random", seed=7)
-    assert draws(make_sampler(launch, worker=0, n_before=0)) == draws(make_sampler(launch, worker=0, n_before=0))
-    assert draws(make_sampler(launch, worker=0, n_before=0)) != draws(make_sampler(launch, worker=1, n_before=0))
-    assert draws(make_sampler(launch, worker=0, n_before=0)) != draws(make_sampler(launch, worker=0, n_before=12))
+    first = draws(make_sampler(launch, worker=0, n_before=0, job=1))
+    assert first == draws(make_sampler(launch, worker=0, n_before=0, job=1))
+    assert first != draws(make_sampler(launch, worker=1, n_before=0, job=1))
+    assert first != draws(make_sampler(launch, worker=0, n_before=12, job=1))
+    # two machines joining a study at once: same worker index and trials so far, their own job ids
+    assert first != draws(make_sampler(launch, worker=0, n_before=0, job=2))
 
 
 @pytest.mark.parametrize("name", ["random", "tpe", "gp"])
 def test_every_sampler_draws_from_our_spaces(name: str) -> None:
-    found = draws(make_sampler(Launch(sampler=name), worker=0, n_before=0), n=14)  # beyond TPE's and GP's startup
+    sampler = make_sampler(Launch(sampler=name), worker=0, n_before=0, job=1)
+    found = draws(sampler, n=14)  # beyond TPE's and GP's startup
     assert all(1e-4 <= d["lr"] <= 1e-2 and d["batch_size"] in (32, 64, 128) for d in found)  # type: ignore[operator]
     assert all(isinstance(d["width"], int) for d in found)
 
