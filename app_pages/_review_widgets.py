@@ -64,8 +64,10 @@ def reviewer() -> str | None:
         on_change=_keep_name,
     )
     name = str(st.session_state[NAME_KEY])
-    if name and st.session_state.get("reviewer_cookie") != name:
-        st.session_state["reviewer_cookie"] = name
+    remembered = st.context.cookies.get(COOKIE)  # as the browser sent it when this session connected
+    if name and (unquote(remembered) if isinstance(remembered, str) else "") != name:
+        # Sent on every run until a later connection brings it back: a run cut short by the next click (the
+        # user moving on at once) may never have drawn the script, and sending it once would lose the name.
         cookie = json.dumps(f"{COOKIE}={quote(name)}; path=/; SameSite=Strict")
         with st.sidebar:
             st.html(f"<script>document.cookie = {cookie};</script>", unsafe_allow_javascript=True)
