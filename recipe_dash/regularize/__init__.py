@@ -17,8 +17,7 @@ Names are imported on first use, so importing this package does not import torch
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from recipe_dash._lazy import lazy_exports
 
 _EXPORTS = {
     "Group": "groups",
@@ -47,7 +46,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'recipe_dash.regularize' has no attribute '{name}'")
-    return getattr(importlib.import_module(f"recipe_dash.regularize.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -23,8 +23,7 @@ Names are imported on first use, so `recipe-dash --help` and the job list never 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from recipe_dash._lazy import lazy_exports
 
 _EXPORTS = {
     "TrainConfig": "config",
@@ -58,7 +57,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'recipe_dash.training' has no attribute '{name}'")
-    return getattr(importlib.import_module(f"recipe_dash.training.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -13,8 +13,7 @@ Names are imported on first use, so the CLI's help and the job list import neith
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from recipe_dash._lazy import lazy_exports
 
 _EXPORTS = {
     "SearchSpace": "space",
@@ -38,7 +37,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'recipe_dash.tuning' has no attribute '{name}'")
-    return getattr(importlib.import_module(f"recipe_dash.tuning.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
