@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
+from app_pages._review_widgets import COOKIE
 from recipe_dash.analyzers import save_results
 from recipe_dash.io import load_dataset
 from recipe_dash.review import cleaned_manifest, history, review_status
@@ -233,12 +235,15 @@ def test_a_server_restart_between_decisions_loses_nothing(
         decision_button(alice, "drop").click()
         at(alice, 2)
         assert len(history(store, dataset_id)) == 1
+        alice.wait_for_function(f"() => document.cookie.includes('{COOKIE}=alice')")  # the browser keeps the name
 
         stop(process)
         process, url = start_server(APP, isolated_home, tmp_path / "server.log", port=port)
         alice.reload()
         alice.get_by_text("All flagged samples").wait_for()
-        assert alice.get_by_role("textbox", name="Your name").input_value() == "alice"  # remembered by the browser
+        # The box is drawn from the name the browser sent; read it as the page settles, not at one instant.
+        cookies = [(c["name"], c["value"]) for c in alice.context.cookies()]
+        expect(alice.get_by_role("textbox", name="Your name"), f"cookies: {cookies}").to_have_value("alice")
         open_gallery(alice)
         assert at(alice, 1) == first
         alice.get_by_text("Review: drop by alice").wait_for()
