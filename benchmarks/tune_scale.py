@@ -41,11 +41,12 @@ DIGITS = SAMPLE_DATA / "digits"
 def launch(name: str, base: Any, space: Any, settings: Any) -> dict[str, Any]:
     """Run one launch to its end; wall seconds, CPU seconds of the workers, load average, the study."""
     from recipe_dash import jobs, workspace
+    from recipe_dash.settings import get_settings
     from recipe_dash.store import open_store
     from recipe_dash.store.jobs_model import ACTIVE
     from recipe_dash.tuning import start_study
 
-    store = open_store()
+    store = open_store(get_settings().db_url)  # the store fresh_store chose last
     dataset_id, dataset = workspace.open_dataset(store, DIGITS)
     load = os.getloadavg()[0]
     cpu = _children_cpu()
@@ -99,6 +100,7 @@ def pruning(trials: int) -> None:
     base = TrainConfig(model="cnn", epochs=10, sample_losses=False)
     found = {}
     for pruner in ("none", "median"):
+        fresh_store()  # the same job ids, so the same configs drawn
         settings = Launch(sampler="random", pruner=pruner, n_trials=trials, n_workers=2, seed=0)
         got = launch(f"pruning-{pruner}", base, None, settings)
         best = best_trial(got["study"])
@@ -151,11 +153,22 @@ def quality(trials: int) -> None:
         f"TPE, {trials} trials, seed 0: {got['wall']:.1f} s wall, {got['cpu']:.1f} s CPU (load average "
         f"{got['load']:.1f}); {state_counts(study)}"
     )
-    verdict = "at least as good" if best.value >= default_value else "WORSE"
+    verdict = "at least as good as" if best.value >= default_value else "WORSE than"
     print(
         f"best trial {best.number}: {metric_name(study)} {best.value:.2%} (loss {best.user_attrs['val_loss']:.4f}) "
-        f"with {best.params}: {verdict} than the default config's {default_value:.2%}"
+        f"with {best.params}: {verdict} the default config's {default_value:.2%}"
     )
+
+
+def fresh_store() -> None:
+    """Point this process and the workers it starts at a new, empty store and journal. A study repeats
+    exactly only in a fresh store: each worker's sampler seed mixes in its job id."""
+    from recipe_dash.settings import get_settings
+
+    home = Path(tempfile.mkdtemp(prefix="tune-bench-"))
+    os.environ["RECIPE_DASH_HOME"] = str(home)
+    os.environ["RECIPE_DASH_DB"] = f"sqlite:///{home / 'bench.db'}"
+    get_settings.cache_clear()
 
 
 def _key(trial: Any) -> tuple[Any, ...]:
@@ -173,9 +186,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="tune-bench-"))
-    os.environ["RECIPE_DASH_HOME"] = str(home)  # a fresh store and journal, read by every worker
-    os.environ["RECIPE_DASH_DB"] = f"sqlite:///{home / 'bench.db'}"
+    fresh_store()
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
