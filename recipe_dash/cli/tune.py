@@ -47,6 +47,10 @@ def tune(
         ),
     ] = "accuracy",
     timeout: Annotated[float | None, typer.Option(help="Seconds after which each worker starts no new trial.")] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="Torch threads per worker (default: this machine's cores shared among the workers)."),
+    ] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs of every trial (unless the space varies them).")] = 10,
     seed: Annotated[int, typer.Option(help="Seeds the split, the weights and the sampler.")] = 0,
     label_column: LabelColumn = None,
@@ -67,7 +71,9 @@ def tune(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     # every option is checked before the dataset is read
     check_choice("objective", objective, OBJECTIVES)
-    settings = Launch(sampler=sampler, pruner=pruner, seed=seed, n_trials=trials, n_workers=workers, timeout=timeout)
+    settings = Launch(
+        sampler=sampler, pruner=pruner, seed=seed, n_trials=trials, n_workers=workers, timeout=timeout, threads=threads
+    )
     base = TrainConfig(model=absolute_spec(model), epochs=epochs, seed=seed, sample_losses=False)
     declared = load_space(space) if space is not None else None
     store = open_store()

@@ -77,6 +77,7 @@ class Launch:
     n_trials: int = 20
     n_workers: int = 1
     timeout: float | None = None  # seconds per worker; None: until its trials are done
+    threads: int | None = None  # torch threads per worker; None: this machine's cores shared among the workers
 
     def __post_init__(self) -> None:
         check_choice("sampler", self.sampler, SAMPLERS)
@@ -86,6 +87,13 @@ class Launch:
         check_number("workers", self.n_workers, low=1, high=64, integer=True)
         if self.timeout is not None:
             check_number("timeout", self.timeout, low=0, low_open=True)
+        if self.threads is not None:
+            check_number("threads", self.threads, low=1, high=256, integer=True)
+
+    def worker_threads(self, cores: int) -> int:
+        """Torch threads each local worker gets: as set, else the cores divided among the workers (at least 1),
+        so two workers on two cores do not fight over them and a lone worker uses both."""
+        return self.threads or max(1, cores // len(self.shares()))
 
     def shares(self) -> list[int]:
         """Trials per worker, adding up to n_trials (no worker without a trial)."""

@@ -3,8 +3,8 @@
 `launch` submits one job per worker; every worker loads the study by name from the shared storage, prepares
 the data once and trains trial after trial (objective.py) until its share, its timeout or Stop. Workers on
 other machines are the same jobs started there by the same command: the storage is what they share.
-Torch gets the machine's cores divided among the local workers, so two workers on two cores do not fight
-over them.
+Torch gets the machine's cores divided among the local workers (`Launch.worker_threads`), so two workers on
+two cores do not fight over them.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def start_study(
 def launch(store: Store, dataset_id: int, study_name: str, settings: Launch) -> list[int]:
     """Start the launch's workers on this machine; returns their job ids at once. The study must exist."""
     n_before = len(optuna.load_study(study_name=study_name, storage=study_storage(store.url)).trials)
-    threads = max(1, (os.cpu_count() or 1) // len(settings.shares()))
+    threads = settings.worker_threads(os.cpu_count() or 1)
     return [
         jobs.submit(
             store,

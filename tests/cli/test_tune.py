@@ -46,6 +46,8 @@ def test_bad_options_and_other_settings_for_an_existing_study_exit_2(shapes_fold
     assert sampler.exit_code == 2 and "Unknown sampler 'bayes'. Choose one of: gp, random, tpe." in sampler.stderr
     workers = runner.invoke(cli.app, tune(str(shapes_folder), "--study", "x", "--workers", "0"))
     assert workers.exit_code == 2 and "workers must be between 1 and 64, got 0" in workers.stderr
+    threads = runner.invoke(cli.app, tune(str(shapes_folder), "--study", "x", "--threads", "0"))
+    assert threads.exit_code == 2 and "threads must be between 1 and 256, got 0" in threads.stderr
     first = runner.invoke(cli.app, tune(str(shapes_folder), "--study", "x", "--trials", "1"))
     assert first.exit_code == 0, first.output
     other = runner.invoke(cli.app, ["tune", str(shapes_folder), "--study", "x", "--model", "logistic", "--epochs", "2"])

@@ -51,6 +51,16 @@ def test_launch_options_are_checked_and_trials_shared_out() -> None:
         Launch(n_trials=0)
     with pytest.raises(OptionError, match="timeout must be greater than 0"):
         Launch(timeout=-5)
+    with pytest.raises(OptionError, match="threads must be between 1 and 256, got 0"):
+        Launch(threads=0)
+
+
+def test_local_workers_share_the_cores_unless_threads_are_set() -> None:
+    assert Launch(n_workers=1).worker_threads(2) == 2  # a lone worker uses both cores
+    assert Launch(n_workers=2).worker_threads(2) == 1  # two do not fight over them
+    assert Launch(n_workers=3).worker_threads(2) == 1
+    assert Launch(n_trials=2, n_workers=8).worker_threads(8) == 4  # only 2 workers start
+    assert Launch(n_workers=1, threads=1).worker_threads(8) == 1
 
 
 def draws(sampler: optuna.samplers.BaseSampler, n: int = 12) -> list[dict[str, object]]:
