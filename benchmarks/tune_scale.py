@@ -1,7 +1,7 @@
 """Tuning on the bundled digits sample: throughput per worker count, what pruning saves, what TPE finds.
 
     python benchmarks/tune_scale.py throughput [--trials 20] [--repeats 3]
-    python benchmarks/tune_scale.py pruning [--trials 20]
+    python benchmarks/tune_scale.py pruning [--trials 20] [--seed 0]
     python benchmarks/tune_scale.py quality [--trials 20]
 
 Every study runs as `recipe-dash tune` runs it (worker processes over the journal file of a fresh SQLite
@@ -14,8 +14,9 @@ start and data preparation included.
   faster than a one-core worker; the figure is printed against both, the one-core worker showing how the
   workers themselves scale (storage, start-up, contention) and the other what a user gains.
 - pruning: the same 20 random configs of the CNN's default space (10 epochs), without and with median
-  pruning. The random sampler draws the same configs either way, so "equal best value" is checkable: the
-  best trial of the unpruned study must not be pruned. Target: wall time cut by 30% or more.
+  pruning. Both studies are given the same queued configs (workers take trials one at a time, so which
+  worker draws what depends on timing), so "equal best value" is checkable: the best trial of the
+  unpruned study must not be pruned. Target: wall time cut by 30% or more.
 - quality: a 20-trial TPE study (seed 0, one worker so the seed decides everything) against the default
   config (TrainConfig(): Adam 3e-4, batch 64, 10 epochs) on the same split. Target: at least as good.
 
@@ -102,7 +103,7 @@ def throughput(trials: int, repeats: int) -> None:
     )
 
 
-def pruning(trials: int) -> None:
+def pruning(trials: int, seed: int) -> None:
     from recipe_dash.training.config import TrainConfig
     from recipe_dash.tuning import Launch
     from recipe_dash.tuning.study import best_trial, state_counts
@@ -110,7 +111,8 @@ def pruning(trials: int) -> None:
     base = TrainConfig(model="cnn", epochs=10, sample_losses=False)
     found = {}
     for pruner in ("none", "median"):
-        fresh_store()  # the same job ids, so the same configs drawn
+        fresh_store()
+        enqueue_configs(f"pruning-{pruner}", base, trials, seed)  # the same configs, whichever worker takes them
         settings = Launch(sampler="random", pruner=pruner, n_trials=trials, n_workers=2, seed=0)
         got = launch(f"pruning-{pruner}", base, None, settings)
         best = best_trial(got["study"])
@@ -170,6 +172,28 @@ def quality(trials: int) -> None:
     )
 
 
+def enqueue_configs(name: str, base: Any, n: int, seed: int) -> None:
+    """Create the study with the default space and queue `n` configs drawn from it with `seed`: workers take
+    queued trials first, so two studies try the same configs however their workers share them out."""
+    import optuna
+
+    from recipe_dash import workspace
+    from recipe_dash.settings import get_settings
+    from recipe_dash.store import open_store
+    from recipe_dash.training.models import builder_keywords
+    from recipe_dash.tuning.space import default_space
+    from recipe_dash.tuning.storage import study_storage
+    from recipe_dash.tuning.study import StudySpec, dataset_identity, open_study
+
+    store = open_store(get_settings().db_url)
+    _, dataset = workspace.open_dataset(store, DIGITS)
+    space = default_space(builder_keywords(base.model, kind=dataset.kind))
+    study = open_study(study_storage(store.url), name, StudySpec(dataset_identity(dataset), base, space, "accuracy"))
+    draws = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    for _ in range(n):
+        study.enqueue_trial(space.suggest(draws.ask()))
+
+
 def fresh_store() -> None:
     """Point this process and the workers it starts at a new, empty store and journal. A study repeats
     exactly only in a fresh store: each worker's sampler seed mixes in its job id."""
@@ -195,6 +219,7 @@ def main() -> None:
     parser.add_argument("part", choices=("throughput", "pruning", "quality"))
     parser.add_argument("--trials", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0, help="pruning: the seed the queued configs are drawn with")
     args = parser.parse_args()
     fresh_store()
     import optuna
@@ -203,7 +228,7 @@ def main() -> None:
     if args.part == "throughput":
         throughput(args.trials or 20, args.repeats)
     elif args.part == "pruning":
-        pruning(args.trials or 20)
+        pruning(args.trials or 20, args.seed)
     else:
         quality(args.trials or 20)
 

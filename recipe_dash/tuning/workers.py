@@ -1,7 +1,8 @@
-"""A study's worker processes: each is a job ("tune") that runs its share of the launch's trials.
+"""A study's worker processes: each is a job ("tune") that runs the launch's trials while any are left.
 
 `launch` submits one job per worker; every worker loads the study by name from the shared storage, prepares
-the data once and trains trial after trial (objective.py) until its share, its timeout or Stop. Workers on
+the data once and trains trial after trial (objective.py), each claimed from the launch's budget (budget.py),
+until none is left, its timeout or Stop. Workers on
 other machines are the same jobs started there by the same command: the storage is what they share.
 Torch gets the machine's cores divided among the local workers (`Launch.worker_threads`), so two workers on
 two cores do not fight over them.
@@ -10,6 +11,7 @@ two cores do not fight over them.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -27,6 +29,7 @@ from recipe_dash.store import JobRecord, Store
 from recipe_dash.store.jobs_model import ACTIVE
 from recipe_dash.training.config import TrainConfig
 from recipe_dash.training.models import ModelError, builder_keywords, check_keywords
+from recipe_dash.tuning.budget import claim_trial, open_budget
 from recipe_dash.tuning.space import SearchSpace, default_space
 from recipe_dash.tuning.storage import fail_orphaned_trials, study_storage
 from recipe_dash.tuning.study import (
@@ -75,9 +78,14 @@ def start_study(
 
 
 def launch(store: Store, dataset_id: int, study_name: str, settings: Launch) -> list[int]:
-    """Start the launch's workers on this machine; returns their job ids at once. The study must exist."""
+    """Start the launch's workers on this machine; returns their job ids at once. The study must exist.
+
+    The workers take the launch's trials one at a time from a shared budget; `share` is each one's part
+    if all trials took equally long, the denominator of its progress.
+    """
     n_before = len(optuna.load_study(study_name=study_name, storage=study_storage(store.url)).trials)
     threads = settings.worker_threads(os.cpu_count() or 1)
+    budget = open_budget(store, study_name, settings.n_trials)
     return [
         jobs.submit(
             store,
@@ -89,6 +97,7 @@ def launch(store: Store, dataset_id: int, study_name: str, settings: Launch) -> 
                 "share": share,
                 "n_before": n_before,
                 "threads": threads,
+                "budget": budget,
             },
             dataset_id,
         )
@@ -97,7 +106,8 @@ def launch(store: Store, dataset_id: int, study_name: str, settings: Launch) -> 
 
 
 def tune_worker(context: JobContext) -> dict[str, Any]:
-    """The job: run `share` trials of the study (fewer on timeout or Stop), each a recorded training run."""
+    """The job: run trials of the study while its launch has any left (until its timeout or Stop), each a
+    recorded training run."""
     import torch
 
     from recipe_dash.training.worker import load_inputs
@@ -124,16 +134,19 @@ def tune_worker(context: JobContext) -> dict[str, Any]:
 
         def after_trial(study: optuna.Study, trial: FrozenTrial) -> None:
             finished.append(trial.number)
-            context.progress(len(finished), share, f"trial {trial.number} {trial.state.name.lower()}", force=True)
-            if context.stop_requested():
-                study.stop()
+            done = len(finished)
+            context.progress(done, max(share, done), f"trial {trial.number} {trial.state.name.lower()}", force=True)
 
         context.progress(0, share, "starting trials", force=True)
-        if not context.stop_requested():
-            fail_orphaned_trials(study, context.store)
-            study.optimize(
-                runner, n_trials=share, timeout=settings.timeout, catch=(Exception,), callbacks=[after_trial]
-            )
+        fail_orphaned_trials(study, context.store)
+        deadline = None if settings.timeout is None else time.monotonic() + settings.timeout
+        budget = context.config.get("budget")  # None for a job queued before launches had budgets: its share
+        started = 0
+        while not context.stop_requested() and (deadline is None or time.monotonic() < deadline):
+            if not (claim_trial(context.store, int(budget)) if budget is not None else started < share):
+                break  # the launch's trials are all taken
+            started += 1
+            study.optimize(runner, n_trials=1, catch=(Exception,), callbacks=[after_trial])
     context.check_stop()  # stopped: the job ends cancelled; its finished trials stay in the study
     return {"study": study.study_name, "trials": finished}
 
