@@ -2,8 +2,8 @@
 
 `launch` submits one job per worker; every worker loads the study by name from the shared storage, prepares
 the data once and trains trial after trial (objective.py), each claimed from the launch's budget (budget.py),
-until none is left, its timeout or Stop. Workers on
-other machines are the same jobs started there by the same command: the storage is what they share.
+until none is left, its timeout or Stop. Workers on other machines are the same jobs started there by the
+same command: the storage is what they share.
 Torch gets the machine's cores divided among the local workers (`Launch.worker_threads`), so two workers on
 two cores do not fight over them.
 """
