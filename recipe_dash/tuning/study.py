@@ -76,7 +76,7 @@ class Launch:
     seed: int = 0
     n_trials: int = 20
     n_workers: int = 1
-    timeout: float | None = None  # seconds per worker; None: until its trials are done
+    timeout: float | None = None  # seconds per worker; None: until the launch's trials are all taken
     threads: int | None = None  # torch threads per worker; None: this machine's cores shared among the workers
 
     def __post_init__(self) -> None:
