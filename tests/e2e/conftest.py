@@ -50,6 +50,16 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: flo
     raise TimeoutError(f"the dashboard did not answer at {url} within {timeout}s")
 
 
+@pytest.fixture(autouse=True)
+def server_log_on_failure(tmp_path: Path) -> Iterator[None]:
+    """Print the end of the server's log after the test: pytest shows it when the test failed (CI's output
+    is all a reader of a failed run gets)."""
+    yield
+    log = tmp_path / "server.log"
+    if log.exists():
+        print("--- the end of the server's log ---\n" + log.read_text(errors="replace")[-6000:])
+
+
 def e2e_db_url(home: Path) -> str:
     """The store the dashboard under test reads (a test can fill it before opening a page)."""
     return f"sqlite:///{home / 'e2e.db'}"

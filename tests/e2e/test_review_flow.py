@@ -3,13 +3,18 @@ disagreement shown until settled, the report and the manifest agree with the sto
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from app_pages._review_widgets import COOKIE
@@ -34,13 +39,30 @@ def analyzed_store(home: Path) -> tuple[Store, int]:
     return store, dataset_id
 
 
-def reviewer(browser, exceptions: list[str], url: str, name: str):
-    """A browser of its own (own cookies, own session) on the Label quality page, signed with `name`."""
-    page = watched_context(browser, exceptions, height=1100).new_page()
-    page.set_default_timeout(90_000)
-    page.goto(f"{url}/label_noise")
-    sign(page, name)
-    return page
+@pytest.fixture
+def reviewer(request: pytest.FixtureRequest, browser, browser_exceptions: list[str]) -> Iterator[Callable]:
+    """`reviewer(url, name)`: a browser of its own (own cookies, own session) on the Label quality page, signed
+    with `name`. After the test, each reviewer's page is kept as a screenshot in test-results/ and its text
+    printed (pytest shows it when the test failed: all a reader of a failed CI run gets)."""
+    pages: dict[str, Any] = {}
+
+    def open_as(url: str, name: str):
+        page = watched_context(browser, browser_exceptions, height=1100).new_page()
+        page.set_default_timeout(90_000)
+        pages[name] = page
+        page.goto(f"{url}/label_noise")
+        sign(page, name)
+        return page
+
+    yield open_as
+    RESULTS.mkdir(exist_ok=True)
+    for name, page in pages.items():
+        with contextlib.suppress(PlaywrightError):  # a page the test broke still lets the others be kept
+            page.screenshot(path=str(RESULTS / f"{request.node.name}-{name}.png"), full_page=True)
+            text = page.get_by_test_id("stMain").inner_text(timeout=5_000)
+            buttons = page.get_by_role("button").all_inner_texts()
+            stale = page.locator('[data-stale="true"]').count()
+            print(f"--- {name}'s page at the end: buttons {buttons}, {stale} stale element(s) ---\n{text[:3000]}")
 
 
 def sign(page, name: str) -> None:
@@ -62,7 +84,11 @@ def open_gallery(page) -> None:
 def at(page, position: int) -> str:
     """Wait until the gallery shows item `position`; return its sample id."""
     line = page.get_by_text(re.compile(rf"^{position} of \d+ · "))
-    line.wait_for()
+    try:
+        line.wait_for()
+    except PlaywrightTimeout as err:
+        shown = page.get_by_text(re.compile(r"^\d+ of \d+ · ")).all_inner_texts()
+        raise AssertionError(f"the gallery never showed item {position}; it shows {shown}") from err
     return line.locator("code").inner_text()
 
 
@@ -111,15 +137,13 @@ def download(page, button: str) -> bytes:
     return Path(event.value.path()).read_bytes()
 
 
-def test_two_reviewers_decide_at_once_and_see_each_other(
-    browser, browser_exceptions: list[str], tmp_path: Path, isolated_home: Path
-) -> None:
+def test_two_reviewers_decide_at_once_and_see_each_other(reviewer, tmp_path: Path, isolated_home: Path) -> None:
     store, dataset_id = analyzed_store(isolated_home)
     process, url = start_server(APP, isolated_home, tmp_path / "server.log")
     try:
         alice, bob = (
-            reviewer(browser, browser_exceptions, url, "alice"),
-            reviewer(browser, browser_exceptions, url, "bob"),
+            reviewer(url, "alice"),
+            reviewer(url, "bob"),
         )
         open_gallery(alice)
         open_gallery(bob)
@@ -222,14 +246,12 @@ def test_two_reviewers_decide_at_once_and_see_each_other(
         stop(process)
 
 
-def test_a_server_restart_between_decisions_loses_nothing(
-    browser, browser_exceptions: list[str], tmp_path: Path, isolated_home: Path
-) -> None:
+def test_a_server_restart_between_decisions_loses_nothing(reviewer, tmp_path: Path, isolated_home: Path) -> None:
     store, dataset_id = analyzed_store(isolated_home)
     process, url = start_server(APP, isolated_home, tmp_path / "server.log")
     port = int(url.rsplit(":", 1)[1])
     try:
-        alice = reviewer(browser, browser_exceptions, url, "alice")
+        alice = reviewer(url, "alice")
         open_gallery(alice)
         first = at(alice, 1)
         decision_button(alice, "drop").click()
