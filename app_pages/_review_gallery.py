@@ -6,7 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._review_widgets import current_reviewer, live_state, save_decision, show_refusal, subject_history
+from app_pages._review_widgets import (
+    POLL_SECONDS,
+    current_reviewer,
+    review_state,
+    save_decision,
+    show_refusal,
+    subject_history,
+)
 from recipe_dash import analyzers, review
 from recipe_dash.analyzers.base import Result
 from recipe_dash.analyzers.neighbours import NeighbourIndex, neighbour_index
@@ -20,6 +27,7 @@ from recipe_dash.settings import get_settings
 from recipe_dash.store import open_store
 
 EVIDENCE_SHOWN = 6  # near copies and neighbours beside the image
+GALLERY_FRAGMENT, LIVE_FRAGMENT = "review_gallery", "review_live"  # a page shows one gallery
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -43,14 +51,40 @@ def review_gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataF
     """`rows` are the check's findings as the table shows them (check_status columns with label and split).
 
     A fragment: stepping and deciding redraw the gallery only, never the whole page, so a reviewer moves
-    on at once however heavy the check's page is; `live_state` keeps the shown finding's review current.
+    on at once however heavy the check's page is. The shown finding's review, drawn above it, is a second
+    fragment that also redraws itself every POLL_SECONDS (a few rows read), so another reviewer's decision
+    shows within seconds. It is not nested in the gallery: Streamlit's polling fragments nested in another
+    fragment are where its redraw races are (streamlit#16708, #15084); a gallery click reruns both instead.
     """
+    above = st.container()
     _gallery(dataset, dataset_id, check, rows, key)
+    with above:
+        _live(dataset_id, key)
 
 
-@st.fragment
+@st.fragment(key=LIVE_FRAGMENT, run_every=POLL_SECONDS)
+def _live(dataset_id: int, key: str) -> None:
+    """The review of the finding the gallery drew last (none when it shows none)."""
+    shown = st.session_state.get(f"{key}_live")
+    if shown is None:
+        return
+    item, keys = shown
+    review_state(dataset_id, keys, shown_key=f"{key}_shown")
+    st.session_state[f"{key}_shown_item"] = item  # the finding whose heads `_shown` holds
+
+
+def _redraw() -> None:
+    """End a gallery callback: the gallery and the review above it, both and nothing else."""
+    st.rerun(scope=[GALLERY_FRAGMENT, LIVE_FRAGMENT])
+
+
+@st.fragment(key=GALLERY_FRAGMENT)
 def _gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataFrame, key: str) -> None:
+    st.session_state[f"{key}_live"] = None  # until a finding is drawn
     items = rows[rows["sample_id"].notna()].drop_duplicates("subject").reset_index(drop=True)
+    # No `_redraw` here: in a browser test this toggle's on_change once fired while the gallery was not drawn,
+    # and a rerun aimed at it failed (no such fragment). The review above catches up at its next tick, and a
+    # decision made before then is refused (`_decide_and_move`).
     if st.toggle("Only undecided", value=False, key=f"{key}_open_only"):
         done = st.session_state.get(f"{key}_done", set())  # decided here since the page last drew `rows`
         items = items[(items["status"] != "decided") & ~items["subject"].isin(done)].reset_index(drop=True)
@@ -70,7 +104,7 @@ def _gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataFrame, 
         icon=":material/chevron_left:",
         shortcut="K",
         disabled=position == 0,
-        on_click=_move,
+        on_click=_step,
         args=(key, -1, len(items)),
     )
     where_col.markdown(f"**{position + 1} of {len(items):,}** · `{row['sample_id']}` · given **{row['label']}**")
@@ -80,7 +114,7 @@ def _gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataFrame, 
         icon=":material/chevron_right:",
         shortcut="J",
         disabled=position >= len(items) - 1,
-        on_click=_move,
+        on_click=_step,
         args=(key, 1, len(items)),
     )
     results, stamp = _results(dataset_id)
@@ -96,6 +130,11 @@ def _gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataFrame, 
 
 def _move(key: str, step: int, n_items: int) -> None:
     st.session_state[f"{key}_pos"] = max(0, min(n_items - 1, int(st.session_state.get(f"{key}_pos", 0)) + step))
+
+
+def _step(key: str, step: int, n_items: int) -> None:
+    _move(key, step, n_items)
+    _redraw()
 
 
 def _sample(dataset: Dataset, sample_id: str) -> None:
@@ -117,7 +156,7 @@ def _evidence(
         ("cluster", row["cluster"]),
         ("sample", sample_subject(evidence.sample_id).key),
     ]
-    live_state(dataset_id, keys, shown_key=f"{key}_shown")
+    st.session_state[f"{key}_live"] = (str(row["subject"]), keys)  # for `_live`, which runs next
     subject_history(review.history(open_store(get_settings().db_url), dataset_id, subjects=_keys(keys)))
     for finding in evidence.findings.itertuples():
         check = f"{finding.analyzer}, " if finding.analyzer != finding.issue_type else ""
@@ -204,15 +243,31 @@ def _decide_and_move(
     n_items: int,
     item: str,
 ) -> None:
-    if st.session_state.get(f"{key}_current") != item:
+    if st.session_state.get(f"{key}_current") != item or st.session_state.get(f"{key}_shown_item") != item:
+        # drawn by an earlier run, or the review above not yet redrawn for it: `seen` would be another's
         st.session_state[f"{key}_error"] = (
             "The gallery moved on before this click arrived: nothing recorded; decide again."
         )
-        return
+    else:
+        _record_and_move(dataset_id, subject, decision, key, classes, who, n_items=n_items, item=item)
+    _redraw()
+
+
+def _record_and_move(
+    dataset_id: int,
+    subject: object,
+    decision: str,
+    key: str,
+    classes: list[str],
+    who: str | None,
+    *,
+    n_items: int,
+    item: str,
+) -> None:
     comment = st.session_state.get(f"{key}_quick_comment", "")
     # the class as the browser last set it: a click may arrive before the redraw a new class started
     label = st.session_state.get(f"{key}_relabel_to_{item}") if decision == "relabel" else None
-    seen = dict(st.session_state.get(f"{key}_shown", {}))  # the heads the live review box last showed
+    seen = dict(st.session_state.get(f"{key}_shown", {}))  # the heads the review above last showed
     if save_decision(dataset_id, [subject], (decision, label, comment), key=key, who=who, seen=seen, classes=classes):  # type: ignore[list-item]
         st.session_state[f"{key}_quick_comment"] = ""
         st.session_state.setdefault(f"{key}_done", set()).add(item)

@@ -111,7 +111,7 @@ def _watch(dataset_id: int) -> None:
 
 
 def quiet_full_refresh(quiet: bool) -> None:
-    """While a view keeps its review state live itself (the gallery's `live_state`), another reviewer's
+    """While a view keeps its review state live itself (the gallery's polling fragment), another reviewer's
     decision does not redraw the whole page: on a busy server that costs seconds, the fragment milliseconds."""
     st.session_state[_QUIET] = quiet
 
@@ -243,13 +243,12 @@ def show_refusal(key: str) -> None:
         st.error(error, icon=":material/error:")
 
 
-@st.fragment(run_every=POLL_SECONDS)
-def live_state(dataset_id: int, keys: Sequence[tuple[str, object]], *, shown_key: str) -> None:
-    """The review of one finding, redrawn every POLL_SECONDS on its own (a few rows read, nothing heavy drawn):
-    its own decision, else its cluster's, else its sample's, and a disagreement. What it shows is what a
-    decision made next has seen, so the heads go to `st.session_state[shown_key]` ({subject key: seq})."""
+def review_state(dataset_id: int, keys: Sequence[tuple[str, object]], *, shown_key: str) -> None:
+    """The review of one finding (a few rows read, nothing heavy drawn, so a view may redraw it every
+    POLL_SECONDS): its own decision, else its cluster's, else its sample's, and a disagreement. What it shows
+    is what a decision made next has seen, so the heads go to `st.session_state[shown_key]` ({subject key: seq})."""
     known = [(via, key) for via, key in keys if isinstance(key, str)]
-    decisions = review.history(_store(), dataset_id, subjects=[key for _, key in known])  # a few rows, every tick
+    decisions = review.history(_store(), dataset_id, subjects=[key for _, key in known])
     states = review.current_states(decisions).set_index("subject")
     st.session_state[shown_key] = {key: int(states.loc[key, "seq"]) if key in states.index else 0 for _, key in known}
     found = next(((via, states.loc[key]) for via, key in known if key in states.index), None)

@@ -71,6 +71,7 @@ def test_the_gallery_decides_with_one_click_and_moves_on_only_for_a_named_review
         (worst, "drop", "carol", "a clear 5")
     ]
     assert "2 of" in " ".join(m.value for m in at.markdown)  # moved on to the next finding
+    assert [t.value for t in at.toast] == ["Recorded drop on 1 subject(s)."]
 
 
 def test_a_cluster_is_decided_as_one_subject_by_its_members() -> None:
@@ -145,6 +146,33 @@ def test_a_gallery_click_bound_to_a_finding_no_longer_shown_records_nothing() ->
     assert "1 of" in " ".join(m.value for m in at.markdown)  # stays where it was
     at.button(key="label_noise_gallery_quick_drop").click().run()  # drawn again: this click counts
     assert len(history(review.store, review.dataset_id)) == 1
+
+
+def test_the_review_above_the_gallery_follows_the_finding_shown() -> None:
+    analyzed("digits")
+    at = sign(open_page("label_noise"), "carol")
+    at.button_group(key="label_noise_view").set_value("Gallery").run()
+
+    def reviews() -> list[str]:
+        return [m.value for m in at.markdown if m.value.startswith("**Review:**")]
+
+    assert reviews() == ["**Review:** not decided yet"]
+    at.button(key="label_noise_gallery_quick_drop").click().run()
+    assert "2 of" in " ".join(m.value for m in at.markdown) and reviews() == ["**Review:** not decided yet"]
+    at.button(key="label_noise_gallery_prev").click().run()
+    assert "1 of" in " ".join(m.value for m in at.markdown) and reviews() == ["**Review:** drop by carol"]
+
+
+def test_a_gallery_click_before_the_review_above_caught_up_records_nothing() -> None:
+    """The decision records what the reviewer had seen of the finding (the review above it); drawn for another
+    finding, that would be wrong, so the click is refused instead."""
+    review = analyzed("digits")
+    at = sign(open_page("label_noise"), "carol")
+    at.button_group(key="label_noise_view").set_value("Gallery").run()
+    at.session_state["label_noise_gallery_shown_item"] = "the finding shown before"
+    at.button(key="label_noise_gallery_quick_drop").click().run()
+    assert history(review.store, review.dataset_id).empty
+    assert any("moved on before this click" in e.value for e in at.error)
 
 
 def test_a_decision_chosen_and_clicked_before_the_page_redraws_is_the_one_recorded() -> None:
