@@ -17,7 +17,8 @@ start and data preparation included.
   median pruner `--pruner median` uses (noise-aware, recipe_dash/tuning/pruning.py). Both studies are given
   the same queued configs (workers take trials one at a time, so which worker draws what depends on timing),
   so "equal best value" is checkable: the best trial of the unpruned study must not be pruned. Target:
-  wall time cut by 30% or more. `--seed` picks the set of configs; read several.
+  wall time cut by 30% or more. `--seed` picks the set of configs; `pruning_replay.py` replays pruners
+  over many recorded sets at once.
 - quality: a 20-trial TPE study (seed 0, one worker so the seed decides everything) against the default
   config (TrainConfig(): Adam 3e-4, batch 64, 10 epochs) on the same split. Target: at least as good.
 
