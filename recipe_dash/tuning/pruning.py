@@ -2,7 +2,7 @@
 
 Optuna's MedianPruner stops a trial whose best score so far is below the median of the completed trials at
 the same epoch, by any amount. On a small validation set a score swings by several points from one epoch to
-the next (255 digits: ±2-4 points of accuracy), so a config that starts slower but ends best is stopped:
+the next (260 validation digits: ±2-4 points of accuracy), so a config that starts slower but ends best is stopped:
 on the digits sample it stopped the eventual best of 20 random configs on 2 of 3 sets in
 `benchmarks/tune_scale.py pruning`, and on 2 of 10 sets replayed from recorded curves.
 This pruner stops a trial only when it is behind the median by more than `z` standard errors of its own
