@@ -13,10 +13,12 @@ start and data preparation included.
   least 1.6x the 1-worker rate on 2 cores. A lone worker gets every core as torch threads, so it is already
   faster than a one-core worker; the figure is printed against both, the one-core worker showing how the
   workers themselves scale (storage, start-up, contention) and the other what a user gains.
-- pruning: the same 20 random configs of the CNN's default space (10 epochs), without and with median
-  pruning. Both studies are given the same queued configs (workers take trials one at a time, so which
-  worker draws what depends on timing), so "equal best value" is checkable: the best trial of the
-  unpruned study must not be pruned. Target: wall time cut by 30% or more.
+- pruning: the same 20 random configs of the CNN's default space (10 epochs), without pruning and with the
+  median pruner `--pruner median` uses (noise-aware, recipe_dash/tuning/pruning.py). Both studies are given
+  the same queued configs (workers take trials one at a time, so which worker draws what depends on timing),
+  so "equal best value" is checkable: the best trial of the unpruned study must not be pruned. Target:
+  wall time cut by 30% or more. `--seed` picks the set of configs; `pruning_replay.py` replays pruners
+  over many recorded sets at once.
 - quality: a 20-trial TPE study (seed 0, one worker so the seed decides everything) against the default
   config (TrainConfig(): Adam 3e-4, batch 64, 10 epochs) on the same split. Target: at least as good.
 

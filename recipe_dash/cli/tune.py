@@ -39,7 +39,7 @@ def tune(
     trials: Annotated[int, typer.Option(help="Trials this command adds to the study, over all its workers.")] = 20,
     workers: Annotated[int, typer.Option(help="Local worker processes sharing the study.")] = 1,
     sampler: Annotated[str, typer.Option(help="random, tpe or gp (Gaussian process).")] = "tpe",
-    pruner: Annotated[str, typer.Option(help="median (stop trials worse than the median so far) or none.")] = "median",
+    pruner: Annotated[str, typer.Option(help="median (stop trials clearly behind the median) or none.")] = "median",
     objective: Annotated[
         str,
         typer.Option(

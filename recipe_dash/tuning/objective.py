@@ -1,7 +1,8 @@
 """One trial = one training run like any other: a job row and a run in the store, its curve on the Train page.
 
 The study's worker process trains each trial itself on data it prepared once (no process start, no data
-preparation per trial). Each epoch's validation loss goes to the pruner, which may end the run there. A trial
+preparation per trial). Each epoch's validation score and its standard error go to the pruner, which may end
+the run there. A trial
 that fails keeps its error (the run's message, or the bug's type and text) and the study goes on; Stop on the
 study (or on the trial's run, from the Train page) ends the trial as failed "stopped by the user".
 """
@@ -27,6 +28,7 @@ from recipe_dash.training.metrics import classification_metrics, is_imbalanced
 from recipe_dash.training.models import ModelSource, configure
 from recipe_dash.training.runs import TRAIN_JOB
 from recipe_dash.training.worker import record_run
+from recipe_dash.tuning.pruning import SCORE_SE, standard_error
 from recipe_dash.tuning.storage import fail_orphaned_trials
 from recipe_dash.tuning.study import StudySpec
 
@@ -63,6 +65,11 @@ class TrialRunner:
             return val.accuracy
         table = classification_metrics(self.data.y_val.numpy(), val.predicted, n_classes=self.data.n_classes, n_boot=0)
         return float(table.set_index("metric").loc["balanced_accuracy", "value"])
+
+    def score_se(self, val: Evaluation) -> float:
+        """The standard error of `score(val)`: how far it may move by chance (the pruner allows for it)."""
+        metric = "loss" if self.spec.objective == "loss" else self.metric
+        return standard_error(metric, self.data.y_val.numpy(), val.predicted, val.losses)
 
     def __call__(self, trial: optuna.Trial) -> float:
         fail_orphaned_trials(trial.study, self.context.store)  # a dead neighbour's trial, failed before this one starts
@@ -122,7 +129,12 @@ class TrialRunner:
         """Give the pruner this epoch's score; end the run when it says so."""
         assert end.val is not None, "tuning trains with a validation split"
         scores.append(self.score(end.val))
-        values = {"epochs_done": end.epoch, "val_loss": end.val.loss, "val_accuracy": end.val.accuracy}
+        values = {
+            "epochs_done": end.epoch,
+            "val_loss": end.val.loss,
+            "val_accuracy": end.val.accuracy,
+            SCORE_SE: self.score_se(end.val),  # the pruner allows for it
+        }
         for key, value in values.items():
             trial.set_user_attr(key, value)
         trial.report(scores[-1], end.epoch)

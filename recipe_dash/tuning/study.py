@@ -24,6 +24,7 @@ from recipe_dash.errors import OptionError
 from recipe_dash.evidence import jsonable
 from recipe_dash.io import Dataset
 from recipe_dash.training.config import TrainConfig
+from recipe_dash.tuning.pruning import NoiseAwareMedianPruner
 from recipe_dash.tuning.space import SearchSpace, parse_space
 from recipe_dash.validation import check_choice, check_number, check_seed
 
@@ -166,12 +167,12 @@ def make_sampler(launch: Launch, *, worker: int, n_before: int, job: int) -> opt
 
 
 def make_pruner(launch: Launch) -> optuna.pruners.BasePruner:
-    """Median stopping: a trial whose score after an epoch is worse than the median of the completed trials
-    at that epoch stops there; nothing is judged before 4 trials completed, nor in anyone's first epoch
-    (a low learning rate starts slow, and is not wrong for it)."""
+    """Median stopping: a trial whose best score after an epoch is worse than the median of the completed
+    trials at that epoch, by more than its validation set's noise, stops there; nothing is judged before 4
+    trials completed, nor in anyone's first epoch (a low learning rate starts slow, and is not wrong for it)."""
     if launch.pruner == "none":
         return optuna.pruners.NopPruner()
-    return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=2)
+    return NoiseAwareMedianPruner(n_startup_trials=4, n_warmup_steps=2, z=2.0)
 
 
 def metric_name(study: optuna.Study) -> str:
