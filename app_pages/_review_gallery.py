@@ -3,6 +3,8 @@ and move on. Keys: J next, K previous, 1-5 decide."""
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import pandas as pd
 import streamlit as st
 
@@ -73,7 +75,7 @@ def _live(dataset_id: int, key: str) -> None:
     st.session_state[f"{key}_shown_item"] = item  # the finding whose heads `_shown` holds
 
 
-def _redraw() -> None:
+def _redraw() -> NoReturn:
     """End a gallery callback: the gallery and the review above it, both and nothing else."""
     st.rerun(scope=[GALLERY_FRAGMENT, LIVE_FRAGMENT])
 
@@ -248,22 +250,7 @@ def _decide_and_move(
         st.session_state[f"{key}_error"] = (
             "The gallery moved on before this click arrived: nothing recorded; decide again."
         )
-    else:
-        _record_and_move(dataset_id, subject, decision, key, classes, who, n_items=n_items, item=item)
-    _redraw()
-
-
-def _record_and_move(
-    dataset_id: int,
-    subject: object,
-    decision: str,
-    key: str,
-    classes: list[str],
-    who: str | None,
-    *,
-    n_items: int,
-    item: str,
-) -> None:
+        _redraw()
     comment = st.session_state.get(f"{key}_quick_comment", "")
     # the class as the browser last set it: a click may arrive before the redraw a new class started
     label = st.session_state.get(f"{key}_relabel_to_{item}") if decision == "relabel" else None
@@ -273,3 +260,4 @@ def _record_and_move(
         st.session_state.setdefault(f"{key}_done", set()).add(item)
         if not st.session_state.get(f"{key}_open_only"):  # with only undecided shown, the next one moves up
             _move(key, 1, n_items)
+    _redraw()
