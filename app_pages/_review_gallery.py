@@ -61,18 +61,41 @@ def review_gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataF
     above = st.container()
     _gallery(dataset, dataset_id, check, rows, key)
     with above:
-        _live(dataset_id, key)
+        _live(dataset_id, rows, key)
 
 
 @st.fragment(key=LIVE_FRAGMENT, run_every=POLL_SECONDS)
-def _live(dataset_id: int, key: str) -> None:
-    """The review of the finding the gallery drew last (none when it shows none)."""
-    shown = st.session_state.get(f"{key}_live")
-    if shown is None:
+def _live(dataset_id: int, rows: pd.DataFrame, key: str) -> None:
+    """The review of the finding the gallery shows, found as the gallery finds it (a click reruns both, in
+    either order)."""
+    items = _shown_items(rows, key)
+    if items.empty:
         return
-    item, keys = shown
-    review_state(dataset_id, keys, shown_key=f"{key}_shown")
-    st.session_state[f"{key}_shown_item"] = item  # the finding whose heads `_shown` holds
+    row = items.iloc[_position(items, key)]
+    review_state(dataset_id, _review_keys(row), shown_key=f"{key}_shown")
+    st.session_state[f"{key}_shown_item"] = str(row["subject"])  # the finding whose heads `_shown` holds
+
+
+def _shown_items(rows: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The findings the gallery steps through: one per subject, only the undecided ones when asked."""
+    items = rows[rows["sample_id"].notna()].drop_duplicates("subject").reset_index(drop=True)
+    if st.session_state.get(f"{key}_open_only"):
+        done = st.session_state.get(f"{key}_done", set())  # decided here since the page last drew `rows`
+        items = items[(items["status"] != "decided") & ~items["subject"].isin(done)].reset_index(drop=True)
+    return items
+
+
+def _position(items: pd.DataFrame, key: str) -> int:
+    return min(int(st.session_state.get(f"{key}_pos", 0)), len(items) - 1)
+
+
+def _review_keys(row: pd.Series) -> list[tuple[str, object]]:
+    """Where a finding's review may come from: its own decision, its cluster's, its sample's."""
+    return [
+        ("finding", row["subject"]),
+        ("cluster", row["cluster"]),
+        ("sample", sample_subject(str(row["sample_id"])).key),
+    ]
 
 
 def _redraw() -> NoReturn:
@@ -82,18 +105,15 @@ def _redraw() -> NoReturn:
 
 @st.fragment(key=GALLERY_FRAGMENT)
 def _gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataFrame, key: str) -> None:
-    st.session_state[f"{key}_live"] = None  # until a finding is drawn
-    items = rows[rows["sample_id"].notna()].drop_duplicates("subject").reset_index(drop=True)
     # No `_redraw` here: in a browser test this toggle's on_change once fired while the gallery was not drawn,
     # and a rerun aimed at it failed (no such fragment). The review above catches up at its next tick, and a
     # decision made before then is refused (`_decide_and_move`).
-    if st.toggle("Only undecided", value=False, key=f"{key}_open_only"):
-        done = st.session_state.get(f"{key}_done", set())  # decided here since the page last drew `rows`
-        items = items[(items["status"] != "decided") & ~items["subject"].isin(done)].reset_index(drop=True)
+    st.toggle("Only undecided", value=False, key=f"{key}_open_only")
+    items = _shown_items(rows, key)
     if items.empty:
         st.success("Nothing left to review here.", icon=":material/check_circle:")
         return
-    position = min(int(st.session_state.get(f"{key}_pos", 0)), len(items) - 1)
+    position = _position(items, key)
     st.session_state[f"{key}_pos"] = position
     row = items.iloc[position]
     # Set before anything that can fail: a redraw that stops half-way leaves the previous finding's buttons
@@ -153,13 +173,8 @@ def _sample(dataset: Dataset, sample_id: str) -> None:
 def _evidence(
     dataset: Dataset, dataset_id: int, evidence: SampleEvidence, row: pd.Series, *, key: str, stamp: str
 ) -> None:
-    keys = [
-        ("finding", row["subject"]),
-        ("cluster", row["cluster"]),
-        ("sample", sample_subject(evidence.sample_id).key),
-    ]
-    st.session_state[f"{key}_live"] = (str(row["subject"]), keys)  # for `_live`, which runs next
-    subject_history(review.history(open_store(get_settings().db_url), dataset_id, subjects=_keys(keys)))
+    keys = _keys(_review_keys(row))
+    subject_history(review.history(open_store(get_settings().db_url), dataset_id, subjects=keys))
     for finding in evidence.findings.itertuples():
         check = f"{finding.analyzer}, " if finding.analyzer != finding.issue_type else ""
         st.markdown(f"**{finding.issue_type}** ({check}score {finding.score:.2f}): {finding.detail}")
