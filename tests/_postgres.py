@@ -96,9 +96,9 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     try:
         yield postgres_server.url(name)
     finally:
-        from recipe_dash.store import open_store
+        from recipe_dash.store import forget_open_stores
 
-        open_store.cache_clear()
+        forget_open_stores()
         postgres_server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 from recipe_dash.settings import get_settings
-from recipe_dash.store import open_store
 
 # The bundled samples with their planted issues; a throwaway PostgreSQL (postgres_url, store_url).
 pytest_plugins = ["tests.analyzers._planted", "tests._postgres"]
@@ -23,11 +22,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("RECIPE_DASH_HOME", str(home))
     monkeypatch.setenv("RECIPE_DASH_DB", f"sqlite:///{home / 'test.db'}")
     monkeypatch.delenv("RECIPE_DASH_OPEN_DATASET", raising=False)
-    get_settings.cache_clear()
-    open_store.cache_clear()
+    get_settings.cache_clear()  # open_store() follows: it asks the settings for the URL on every call
     yield home
     get_settings.cache_clear()
-    open_store.cache_clear()
 
 
 def write_image(path: Path, seed: int, size: tuple[int, int] = (16, 16), mode: str = "L") -> Path:

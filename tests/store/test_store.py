@@ -9,7 +9,8 @@ from sqlalchemy import inspect, text
 
 from recipe_dash.errors import DataError, StoreError
 from recipe_dash.io import load_dataset
-from recipe_dash.store import Store
+from recipe_dash.settings import get_settings
+from recipe_dash.store import Store, open_store
 from recipe_dash.store.store import MIGRATIONS
 from recipe_dash.workspace import open_dataset, reopen
 
@@ -94,3 +95,12 @@ def test_stores_opened_by_many_threads_at_once_all_migrate(tmp_path: Path) -> No
     for i in range(8):
         with Store(f"sqlite:///{tmp_path / f'{i}.db'}").engine.connect() as connection:
             assert {r[0] for r in connection.execute(text("select version_num from alembic_version"))} == heads
+
+
+def test_open_store_follows_the_settings_when_they_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process whose RECIPE_DASH_DB changes (a test, a benchmark's fresh store) gets the new store."""
+    first = open_store()
+    assert open_store() is first  # opened once per URL
+    monkeypatch.setenv("RECIPE_DASH_DB", f"sqlite:///{tmp_path / 'other.db'}")
+    get_settings.cache_clear()
+    assert open_store().url.endswith("other.db") and open_store() is not first

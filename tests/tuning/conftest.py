@@ -10,7 +10,7 @@ import pytest
 
 from recipe_dash import jobs
 from recipe_dash.settings import get_settings
-from recipe_dash.store import Store, open_store
+from recipe_dash.store import Store, forget_open_stores
 from recipe_dash.store.jobs_model import ACTIVE
 from tests.training.conftest import shapes_folder, table_file  # noqa: F401 - fixtures
 
@@ -56,7 +56,7 @@ def db_url(shared_store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     its journal file), then a throwaway PostgreSQL (tests/_postgres.py)."""
     monkeypatch.setenv("RECIPE_DASH_DB", shared_store_url)  # worker processes inherit it
     get_settings.cache_clear()
-    open_store.cache_clear()
+    forget_open_stores()
     return shared_store_url
 
 
