@@ -127,7 +127,7 @@ def _gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataFrame, 
         shortcut="K",
         disabled=position == 0,
         on_click=_step,
-        args=(key, -1, len(items)),
+        args=(key, -1, len(items), str(row["subject"])),
     )
     where_col.markdown(f"**{position + 1} of {len(items):,}** · `{row['sample_id']}` · given **{row['label']}**")
     next_col.button(
@@ -137,7 +137,7 @@ def _gallery(dataset: Dataset, dataset_id: int, check: str, rows: pd.DataFrame, 
         shortcut="J",
         disabled=position >= len(items) - 1,
         on_click=_step,
-        args=(key, 1, len(items)),
+        args=(key, 1, len(items), str(row["subject"])),
     )
     results, stamp = _results(dataset_id)
     evidence = sample_evidence(results, str(row["sample_id"]))
@@ -154,8 +154,18 @@ def _move(key: str, step: int, n_items: int) -> None:
     st.session_state[f"{key}_pos"] = max(0, min(n_items - 1, int(st.session_state.get(f"{key}_pos", 0)) + step))
 
 
-def _step(key: str, step: int, n_items: int) -> None:
+def _step(key: str, step: int, n_items: int, item: str) -> None:
+    if st.session_state.get(f"{key}_current") != item:  # a click already acted on, delivered again
+        return
     _move(key, step, n_items)
+    _acted(key)
+
+
+def _acted(key: str) -> NoReturn:
+    """After a click moved on: nothing is current until the gallery draws again, so the same click delivered
+    a second time does nothing. Streamlit did deliver one twice (a decision recorded twice, 1 of 10 browser
+    runs under load), it seems when the rerun a callback asks for meets the review's polling rerun."""
+    st.session_state[f"{key}_current"] = None
     _redraw()
 
 
@@ -260,6 +270,8 @@ def _decide_and_move(
     n_items: int,
     item: str,
 ) -> None:
+    if st.session_state.get(f"{key}_current") is None:  # a click already acted on, delivered again
+        return
     if st.session_state.get(f"{key}_current") != item or st.session_state.get(f"{key}_shown_item") != item:
         # drawn by an earlier run, or the review above not yet redrawn for it: `seen` would be another's
         st.session_state[f"{key}_error"] = (
@@ -275,4 +287,5 @@ def _decide_and_move(
         st.session_state.setdefault(f"{key}_done", set()).add(item)
         if not st.session_state.get(f"{key}_open_only"):  # with only undecided shown, the next one moves up
             _move(key, 1, n_items)
+        _acted(key)
     _redraw()

@@ -175,6 +175,20 @@ def test_a_gallery_click_before_the_review_above_caught_up_records_nothing() -> 
     assert any("moved on before this click" in e.value for e in at.error)
 
 
+def test_a_gallery_click_delivered_again_before_the_gallery_redrew_does_nothing() -> None:
+    """A click acted on leaves nothing current until the gallery draws again: the same click delivered twice
+    (Streamlit once did) neither records twice nor moves twice."""
+    review = analyzed("digits")
+    at = sign(open_page("label_noise"), "carol")
+    at.button_group(key="label_noise_view").set_value("Gallery").run()
+    at.session_state["label_noise_gallery_current"] = None  # as a decision or a step leaves it
+    at.button(key="label_noise_gallery_quick_drop").click().run()
+    at.session_state["label_noise_gallery_current"] = None
+    at.button(key="label_noise_gallery_next").click().run()
+    assert history(review.store, review.dataset_id).empty and not at.error
+    assert "1 of" in " ".join(m.value for m in at.markdown)
+
+
 def test_a_decision_chosen_and_clicked_before_the_page_redraws_is_the_one_recorded() -> None:
     """The browser sends "drop" and the click together (the click came before the redraw "drop" started): the
     store gets drop, not the decision the page drew last; likewise the gallery's relabel class."""
