@@ -2,9 +2,9 @@
 
 The study's worker process trains each trial itself on data it prepared once (no process start, no data
 preparation per trial). Each epoch's validation score and its standard error go to the pruner, which may end
-the run there. A trial
-that fails keeps its error (the run's message, or the bug's type and text) and the study goes on; Stop on the
-study (or on the trial's run, from the Train page) ends the trial as failed "stopped by the user".
+the run there. A trial that fails keeps its error (the run's message, or the bug's type and text) and the
+study goes on; Stop on the study (or on the trial's run, from the Train page) ends the trial as failed
+"stopped by the user".
 """
 
 from __future__ import annotations
