@@ -46,12 +46,11 @@ DIGITS = SAMPLE_DATA / "digits"
 def launch(name: str, base: Any, space: Any, settings: Any) -> dict[str, Any]:
     """Run one launch to its end; wall seconds, CPU seconds of the workers, load average, the study."""
     from recipe_dash import jobs, workspace
-    from recipe_dash.settings import get_settings
     from recipe_dash.store import open_store
     from recipe_dash.store.jobs_model import ACTIVE
     from recipe_dash.tuning import start_study
 
-    store = open_store(get_settings().db_url)  # the store fresh_store chose last
+    store = open_store()  # the store fresh_store chose last
     dataset_id, dataset = workspace.open_dataset(store, DIGITS)
     load = os.getloadavg()[0]
     cpu = _children_cpu()
@@ -180,14 +179,13 @@ def enqueue_configs(name: str, base: Any, n: int, seed: int) -> None:
     import optuna
 
     from recipe_dash import workspace
-    from recipe_dash.settings import get_settings
     from recipe_dash.store import open_store
     from recipe_dash.training.models import builder_keywords
     from recipe_dash.tuning.space import default_space
     from recipe_dash.tuning.storage import study_storage
     from recipe_dash.tuning.study import StudySpec, dataset_identity, open_study
 
-    store = open_store(get_settings().db_url)
+    store = open_store()
     _, dataset = workspace.open_dataset(store, DIGITS)
     space = default_space(builder_keywords(base.model, kind=dataset.kind))
     study = open_study(study_storage(store.url), name, StudySpec(dataset_identity(dataset), base, space, "accuracy"))
