@@ -20,6 +20,7 @@ from recipe_dash.training.runs import TRAIN_JOB
 from recipe_dash.tuning import space as spaces
 from recipe_dash.tuning.storage import fail_orphaned_trials, fail_stale_trials, study_storage
 from recipe_dash.tuning.study import (
+    LAST_EPOCHS,
     OBJECTIVES,
     PRUNERS,
     SAMPLERS,
@@ -32,6 +33,7 @@ from recipe_dash.tuning.study import (
     state_counts,
     studies_of,
     trials_frame,
+    value_meaning,
 )
 from recipe_dash.tuning.workers import launch_progress, start_study, stop_study
 
@@ -89,8 +91,8 @@ with st.expander("New study", expanded=not names, icon=":material/add_circle:"),
         list(OBJECTIVES),
         format_func=OBJECTIVE_NAMES.get,
         key="tune_objective",
-        help="On validation after each trial's last epoch. Loss is smoother, but prefers timid models when some "
-        "validation labels are wrong.",
+        help=f"On validation, averaged over each trial's last {LAST_EPOCHS} epochs. Loss is smoother, but prefers "
+        "timid models when some validation labels are wrong.",
     )
     sampler = sampler_col.selectbox("Sampler", SAMPLERS, index=1, format_func=SAMPLER_NAMES.get, key="tune_sampler")
     pruner = pruner_col.selectbox("Pruning", PRUNERS, format_func=PRUNER_NAMES.get, key="tune_pruner")
@@ -207,7 +209,7 @@ def study_panel() -> None:
 spec_of = load_spec(study)
 st.caption(
     f"{model_label(spec_of.base.model, dataset.kind)}, {spec_of.base.epochs} epochs per trial, seed "
-    f"{spec_of.base.seed}; objective: the {metric_name(study)} after the last epoch"
+    f"{spec_of.base.seed}; objective: the {value_meaning(study)}"
     f" ({'lower' if spec_of.objective == 'loss' else 'higher'} is better)."
 )
 with st.expander("Search space of this study"):

@@ -1,18 +1,20 @@
 """What a pruner would save, and whether it keeps the best config, over many sets of configs at once.
 
     python benchmarks/pruning_replay.py record --seeds 0-9 [--out DIR]   # ~100 s per set on 2 cores
-    python benchmarks/pruning_replay.py replay [--out DIR]
+    python benchmarks/pruning_replay.py replay [--seeds 10-19] [--out DIR]
 
 `tune_scale.py pruning` measures one set of 20 configs per run, with its timing noise. Here each set's
 20 configs (the same draw as `tune_scale.py pruning --seed S`) are trained once, unpruned, as `recipe-dash
 tune` trains them, and every epoch's validation accuracy is recorded with each trial's time per epoch.
 `replay` then runs each pruner over the recorded curves: two workers take the trials in order, a trial's
 epochs last its recorded time per epoch, and after each epoch the pruner itself (the class the study uses)
-judges it against the trials completed by then. A pruned trial frees its worker at once.
+judges the trial's value so far against the trials completed by then. A pruned trial frees its worker at
+once. A value is what the study computes (StudySpec.value): the mean of the last 3 epochs' scores, or the
+last epoch's alone as before that mean (shown for comparison).
 
 Printed per pruner: the wall time saved per set (simulated from the recorded times) and whether the best
-final value of the unpruned set survived. Replays are exact for the pruner's decisions; the wall times
-leave out process start and data preparation, which pruning does not change.
+value of the unpruned set survived. Replays are exact for the pruner's decisions; the wall times leave out
+process start and data preparation, which pruning does not change.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import optuna
 from optuna.trial import TrialState, create_trial
 
 from recipe_dash.tuning.pruning import SCORE_SE, NoiseAwareMedianPruner
+from recipe_dash.tuning.study import LAST_EPOCHS, Launch, make_pruner, trailing_mean
 
 OUT = Path(tempfile.gettempdir()) / "recipe_dash_pruning_curves"
 WORKERS = 2
@@ -60,19 +63,21 @@ def record(seeds: list[int], out: Path) -> None:
         print(f"set {seed}: {got['wall']:.0f} s")
 
 
-def replay(out: Path) -> None:
-    pruners = {
-        "Optuna MedianPruner(4, 2)": lambda: optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=2),
-        "noise-aware median (--pruner median)": lambda: NoiseAwareMedianPruner(),
+def replay(out: Path, seeds: list[int] | None) -> None:
+    pruners = {  # name: (a new pruner, how many last epochs a value averages)
+        "Optuna MedianPruner(4, 2), last epoch": (lambda: optuna.pruners.MedianPruner(4, 2), 1),
+        "noise-aware median (z 2, warm-up 2), last epoch": (lambda: NoiseAwareMedianPruner(n_warmup_steps=2, z=2.0), 1),
+        f"--pruner median, mean of last {LAST_EPOCHS}": (lambda: make_pruner(Launch()), LAST_EPOCHS),
     }
     paths = sorted(out.glob("set_*.json"), key=lambda p: int(p.stem.removeprefix("set_")))
+    paths = [p for p in paths if seeds is None or int(p.stem.removeprefix("set_")) in seeds]
     sets = {p.stem: json.loads(p.read_text()) for p in paths}
     if not sets:
         raise SystemExit(f"no recorded sets in {out}: run `record` first")
-    for pruner_name, make in pruners.items():
+    for pruner_name, (make, last_epochs) in pruners.items():
         saved, kept = [], []
         for recorded in sets.values():
-            full, pruned, best_kept = _replay(recorded, make())
+            full, pruned, best_kept = _replay(recorded, make(), last_epochs)
             saved.append(1 - pruned / full)
             kept.append(best_kept)
         per_set = " ".join(
@@ -80,30 +85,31 @@ def replay(out: Path) -> None:
             for name, s, k in zip(sets, saved, kept, strict=True)
         )
         print(
-            f"{pruner_name}: wall saved median {statistics.median(saved):.0%} "
+            f"{pruner_name}: wall saved median {statistics.median(saved):.0%}, mean {statistics.mean(saved):.0%} "
             f"(range {min(saved):.0%} to {max(saved):.0%}); best kept on {sum(kept)} of {len(kept)} sets\n"
             f"  per set: {per_set}"
         )
 
 
-def _replay(recorded: dict[str, Any], pruner: optuna.pruners.BasePruner) -> tuple[float, float, bool]:
+def _replay(recorded: dict[str, Any], pruner: optuna.pruners.BasePruner, last_epochs: int) -> tuple[float, float, bool]:
     """(wall without pruning, wall with it, whether the best unpruned trial was kept) for one set."""
     trials, n_val = recorded["trials"], recorded["n_val"]
+    values = [_values(trial["accuracy"], last_epochs) for trial in trials]
     study = optuna.create_study(direction="maximize", pruner=pruner)
     free = [0.0] * WORKERS  # when each worker is next free
     ends: list[tuple[float, list[float]]] = []  # completed trials, (end time, curve), added as time passes
     finals: dict[int, float] = {}
     for number, trial in enumerate(trials):
         worker = int(np.argmin(free))
-        clock, curve = free[worker], trial["accuracy"]
-        for epoch, value in enumerate(curve, start=1):
+        clock, curve = free[worker], values[number]
+        for epoch, score in enumerate(trial["accuracy"], start=1):
             clock += trial["seconds_per_epoch"]
             for end, done in [e for e in ends if e[0] <= clock]:
                 study.add_trial(
                     create_trial(state=TrialState.COMPLETE, value=done[-1], intermediate_values=_steps(done))
                 )
                 ends.remove((end, done))
-            se = float(np.sqrt(value * (1 - value) / n_val))
+            se = float(np.sqrt(score * (1 - score) / n_val))  # of the latest score, as the study reports it
             running = create_trial(
                 state=TrialState.RUNNING, intermediate_values=_steps(curve[:epoch]), user_attrs={SCORE_SE: se}
             )
@@ -114,8 +120,13 @@ def _replay(recorded: dict[str, Any], pruner: optuna.pruners.BasePruner) -> tupl
             ends.append((clock, curve))
         free[worker] = clock
     full = _unpruned_wall(trials)
-    best = max(range(len(trials)), key=lambda n: trials[n]["accuracy"][-1])
+    best = max(range(len(trials)), key=lambda n: values[n][-1])
     return full, max(free), best in finals
+
+
+def _values(scores: list[float], last_epochs: int) -> list[float]:
+    """A trial's value after each epoch, as the study computes it."""
+    return [trailing_mean(scores[:epoch], last_epochs) for epoch in range(1, len(scores) + 1)]
 
 
 def _steps(curve: list[float]) -> dict[int, float]:
@@ -138,14 +149,14 @@ def _seeds(text: str) -> list[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("part", choices=("record", "replay"))
-    parser.add_argument("--seeds", type=_seeds, default=_seeds("0-9"), help="record: config sets, e.g. 0-9")
+    parser.add_argument("--seeds", type=_seeds, help="config sets, e.g. 0-9 (record: 0-9; replay: all recorded)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     if args.part == "record":
-        record(args.seeds, args.out)
+        record(args.seeds or _seeds("0-9"), args.out)
     else:
-        replay(args.out)
+        replay(args.out, args.seeds)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def tune(
     objective: Annotated[
         str,
         typer.Option(
-            help="accuracy (balanced when the classes are imbalanced) or loss, on validation after the last epoch."
+            help="accuracy (balanced when the classes are imbalanced) or loss, on validation, averaged over each "
+            "trial's last 3 epochs."
         ),
     ] = "accuracy",
     timeout: Annotated[float | None, typer.Option(help="Seconds after which each worker starts no new trial.")] = None,

@@ -1,9 +1,10 @@
 """One trial = one training run like any other: a job row and a run in the store, its curve on the Train page.
 
 The study's worker process trains each trial itself on data it prepared once (no process start, no data
-preparation per trial). Each epoch's validation score and its standard error go to the pruner, which may end
-the run there. A trial that fails keeps its error (the run's message, or the bug's type and text) and the
-study goes on; Stop on the study (or on the trial's run, from the Train page) ends the trial as failed
+preparation per trial). After each epoch the trial's value so far (the mean of its last epochs' validation
+scores, StudySpec.value) and the latest score's standard error go to the pruner, which may end the run
+there. A trial that fails keeps its error (the run's message, or the bug's type and text) and the study
+goes on; Stop on the study (or on the trial's run, from the Train page) ends the trial as failed
 "stopped by the user".
 """
 
@@ -46,7 +47,7 @@ class TrialContext(JobContext):
 
 
 class TrialRunner:
-    """The study's objective: trains a trial's config and returns its score after the last epoch."""
+    """The study's objective: trains a trial's config and returns its value, the mean of its last epochs' scores."""
 
     def __init__(self, context: JobContext, spec: StudySpec, data: TensorData, source: ModelSource) -> None:
         self.context = context  # the worker's job: its stop flag stops the study
@@ -123,7 +124,7 @@ class TrialRunner:
             if run_id is not None:  # none when the model did not build
                 trial.set_user_attr("run_id", run_id)
         jobs.end_inline(store, job_id, "done", result=outcome, message="done")
-        return scores[-1]
+        return self.spec.value(scores)
 
     def _report(self, trial: optuna.Trial, end: EpochEnd, scores: list[float]) -> None:
         """Give the pruner this epoch's score; end the run when it says so."""
@@ -137,7 +138,7 @@ class TrialRunner:
         }
         for key, value in values.items():
             trial.set_user_attr(key, value)
-        trial.report(scores[-1], end.epoch)
+        trial.report(self.spec.value(scores), end.epoch)
         if trial.should_prune():
             raise optuna.TrialPruned(
                 f"after epoch {end.epoch}: {self.metric if self.spec.objective != 'loss' else 'loss'} {scores[-1]:.4f}"

@@ -24,12 +24,14 @@ from recipe_dash.tuning.study import (
     StudySpec,
     best_config,
     best_trial,
+    load_spec,
     make_sampler,
     metric_name,
     open_study,
     shown_value,
     state_counts,
     trials_frame,
+    value_meaning,
 )
 
 SPACE = parse_space(
@@ -100,6 +102,25 @@ def test_a_study_is_joined_with_its_own_spec_only() -> None:
         open_study(storage, "s", other)
     with pytest.raises(OptionError, match="The study needs a name"):
         open_study(storage, " ", SPEC)
+
+
+def test_a_value_is_the_mean_of_the_last_epochs_and_an_older_study_keeps_its_own() -> None:
+    assert SPEC.value([0.5, 0.9, 0.8, 0.7]) == pytest.approx(0.8)  # the last 3 of 4 epochs
+    assert SPEC.value([0.6]) == pytest.approx(0.6) and SPEC.value([0.6, 0.8]) == pytest.approx(0.7)
+    storage = optuna.storages.InMemoryStorage()
+    older = optuna.create_study(study_name="old", storage=storage, direction="maximize")
+    stored = SPEC.to_json()
+    del stored["last_epochs"]  # as studies were stored before values were averaged
+    older.set_user_attr("spec", stored)
+    joined = open_study(storage, "old", SPEC)  # still joined with the same settings
+    assert load_spec(joined).last_epochs == 1 and load_spec(joined).value([0.5, 0.9, 0.7]) == pytest.approx(0.7)
+    assert value_meaning(joined) == "validation accuracy, after each trial's last epoch"
+    assert value_meaning(open_study(storage, "new", SPEC)) == (
+        "validation accuracy, averaged over each trial's last 3 epochs"
+    )
+    other = dataclasses.replace(SPEC, objective="loss")  # a real difference is named, not the missing average
+    with pytest.raises(OptionError, match=r"other settings \(objective: 'accuracy' there, 'loss' here\)"):
+        open_study(storage, "old", other)
 
 
 def test_results_table_best_config_and_counts() -> None:
