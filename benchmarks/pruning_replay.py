@@ -12,9 +12,10 @@ judges the trial's value so far against the trials completed by then. A pruned t
 once. A value is what the study computes (StudySpec.value): the mean of the last 3 epochs' scores, or the
 last epoch's alone as before that mean (shown for comparison).
 
-Printed per pruner: the wall time saved per set (simulated from the recorded times) and whether the best
-value of the unpruned set survived. Replays are exact for the pruner's decisions; the wall times leave out
-process start and data preparation, which pruning does not change.
+Printed per pruner: the wall time saved per set (simulated from the recorded times), whether the best
+value of the unpruned set survived, and if not how far the best value left trails it. Replays are exact
+for the pruner's decisions; the wall times leave out process start and data preparation, which pruning
+does not change.
 """
 
 from __future__ import annotations
@@ -75,24 +76,28 @@ def replay(out: Path, seeds: list[int] | None) -> None:
     if not sets:
         raise SystemExit(f"no recorded sets in {out}: run `record` first")
     for pruner_name, (make, last_epochs) in pruners.items():
-        saved, kept = [], []
+        saved, kept, shortfalls = [], [], []
         for recorded in sets.values():
-            full, pruned, best_kept = _replay(recorded, make(), last_epochs)
+            full, pruned, shortfall = _replay(recorded, make(), last_epochs)
             saved.append(1 - pruned / full)
-            kept.append(best_kept)
+            kept.append(shortfall == 0)
+            shortfalls.append(shortfall)
         per_set = " ".join(
             f"{name.removeprefix('set_')}: {s:.0%}{'' if k else ' (best lost)'}"
             for name, s, k in zip(sets, saved, kept, strict=True)
         )
         print(
             f"{pruner_name}: wall saved median {statistics.median(saved):.0%}, mean {statistics.mean(saved):.0%} "
-            f"(range {min(saved):.0%} to {max(saved):.0%}); best kept on {sum(kept)} of {len(kept)} sets\n"
+            f"(range {min(saved):.0%} to {max(saved):.0%}); best kept on {sum(kept)} of {len(kept)} sets"
+            f"{'' if all(kept) else f', else the best left trailed it by at most {max(shortfalls):.1%}'}\n"
             f"  per set: {per_set}"
         )
 
 
-def _replay(recorded: dict[str, Any], pruner: optuna.pruners.BasePruner, last_epochs: int) -> tuple[float, float, bool]:
-    """(wall without pruning, wall with it, whether the best unpruned trial was kept) for one set."""
+def _replay(
+    recorded: dict[str, Any], pruner: optuna.pruners.BasePruner, last_epochs: int
+) -> tuple[float, float, float]:
+    """(wall without pruning, wall with it, how far the best value left trails the unpruned best) for one set."""
     trials, n_val = recorded["trials"], recorded["n_val"]
     values = [_values(trial["accuracy"], last_epochs) for trial in trials]
     study = optuna.create_study(direction="maximize", pruner=pruner)
@@ -120,8 +125,8 @@ def _replay(recorded: dict[str, Any], pruner: optuna.pruners.BasePruner, last_ep
             ends.append((clock, curve))
         free[worker] = clock
     full = _unpruned_wall(trials)
-    best = max(range(len(trials)), key=lambda n: values[n][-1])
-    return full, max(free), best in finals
+    best = max(value[-1] for value in values)
+    return full, max(free), best - max(finals.values())
 
 
 def _values(scores: list[float], last_epochs: int) -> list[float]:

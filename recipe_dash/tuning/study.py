@@ -192,12 +192,12 @@ def make_sampler(launch: Launch, *, worker: int, n_before: int, job: int) -> opt
 
 
 def make_pruner(launch: Launch) -> optuna.pruners.BasePruner:
-    """Median stopping: a trial whose best score after an epoch is worse than the median of the completed
-    trials at that epoch, by more than its validation set's noise, stops there; nothing is judged before 4
-    trials completed, nor in anyone's first epoch (a low learning rate starts slow, and is not wrong for it)."""
+    """Median stopping: a trial whose best value after an epoch is worse than the median of the completed
+    trials at that epoch, by more than its validation set's noise (a standard error), stops there; nothing
+    is judged before 4 trials completed (see NoiseAwareMedianPruner for how its settings were chosen)."""
     if launch.pruner == "none":
         return optuna.pruners.NopPruner()
-    return NoiseAwareMedianPruner(n_startup_trials=4, n_warmup_steps=2, z=2.0)
+    return NoiseAwareMedianPruner()
 
 
 def metric_name(study: optuna.Study) -> str:
