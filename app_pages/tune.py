@@ -169,14 +169,20 @@ def study_panel() -> None:
     columns = st.columns(5)
     columns[0].metric("Trials", sum(counts.values()))
     columns[1].metric("Complete", counts["COMPLETE"])
-    columns[2].metric("Pruned", counts["PRUNED"], help="Stopped early: worse than the median at the same epoch.")
+    columns[2].metric(
+        "Pruned",
+        counts["PRUNED"],
+        help="Stopped early: behind the completed trials' median at the same epoch by more than its validation "
+        "noise (a standard error).",
+    )
     columns[3].metric("Failed", counts["FAIL"])
     best = best_trial(study)
     target = metric_name(study)
     columns[4].metric("Best", shown_value(study, best.value if best is not None else None), help=f"Best {target}")
     show_best()
     history, importance = plots.history_figure(study, target), plots.importance_figure(study, target)
-    parallel, per_epoch = plots.parallel_figure(study, target), plots.intermediate_figure(study, target)
+    parallel = plots.parallel_figure(study, target)
+    per_epoch = plots.intermediate_figure(study, target, load_spec(study).last_epochs)
     if per_epoch is None:
         st.info("Charts appear once a trial reports its first epoch.")
     left, right = st.columns(2)
@@ -193,7 +199,9 @@ def study_panel() -> None:
         key="tune_trials",
         column_config={
             "value": st.column_config.NumberColumn(
-                target, format="%.4f" if "loss" in target else "percent", help="The objective; a pruned trial's last"
+                target,
+                format="%.4f" if "loss" in target else "percent",
+                help=f"The trial's value: the {value_meaning(study)}; a pruned trial's last reported one",
             ),
             "val_loss": st.column_config.NumberColumn("val loss", format="%.4f"),
             "val_accuracy": st.column_config.NumberColumn("val accuracy", format="percent"),

@@ -132,11 +132,21 @@ def _trial_line(row: dict[str, Any], columns: pd.Index, value: str) -> str:
 
 
 def _summary(study: optuna.Study, data: Path, label_column: str | None) -> str:
-    from recipe_dash.tuning.study import best_config, best_trial, metric_name, shown_value, state_counts
+    from recipe_dash.tuning.study import (
+        best_config,
+        best_trial,
+        metric_name,
+        shown_value,
+        state_counts,
+        value_meaning,
+    )
 
     counts = state_counts(study)
     states = ", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n)
-    lines = [f"Study '{study.study_name}': {sum(counts.values())} trials ({states or 'none'})."]
+    lines = [
+        f"Study '{study.study_name}': {sum(counts.values())} trials ({states or 'none'}).",
+        f"Values: {value_meaning(study)}.",
+    ]
     best = best_trial(study)
     config = best_config(study)
     if best is None or config is None:

@@ -46,14 +46,17 @@ def importance_figure(study: optuna.Study, target: str) -> go.Figure | None:
     return _dressed(figure, f"Parameter importance for the {target}")
 
 
-def intermediate_figure(study: optuna.Study, target: str) -> go.Figure | None:
-    """Each trial's value epoch by epoch: where pruned trials stopped, and where running ones are."""
+def intermediate_figure(study: optuna.Study, target: str, last_epochs: int = 1) -> go.Figure | None:
+    """Each trial's value epoch by epoch (with `last_epochs` > 1, the mean of that many epochs up to each):
+    where pruned trials stopped, and where running ones are."""
     if not any(t.intermediate_values for t in study.get_trials(deepcopy=False)):
         return None
     figure = plot_intermediate_values(study)
-    figure.update_xaxes(title_text="epoch")
+    epochs = max(max(t.intermediate_values, default=1) for t in study.get_trials(deepcopy=False))
+    figure.update_xaxes(title_text="epoch", tick0=1, dtick=max(1, round(epochs / 10)))  # whole epochs only
     figure.update_yaxes(title_text=target)
-    return _dressed(figure, f"{target.capitalize()} per epoch, every trial")
+    mean = f" (at each epoch, the mean of the last {last_epochs})" if last_epochs > 1 else ""
+    return _dressed(figure, f"{target.capitalize()} per epoch, every trial{mean}")
 
 
 def _completed(study: optuna.Study) -> int:

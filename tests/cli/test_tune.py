@@ -25,6 +25,7 @@ def test_a_study_on_two_workers_prints_each_trial_and_a_summary_then_resumes(sha
     assert sorted(int(n) for n in re.findall(r"^trial +(\d+) ", out, re.MULTILINE)) == [0, 1, 2, 3]  # each once
     summary = re.search(r"Study 'cli': 4 trials \((.*)\)\.", out)
     assert summary is not None and "failed" not in summary.group(1)
+    assert "Values: validation accuracy, averaged over each trial's last 3 epochs." in out
     assert re.search(r"Best: trial \d, validation accuracy \d+\.\d% \(loss \d\.\d{4}\): lr=", out)
     assert f"Full run of the best config: recipe-dash train {shapes_folder} --model mlp --lr " in out
     again = runner.invoke(cli.app, tune(str(shapes_folder), "--study", "cli", "--trials", "2"))
