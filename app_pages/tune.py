@@ -203,8 +203,10 @@ def study_panel() -> None:
                 format="%.4f" if "loss" in target else "percent",
                 help=f"The trial's value: the {value_meaning(study)}; a pruned trial's last reported one",
             ),
-            "val_loss": st.column_config.NumberColumn("val loss", format="%.4f"),
-            "val_accuracy": st.column_config.NumberColumn("val accuracy", format="percent"),
+            "val_loss": st.column_config.NumberColumn("val loss", format="%.4f", help="After its last epoch"),
+            "val_accuracy": st.column_config.NumberColumn(
+                "val accuracy", format="percent", help="Plain accuracy after its last epoch"
+            ),
             "lr": st.column_config.NumberColumn(format="%.2e"),
             "weight_decay": st.column_config.NumberColumn(format="%.1e"),
             "dropout": st.column_config.NumberColumn(format="%.2f"),
