@@ -5,7 +5,7 @@ preparation per trial). After each epoch the trial's value so far (the mean of i
 scores, StudySpec.value) and the latest score's standard error go to the pruner, which may end the run
 there. A trial that fails keeps its error (the run's message, or the bug's type and text) and the study
 goes on; Stop on the study (or on the trial's run, from the Train page) ends the trial as failed
-"stopped by the user".
+"stopped by the user", and a run or worker the pool judged lost ends it as failed with the pool's reason.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from recipe_dash.errors import RecipeDashError
 from recipe_dash.jobs import JobContext, JobStopped
 from recipe_dash.jobs.liveness import HOST, Heartbeat
 from recipe_dash.store import Store
+from recipe_dash.store.jobs_model import JobRecord
 from recipe_dash.store.training_model import RunRecord
 from recipe_dash.training.data import TensorData
 from recipe_dash.training.loop import EpochEnd, Evaluation
@@ -109,7 +110,11 @@ class TrialRunner:
             jobs.end_inline(store, job_id, "done", message=f"pruned {pruned}")
             raise
         except JobStopped:
-            _fail(trial, store, job_id, STOPPED, status="cancelled")
+            lost = _lost(store, job_id, self.context.job_id)
+            if lost is None:
+                _fail(trial, store, job_id, STOPPED, status="cancelled")
+            else:  # judged lost by the pool (this worker froze): the run's job keeps the failed status it got
+                trial.set_user_attr("error", lost)
             if self.context.stop_requested():
                 trial.study.stop()
             raise
@@ -155,6 +160,17 @@ def _fail(
     jobs.end_inline(
         store, job_id, status, error=None if status == "cancelled" else error, message=message, result=result
     )
+
+
+def _lost(store: Store, *job_ids: int) -> str | None:
+    """Why the first of these jobs was judged lost (ended as failed while it ran), or None: a job that stops
+    a trial was either asked to stop by a user or judged lost, and only the first is "stopped by the user"."""
+    with store.session() as session:
+        for job_id in job_ids:
+            record = session.get(JobRecord, job_id)
+            if record is not None and record.status == "failed" and not record.stop_requested:
+                return str(record.error or "Judged lost: no heartbeat from its worker.")
+    return None
 
 
 def _run_of(store: Store, job_id: int) -> int | None:

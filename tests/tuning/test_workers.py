@@ -14,6 +14,7 @@ from optuna.trial import TrialState
 
 from recipe_dash import jobs, workspace
 from recipe_dash.errors import OptionError
+from recipe_dash.jobs.liveness import mark_failed
 from recipe_dash.settings import get_settings
 from recipe_dash.store import open_store
 from recipe_dash.training import runs
@@ -165,6 +166,31 @@ def test_a_crashing_trial_fails_with_its_error_and_the_study_goes_on(shapes_fold
             assert run_job.status == "failed" and "boom" in run_job.result["traceback"]  # a bug keeps its traceback
         else:
             assert trial.state == TrialState.COMPLETE and run_job.status == "done"
+
+
+def test_a_trial_whose_run_is_judged_lost_fails_with_that_reason_and_the_study_goes_on(
+    shapes_folder: Path, model_file: Path
+) -> None:
+    store = open_store()
+    dataset_id, dataset = workspace.open_dataset(store, shapes_folder)
+    base = TrainConfig(model=f"{model_file}:build_slow", epochs=8, sample_losses=False)
+    space = parse_space({"lr": {"low": 1e-3, "high": 1e-2, "log": True}})
+    launch = Launch(sampler="random", pruner="none", n_trials=2)
+    study, job_ids = start_study(store, dataset_id, dataset, "lost", base, space, launch)
+
+    def running_run() -> int | None:
+        running = [t for t in study.get_trials(states=(TrialState.RUNNING,)) if "job_id" in t.user_attrs]
+        return running[0].user_attrs["job_id"] if running else None
+
+    wait_until(lambda: running_run() is not None, what="a trial's run")
+    run_job = running_run()
+    reason = "No heartbeat for 60 s: its worker (pid 1 on this host) was frozen or killed."
+    assert mark_failed(store, run_job, reason)  # as the pool does when the run's heartbeat stops
+    wait_for_jobs(store, job_ids)
+    first, second = study.get_trials()
+    assert first.state == TrialState.FAIL and first.user_attrs["error"] == reason  # not "stopped by the user"
+    assert (jobs.get_job(store, run_job).status, jobs.get_job(store, run_job).error) == ("failed", reason)
+    assert second.state == TrialState.COMPLETE and jobs.get_job(store, job_ids[0]).status == "done"
 
 
 def test_a_space_knob_the_model_cannot_take_is_refused_before_any_trial(shapes_folder: Path) -> None:
