@@ -40,7 +40,7 @@ def tune(
     workers: Annotated[int, typer.Option(help="Local worker processes sharing the study.")] = 1,
     sampler: Annotated[str, typer.Option(help="random, tpe or gp (Gaussian process).")] = "tpe",
     pruner: Annotated[str, typer.Option(help="median (stop trials clearly behind the median) or none.")] = "median",
-    objective: Annotated[
+    objective: Annotated[  # the 3 of tuning.study.LAST_EPOCHS, written out to keep optuna out of the help (tested)
         str,
         typer.Option(
             help="accuracy (balanced when the classes are imbalanced) or loss, on validation, averaged over each "

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from recipe_dash import cli, jobs
 from recipe_dash.store import open_store
+from recipe_dash.tuning.study import LAST_EPOCHS
 
 runner = CliRunner()
 
@@ -54,3 +55,10 @@ def test_bad_options_and_other_settings_for_an_existing_study_exit_2(shapes_fold
     other = runner.invoke(cli.app, ["tune", str(shapes_folder), "--study", "x", "--model", "logistic", "--epochs", "2"])
     assert other.exit_code == 2
     assert "Study 'x' exists with other settings (base.model: 'mlp' there, 'logistic' here)" in other.stderr
+
+
+def test_the_help_says_how_many_epochs_a_value_averages() -> None:
+    """The CLI does not import the study module to build its help (optuna loads only when a study runs), so
+    the number is written there again: this keeps the two equal."""
+    shown = runner.invoke(cli.app, ["tune", "--help"], env={"COLUMNS": "250"}).stdout
+    assert f"averaged over each trial's last {LAST_EPOCHS} epochs" in shown
