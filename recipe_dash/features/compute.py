@@ -212,7 +212,7 @@ def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: W
     missing = needed[merged.loc[needed, "exact_pixel_hash"].isna().to_numpy()]
     if missing.empty:
         return missing
-    path_of = dict(zip(keys["sample_id"], keys["path"], strict=True))
+    path_of = dict(zip(keys["sample_id"].tolist(), keys["path"].tolist(), strict=True))  # not Arrow item by item
     paths = [path_of[s] for s in merged.loc[missing, "sample_id"]]
     found: dict[str, str | None] = {}
     task = partial(pixel_hashes, max_pixels=get_settings().max_image_pixels)
