@@ -69,8 +69,12 @@ def _read(part: Path) -> pa.Table | None:
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:
-    """Arrow rows as pandas: strings as pandas strings, integers nullable (64-bit hashes stay exact)."""
-    return table.to_pandas(types_mapper=_pandas_type)
+    """Arrow rows as pandas: strings as pandas strings, integers nullable (64-bit hashes stay exact).
+
+    On one thread: Arrow's pool took 6x the CPU (0.11 s instead of 0.02 s for the 20k rows of a pass of
+    tiny pictures, in the process that had just run the feature workers).
+    """
+    return table.to_pandas(types_mapper=_pandas_type, use_threads=False)
 
 
 def _pandas_type(arrow_type: pa.DataType) -> object:
