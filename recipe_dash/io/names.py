@@ -112,8 +112,10 @@ def read_regular(path: str | Path) -> bytes:
         if kind is not None:
             raise OSError(f"it is {kind}, not a regular file")
         pieces = []
-        while piece := os.read(fd, status.st_size + 1):
+        size = status.st_size + 1  # the whole file in one read, and a byte more to see its end
+        while piece := os.read(fd, size):
             pieces.append(piece)
+            size = 1 << 16  # it grew since fstat, or reports no size as /proc files do: read on in blocks
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
     finally:
         os.close(fd)
