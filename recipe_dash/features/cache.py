@@ -35,15 +35,21 @@ class PartCache:
         tables = [t for t in tables if t is not None]
         if not tables:
             return None
-        frame = pa.concat_tables(tables, promote_options="default").to_pandas(types_mapper=_pandas_type)
+        frame = to_frame(pa.concat_tables(tables, promote_options="default"))
         return frame.drop_duplicates("sample_id", keep="last").reset_index(drop=True)
 
-    def append(self, frame: pd.DataFrame) -> Path:
-        """Write rows as a new part atomically (temporary name, then rename)."""
+    def append(self, rows: pd.DataFrame | pa.Table) -> Path:
+        """Write rows as a new part atomically (temporary name, then rename).
+
+        Rows fresh from the workers come as an Arrow table: pandas in between cost the main process,
+        which shares the cores with the workers, more than writing the part.
+        """
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"part-{time.time_ns():020d}-{os.getpid()}.parquet"
         partial = target.with_suffix(".tmp")
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), partial)
+        table = rows if isinstance(rows, pa.Table) else pa.Table.from_pandas(rows, preserve_index=False)
+        # hashes and thumbnails are unique per row: dictionaries and min/max statistics would only cost time
+        pq.write_table(table, partial, use_dictionary=False, write_statistics=False)
         partial.replace(target)
         return target
 
@@ -60,6 +66,15 @@ def _read(part: Path) -> pa.Table | None:
     except (OSError, pa.ArrowInvalid):  # a part cut short by a crash is recomputed, not trusted
         part.unlink(missing_ok=True)
         return None
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """Arrow rows as pandas: strings as pandas strings, integers nullable (64-bit hashes stay exact).
+
+    On one thread: Arrow's pool took 6x the CPU (0.11 s instead of 0.02 s for the 20k rows of a pass of
+    tiny pictures, in the process that had just run the feature workers).
+    """
+    return table.to_pandas(types_mapper=_pandas_type, use_threads=False)
 
 
 def _pandas_type(arrow_type: pa.DataType) -> object:

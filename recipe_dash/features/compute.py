@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recipe_dash.features.cache import KEY_COLUMNS, PartCache, folder_for
+from recipe_dash.features.cache import KEY_COLUMNS, PartCache, folder_for, to_frame
 from recipe_dash.features.executors import Workers, open_executor, wrap_executor
 from recipe_dash.features.images import CACHED_COLUMNS, image_features, pixel_hashes, warm_up
 from recipe_dash.features.rows import row_hashes
@@ -81,6 +81,13 @@ _CACHE_DTYPES = IMAGE_DTYPES | {
     "size": "Int64",
     "mtime_ns": "Int64",
 }
+_ARROW_TYPES = {  # what pandas makes of _CACHE_DTYPES, so parts written from pandas and from Arrow agree
+    "string": pa.large_string(),
+    "Int64": pa.int64(),
+    "float64": pa.float64(),
+    "object": pa.binary(),
+    "boolean": pa.bool_(),
+}
 _FLUSH_ROWS = 4096  # rows buffered before a part is written (what a cancelled pass keeps)
 _MAX_PARTS = 64  # more parts than this are compacted into one (rewriting every pass would cost a write per pass)
 
@@ -124,7 +131,8 @@ def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progres
     if len(todo):
         warm_up()  # before the pool forks its workers, so they inherit the compiled code
     written, new_parts, crashed = _decode_missing(todo, cache, workers, progress, done_before, total)
-    merged = pd.concat([f for f in (fresh, *written) if f is not None and len(f)], ignore_index=True)
+    new = to_frame(pa.concat_tables(written)) if written else None  # one conversion for the whole pass
+    merged = pd.concat([f for f in (fresh, new) if f is not None and len(f)], ignore_index=True)
     merged = merged.drop_duplicates("sample_id", keep="last").reset_index(drop=True)
     hashed = _add_exact_pixel_hashes(merged, keys, workers)
     if len(hashed):  # a small part with the updated rows: the newest row of a sample wins on load
@@ -132,7 +140,7 @@ def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progres
     stale = cached is not None and (fresh is None or len(cached) != len(fresh))  # changed or removed files
     if stale or len(parts) + len(new_parts) > _MAX_PARTS:
         cache.compact(merged, parts + new_parts)
-    merged = pd.concat([merged, *crashed], ignore_index=True)  # crashes are retried next time, never cached
+    merged = pd.concat([merged, *map(to_frame, crashed)], ignore_index=True)  # crashes: retried next time, not cached
     merged["pixel_hash"] = _pixel_hash(merged)
     ordered = merged.set_index("sample_id").reindex(samples["sample_id"].to_numpy()).reset_index(names="sample_id")
     return ordered[["sample_id", *IMAGE_COLUMNS]].astype(IMAGE_DTYPES)
@@ -140,28 +148,28 @@ def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progres
 
 def _decode_missing(
     todo: pd.DataFrame, cache: PartCache, workers: Workers, progress: Progress | None, done_before: int, total: int
-) -> tuple[list[pd.DataFrame], list[Path], list[pd.DataFrame]]:
+) -> tuple[list[pa.Table], list[Path], list[pa.Table]]:
     """Decode the files in `todo`, writing a part every few thousand rows (kept even if stopped).
 
-    Returns the frames written to the cache, their part files, and rows of files that crashed
+    Returns the rows written to the cache, their part files, and rows of files that crashed
     their worker.
     """
     keys = zip(todo["sample_id"].tolist(), todo["size"].tolist(), todo["mtime_ns"].tolist(), strict=True)
     by_path = dict(zip(todo["path"].tolist(), keys, strict=True))
     buffer: list[tuple[list[str], dict[str, list[Any]]]] = []  # chunks as the workers return them
-    written: list[pd.DataFrame] = []
+    written: list[pa.Table] = []
     new_parts: list[Path] = []
-    crashed: list[pd.DataFrame] = []
+    crashed: list[pa.Table] = []
     started = time.monotonic()
 
-    def rows(chunks: list[tuple[list[str], dict[str, list[Any]]]]) -> pd.DataFrame:
-        """One frame from many chunks: pandas is built once per part, not once per chunk."""
+    def rows(chunks: list[tuple[list[str], dict[str, list[Any]]]]) -> pa.Table:
+        """One table from many chunks, built once per part, not once per chunk."""
         keys = [by_path[p] for paths, _ in chunks for p in paths]
         frame: dict[str, list[Any]] = {"sample_id": [k[0] for k in keys], "size": [k[1] for k in keys]}
         frame |= {"mtime_ns": [k[2] for k in keys], "exact_pixel_hash": [None] * len(keys)}
         frame |= {name: [v for _, columns in chunks for v in columns[name]] for name in CACHED_COLUMNS}
-        # pd.array straight from Python ints: going through float64 would round 64-bit hashes
-        return pd.DataFrame({name: pd.array(values, dtype=_CACHE_DTYPES[name]) for name, values in frame.items()})
+        # Arrow arrays straight from Python ints: going through float64 would round 64-bit hashes
+        return pa.table({name: pa.array(values, _ARROW_TYPES[_CACHE_DTYPES[name]]) for name, values in frame.items()})
 
     def flush() -> None:
         if buffer:
@@ -204,7 +212,7 @@ def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: W
     missing = needed[merged.loc[needed, "exact_pixel_hash"].isna().to_numpy()]
     if missing.empty:
         return missing
-    path_of = dict(zip(keys["sample_id"], keys["path"], strict=True))
+    path_of = dict(zip(keys["sample_id"].tolist(), keys["path"].tolist(), strict=True))  # not Arrow item by item
     paths = [path_of[s] for s in merged.loc[missing, "sample_id"]]
     found: dict[str, str | None] = {}
     task = partial(pixel_hashes, max_pixels=get_settings().max_image_pixels)

@@ -41,7 +41,7 @@ CACHED_COLUMNS = (
     "frames",
     "orientation",
 )
-TINY_SIDE = 16  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major
+TINY_SIDE = GRAY_SIDE // 2  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major (`hashes` makes it)
 # `gray32` is the GRAY_SIDE x GRAY_SIDE grayscale the perceptual hashes start from (as imagehash.phash), kept:
 # near copies are first compared on it and the image model's gradient histograms are taken on it
 WORK_SIDE = 64  # statistics are taken on the image box-reduced by an integer factor to a short side of 64-127 px
@@ -142,7 +142,7 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
     thumb = small.tobytes()
     mean, variance, blur = statistics(np.asarray(gray))
     means = _channel_means(work, mean / 255.0)
-    perceptual, gradient = hashes(
+    perceptual, gradient, reduced = hashes(
         np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1), dct_rows(), *box_weights()
     )
     fingerprint = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:{means}:{variance}:".encode())
@@ -154,7 +154,7 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
         "brightness": mean / 255.0,
         "contrast": variance**0.5 / 255.0,
         "blur": blur,
-        "tiny": small.reduce(GRAY_SIDE // TINY_SIDE).tobytes(),
+        "tiny": reduced.tobytes(),
         "gray32": thumb,
         "mean_r": means[0],
         "mean_g": means[1],
