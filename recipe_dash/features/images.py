@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from recipe_dash.features._pixels import GRAY_SIDE, box_weights, dct_rows, hashes, statistics
+from recipe_dash.features._pixels import GRAY_SIDE, box_weights, dct_rows, summarise
 from recipe_dash.io.names import read_regular
 
 CACHED_COLUMNS = (
@@ -130,21 +130,19 @@ def _layout(image: Image.Image) -> dict[str, Any]:
 
 
 def pixel_features(image: Image.Image) -> dict[str, Any]:
-    """Perceptual hashes and statistics from one reduced copy of the picture (one pass over the pixels).
+    """Perceptual hashes and statistics from one reduced copy of the picture (one compiled pass over it).
 
     `fingerprint` hashes size, mode and what is computed here: pictures with equal pixels always
     share it, so only files sharing one can be pixel-identical and need their exact pixel hash.
     """
     image = _canonical(image)
     work = _work_copy(image)
-    gray = work if work.mode == "L" else work.convert("L")
-    small = gray.resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR)
-    thumb = small.tobytes()
-    mean, variance, blur = statistics(np.asarray(gray))
-    means = _channel_means(work, mean / 255.0)
-    perceptual, gradient, reduced = hashes(
-        np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1), dct_rows(), *box_weights()
+    pixels = np.frombuffer(work.tobytes(), dtype=np.uint8).reshape(work.height, work.width, -1)
+    mean, variance, blur, small, perceptual, gradient, reduced, box_means = summarise(
+        pixels, dct_rows(), *box_weights()
     )
+    thumb = small.tobytes()
+    means = _channel_means(work, mean / 255.0, box_means)
     fingerprint = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:{means}:{variance}:".encode())
     fingerprint.update(thumb)
     return {
@@ -163,11 +161,10 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
 
 
 def warm_up() -> None:
-    """Load the compiled statistics now: a worker forked afterwards inherits them instead of loading
+    """Load the compiled kernels now: a worker forked afterwards inherits them instead of loading
     them itself (a third of a second each, as much as decoding a few thousand small pictures)."""
-    thumb = bytes(GRAY_SIDE * GRAY_SIDE)
-    statistics(np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1))
-    hashes(np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1), dct_rows(), *box_weights())
+    summarise(np.zeros((GRAY_SIDE, GRAY_SIDE, 1), dtype=np.uint8), dct_rows(), *box_weights())
+    summarise(np.zeros((GRAY_SIDE, GRAY_SIDE, 3), dtype=np.uint8), dct_rows(), *box_weights())
 
 
 def gray_work_copy(data: bytes, *, max_pixels: int) -> Image.Image:
@@ -236,10 +233,16 @@ def _eight_bit(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(values / top * 255.0, 0, 255).astype(np.uint8), mode="L")
 
 
-def _channel_means(work: Image.Image, brightness: float) -> tuple[float, float, float]:
-    """Channel means, to 1/255 (Pillow's box reduction of the whole picture to one pixel)."""
+def _channel_means(work: Image.Image, brightness: float, box_means: tuple[int, int, int]) -> tuple[float, float, float]:
+    """Channel means, to 1/255 (Pillow's box reduction of the whole picture to one pixel).
+
+    `box_means` is that reduction for RGB pictures of 6 px or more a side; Pillow rounds other
+    shapes its own way and premultiplies alpha, so those still ask Pillow.
+    """
     if work.mode == "L":
         return brightness, brightness, brightness
+    if work.mode == "RGB" and min(work.size) >= 6:
+        return box_means[0] / 255.0, box_means[1] / 255.0, box_means[2] / 255.0
     pixel = work.reduce((work.width, work.height)).getpixel((0, 0))
     assert isinstance(pixel, tuple), "RGB and RGBA pixels are tuples"
     return pixel[0] / 255.0, pixel[1] / 255.0, pixel[2] / 255.0
