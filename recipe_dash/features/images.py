@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from recipe_dash.features._pixels import GRAY_SIDE, box_weights, dct_rows, summarise
-from recipe_dash.io.names import read_regular
+from recipe_dash.io.names import read_regular, read_regular_with_status
 
 CACHED_COLUMNS = (
     "sha256",
@@ -41,6 +41,8 @@ CACHED_COLUMNS = (
     "frames",
     "orientation",
 )
+FILE_KEY_COLUMNS = ("size", "mtime_ns")  # the file's status when it was read: what its cached row is valid for
+RETURNED_COLUMNS = (*FILE_KEY_COLUMNS, *CACHED_COLUMNS)
 TINY_SIDE = GRAY_SIDE // 2  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major (`hashes` makes it)
 # `gray32` is the GRAY_SIDE x GRAY_SIDE grayscale the perceptual hashes start from (as imagehash.phash), kept:
 # near copies are first compared on it and the image model's gradient histograms are taken on it
@@ -51,11 +53,11 @@ _ORIENTATION = 0x0112  # EXIF tag: 1 = as stored; 2..8 = mirror and/or rotate be
 
 
 def image_features(paths: list[str], *, max_pixels: int) -> dict[str, list[Any]]:
-    """Features of each file in `paths`, as columns in CACHED_COLUMNS order; never raises for bad files."""
-    columns: dict[str, list[Any]] = {name: [] for name in CACHED_COLUMNS}
+    """Features of each file in `paths`, as columns in RETURNED_COLUMNS order; never raises for bad files."""
+    columns: dict[str, list[Any]] = {name: [] for name in RETURNED_COLUMNS}
     for path in paths:
-        row = file_features(Path(path), max_pixels=max_pixels)
-        for name in CACHED_COLUMNS:
+        row = file_features(path, max_pixels=max_pixels)  # a str: a Path per file cost 4 us of ~120
+        for name in RETURNED_COLUMNS:
             columns[name].append(row.get(name))
     return columns
 
@@ -84,13 +86,14 @@ def pixel_hashes(paths: list[str], *, max_pixels: int) -> list[str | None]:
     return hashes
 
 
-def file_features(path: Path, *, max_pixels: int) -> dict[str, Any]:
+def file_features(path: str | Path, *, max_pixels: int) -> dict[str, Any]:
     """One file's features; `decode_error` says why pixel features are missing."""
     try:
-        data = read_regular(path)
+        data, status = read_regular_with_status(path)
     except OSError as err:
         return {"file_bytes": None, "decode_error": f"cannot read the file: {err.strerror or err}"}
     row: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest(), "file_bytes": len(data)}
+    row |= {"size": status.st_size, "mtime_ns": status.st_mtime_ns}
     if not data:
         return row | {"decode_error": "zero-byte file"}
     try:
