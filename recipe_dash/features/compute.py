@@ -19,7 +19,14 @@ import pyarrow.parquet as pq
 
 from recipe_dash.features.cache import KEY_COLUMNS, PartCache, folder_for, to_frame
 from recipe_dash.features.executors import Workers, open_executor, wrap_executor
-from recipe_dash.features.images import CACHED_COLUMNS, image_features, pixel_hashes, warm_up
+from recipe_dash.features.images import (
+    CACHED_COLUMNS,
+    FILE_KEY_COLUMNS,
+    RETURNED_COLUMNS,
+    image_features,
+    pixel_hashes,
+    warm_up,
+)
 from recipe_dash.features.rows import row_hashes
 from recipe_dash.features.stream import chunked, run_chunks
 from recipe_dash.io.dataset import Dataset
@@ -119,9 +126,10 @@ def compute_features(
 
 def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progress: Progress | None) -> pd.DataFrame:
     samples = dataset.samples
-    keys = _file_keys(samples["sample_id"].tolist(), samples["path"].tolist())
     cache = PartCache(folder_for(cache_dir, f"images-v{FEATURES_VERSION}", dataset.root))
     parts = cache.parts()
+    # with nothing cached, no file's status is needed before it is decoded: the workers report it
+    keys = _file_keys(samples["sample_id"].tolist(), samples["path"].tolist(), stat=bool(parts))
     cached = cache.load(parts)
     fresh = cached.merge(keys[list(KEY_COLUMNS)], on=list(KEY_COLUMNS)) if cached is not None else None
     todo = keys[~keys["sample_id"].isin(fresh["sample_id"])] if fresh is not None else keys
@@ -134,14 +142,15 @@ def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progres
     new = to_frame(pa.concat_tables(written)) if written else None  # one conversion for the whole pass
     merged = pd.concat([f for f in (fresh, new) if f is not None and len(f)], ignore_index=True)
     merged = merged.drop_duplicates("sample_id", keep="last").reset_index(drop=True)
-    hashed = _add_exact_pixel_hashes(merged, keys, workers)
+    needs_exact = _needs_exact_hash(merged)
+    hashed = _add_exact_pixel_hashes(merged, needs_exact, keys, workers)
     if len(hashed):  # a small part with the updated rows: the newest row of a sample wins on load
         new_parts.append(cache.append(merged.loc[hashed]))
     stale = cached is not None and (fresh is None or len(cached) != len(fresh))  # changed or removed files
     if stale or len(parts) + len(new_parts) > _MAX_PARTS:
         cache.compact(merged, parts + new_parts)
+    merged["pixel_hash"] = _pixel_hash(merged, needs_exact)
     merged = pd.concat([merged, *map(to_frame, crashed)], ignore_index=True)  # crashes: retried next time, not cached
-    merged["pixel_hash"] = _pixel_hash(merged)
     ordered = merged.set_index("sample_id").reindex(samples["sample_id"].to_numpy()).reset_index(names="sample_id")
     return ordered[["sample_id", *IMAGE_COLUMNS]].astype(IMAGE_DTYPES)
 
@@ -154,22 +163,23 @@ def _decode_missing(
     Returns the rows written to the cache, their part files, and rows of files that crashed
     their worker.
     """
-    keys = zip(todo["sample_id"].tolist(), todo["size"].tolist(), todo["mtime_ns"].tolist(), strict=True)
-    by_path = dict(zip(todo["path"].tolist(), keys, strict=True))
-    buffer: list[tuple[list[str], dict[str, list[Any]]]] = []  # chunks as the workers return them
+    sample_of = dict(zip(todo["path"].tolist(), todo["sample_id"].tolist(), strict=True))
+    buffer: list[tuple[list[str], pa.Table]] = []  # chunks as the workers return them
     written: list[pa.Table] = []
     new_parts: list[Path] = []
     crashed: list[pa.Table] = []
     started = time.monotonic()
 
-    def rows(chunks: list[tuple[list[str], dict[str, list[Any]]]]) -> pa.Table:
-        """One table from many chunks, built once per part, not once per chunk."""
-        keys = [by_path[p] for paths, _ in chunks for p in paths]
-        frame: dict[str, list[Any]] = {"sample_id": [k[0] for k in keys], "size": [k[1] for k in keys]}
-        frame |= {"mtime_ns": [k[2] for k in keys], "exact_pixel_hash": [None] * len(keys)}
-        frame |= {name: [v for _, columns in chunks for v in columns[name]] for name in CACHED_COLUMNS}
-        # Arrow arrays straight from Python ints: going through float64 would round 64-bit hashes
-        return pa.table({name: pa.array(values, _ARROW_TYPES[_CACHE_DTYPES[name]]) for name, values in frame.items()})
+    def rows(chunks: list[tuple[list[str], pa.Table]]) -> pa.Table:
+        """One table from many chunks, built once per part, in the cache's column order."""
+        sample_ids = [sample_of[p] for paths, _ in chunks for p in paths]
+        features = pa.concat_tables([table for _, table in chunks])
+        return pa.table(
+            {"sample_id": pa.array(sample_ids, _arrow_type("sample_id"))}
+            | {name: features.column(name) for name in FILE_KEY_COLUMNS}
+            | {"exact_pixel_hash": pa.nulls(len(sample_ids), _arrow_type("exact_pixel_hash"))}
+            | {name: features.column(name) for name in CACHED_COLUMNS}
+        )
 
     def flush() -> None:
         if buffer:
@@ -178,20 +188,21 @@ def _decode_missing(
             written.append(frame)
             buffer.clear()
 
-    def on_chunk(paths: list[str], columns: dict[str, list[Any]]) -> None:
-        buffer.append((paths, columns))
+    def on_chunk(paths: list[str], table: pa.Table) -> None:
+        buffer.append((paths, table))
         if sum(len(paths) for paths, _ in buffer) >= _FLUSH_ROWS:
             flush()
 
     def on_crash(path: str, reason: str) -> None:
-        crashed.append(rows([([path], {name: [None] for name in CACHED_COLUMNS} | _crash_columns(path, reason))]))
+        columns = {name: [None] for name in RETURNED_COLUMNS} | _crash_columns(path, reason)
+        crashed.append(rows([([path], _as_table(columns))]))
 
     def report(done: int) -> None:
         if progress is not None:
             rate = done / max(time.monotonic() - started, 1e-9)
             progress(done_before + done, total, f"{done_before + done:,} of {total:,} images ({rate:,.0f}/s)")
 
-    task = partial(image_features, max_pixels=get_settings().max_image_pixels)
+    task = partial(feature_table, max_pixels=get_settings().max_image_pixels)
     try:
         chunks = chunked(todo["path"].tolist(), workers.n_workers)
         run_chunks(workers, chunks, task, on_chunk=on_chunk, on_crash=on_crash, progress=report)
@@ -200,15 +211,39 @@ def _decode_missing(
     return written, new_parts, crashed
 
 
-def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: Workers) -> pd.Index:
-    """Decode again the few files whose fingerprint another file with different bytes shares.
+def feature_table(paths: list[str], *, max_pixels: int) -> pa.Table:
+    """`image_features` as an Arrow table, made in the worker: it reaches the main process as a few
+    buffers instead of thousands of Python objects, and the main process, which shares the cores
+    with the workers, has only to join the tables."""
+    return _as_table(image_features(paths, max_pixels=max_pixels))
 
-    Only they can be pixel-identical to another file; returns the rows whose hash was added.
-    """
-    fingerprint = merged["fingerprint"]
-    shared = fingerprint.notna() & fingerprint.duplicated(keep=False)
-    n_bytes = merged[shared].groupby("fingerprint")["sha256"].transform("nunique")
-    needed = merged.index[shared][n_bytes.to_numpy() > 1]
+
+def _as_table(columns: dict[str, list[Any]]) -> pa.Table:
+    # Arrow arrays straight from Python ints: going through float64 would round 64-bit hashes
+    return pa.table({name: pa.array(columns[name], _arrow_type(name)) for name in RETURNED_COLUMNS})
+
+
+def _arrow_type(column: str) -> pa.DataType:
+    return _ARROW_TYPES[_CACHE_DTYPES[column]]
+
+
+def _needs_exact_hash(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose fingerprint a file with different bytes shares: only they can be pixel-identical to
+    another file. Grouped over those few rows only (a group-by over every row cost a tenth of a
+    second at 20k rows)."""
+    fingerprint = frame["fingerprint"]
+    shared = np.array(fingerprint.notna() & fingerprint.duplicated(keep=False), dtype=bool)  # a copy: written below
+    if shared.any():
+        n_bytes = frame.loc[shared].groupby("fingerprint")["sha256"].transform("nunique")
+        shared[shared] = n_bytes.to_numpy() > 1
+    return shared
+
+
+def _add_exact_pixel_hashes(
+    merged: pd.DataFrame, needs_exact: np.ndarray, keys: pd.DataFrame, workers: Workers
+) -> pd.Index:
+    """Decode again the files that need an exact pixel hash and have none cached; returns their rows."""
+    needed = merged.index[needs_exact]
     missing = needed[merged.loc[needed, "exact_pixel_hash"].isna().to_numpy()]
     if missing.empty:
         return missing
@@ -227,29 +262,26 @@ def _add_exact_pixel_hashes(merged: pd.DataFrame, keys: pd.DataFrame, workers: W
     return missing
 
 
-def _pixel_hash(frame: pd.DataFrame) -> pd.Series:
+def _pixel_hash(frame: pd.DataFrame, needs_exact: np.ndarray) -> pd.Series:
     """Equal for two images exactly when their decoded pixels (and size and mode) are equal.
 
     A fingerprint no file with other bytes shares is already unique, so it stands in for the
     exact hash ("f:" prefix); the rest carry their exact hash ("p:" prefix).
     """
-    exact = frame["exact_pixel_hash"]
-    fingerprint = frame["fingerprint"]
-    needs_exact = fingerprint.notna() & fingerprint.duplicated(keep=False)
-    needs_exact &= frame.groupby("fingerprint")["sha256"].transform("nunique").fillna(1).to_numpy() > 1
-    return pd.Series(np.where(needs_exact, exact, "f:" + fingerprint), index=frame.index, dtype="string")
+    return ("f:" + frame["fingerprint"]).mask(needs_exact, frame["exact_pixel_hash"]).astype("string")
 
 
-def _file_keys(sample_ids: list[str], paths: list[str]) -> pd.DataFrame:
-    sizes, mtimes = [], []
-    for path in paths:
+def _file_keys(sample_ids: list[str], paths: list[str], *, stat: bool) -> pd.DataFrame:
+    """Each sample's path and, with `stat`, the size and mtime its cached row must match (-1 when the
+    file cannot be read; NA without `stat`)."""
+    sizes: list[int | None] = [None] * len(paths)
+    mtimes: list[int | None] = [None] * len(paths)
+    for i, path in enumerate(paths if stat else []):
         try:
-            stat = os.stat(path)
-            sizes.append(stat.st_size)
-            mtimes.append(stat.st_mtime_ns)
+            status = os.stat(path)
+            sizes[i], mtimes[i] = status.st_size, status.st_mtime_ns
         except OSError:
-            sizes.append(-1)
-            mtimes.append(-1)
+            sizes[i] = mtimes[i] = -1
     return pd.DataFrame(
         {
             "sample_id": pd.array(sample_ids, dtype="string"),

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from recipe_dash.features._pixels import GRAY_SIDE, box_weights, dct_rows, hashes, statistics
-from recipe_dash.io.names import read_regular
+from recipe_dash.features._pixels import GRAY_SIDE, box_weights, dct_rows, summarise
+from recipe_dash.io.names import read_regular, read_regular_with_status
 
 CACHED_COLUMNS = (
     "sha256",
@@ -41,6 +41,8 @@ CACHED_COLUMNS = (
     "frames",
     "orientation",
 )
+FILE_KEY_COLUMNS = ("size", "mtime_ns")  # the file's status when it was read: what its cached row is valid for
+RETURNED_COLUMNS = (*FILE_KEY_COLUMNS, *CACHED_COLUMNS)
 TINY_SIDE = GRAY_SIDE // 2  # `tiny` is a TINY_SIDE x TINY_SIDE grayscale uint8 thumbnail, row-major (`hashes` makes it)
 # `gray32` is the GRAY_SIDE x GRAY_SIDE grayscale the perceptual hashes start from (as imagehash.phash), kept:
 # near copies are first compared on it and the image model's gradient histograms are taken on it
@@ -51,11 +53,11 @@ _ORIENTATION = 0x0112  # EXIF tag: 1 = as stored; 2..8 = mirror and/or rotate be
 
 
 def image_features(paths: list[str], *, max_pixels: int) -> dict[str, list[Any]]:
-    """Features of each file in `paths`, as columns in CACHED_COLUMNS order; never raises for bad files."""
-    columns: dict[str, list[Any]] = {name: [] for name in CACHED_COLUMNS}
+    """Features of each file in `paths`, as columns in RETURNED_COLUMNS order; never raises for bad files."""
+    columns: dict[str, list[Any]] = {name: [] for name in RETURNED_COLUMNS}
     for path in paths:
-        row = file_features(Path(path), max_pixels=max_pixels)
-        for name in CACHED_COLUMNS:
+        row = file_features(path, max_pixels=max_pixels)  # a str: a Path per file cost 4 us of ~120
+        for name in RETURNED_COLUMNS:
             columns[name].append(row.get(name))
     return columns
 
@@ -84,13 +86,14 @@ def pixel_hashes(paths: list[str], *, max_pixels: int) -> list[str | None]:
     return hashes
 
 
-def file_features(path: Path, *, max_pixels: int) -> dict[str, Any]:
+def file_features(path: str | Path, *, max_pixels: int) -> dict[str, Any]:
     """One file's features; `decode_error` says why pixel features are missing."""
     try:
-        data = read_regular(path)
+        data, status = read_regular_with_status(path)
     except OSError as err:
         return {"file_bytes": None, "decode_error": f"cannot read the file: {err.strerror or err}"}
     row: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest(), "file_bytes": len(data)}
+    row |= {"size": status.st_size, "mtime_ns": status.st_mtime_ns}
     if not data:
         return row | {"decode_error": "zero-byte file"}
     try:
@@ -130,21 +133,19 @@ def _layout(image: Image.Image) -> dict[str, Any]:
 
 
 def pixel_features(image: Image.Image) -> dict[str, Any]:
-    """Perceptual hashes and statistics from one reduced copy of the picture (one pass over the pixels).
+    """Perceptual hashes and statistics from one reduced copy of the picture (one compiled pass over it).
 
     `fingerprint` hashes size, mode and what is computed here: pictures with equal pixels always
     share it, so only files sharing one can be pixel-identical and need their exact pixel hash.
     """
     image = _canonical(image)
     work = _work_copy(image)
-    gray = work if work.mode == "L" else work.convert("L")
-    small = gray.resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR)
-    thumb = small.tobytes()
-    mean, variance, blur = statistics(np.asarray(gray))
-    means = _channel_means(work, mean / 255.0)
-    perceptual, gradient, reduced = hashes(
-        np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1), dct_rows(), *box_weights()
+    pixels = np.frombuffer(work.tobytes(), dtype=np.uint8).reshape(work.height, work.width, -1)
+    mean, variance, blur, small, perceptual, gradient, reduced, box_means = summarise(
+        pixels, dct_rows(), *box_weights()
     )
+    thumb = small.tobytes()
+    means = _channel_means(work, mean / 255.0, box_means)
     fingerprint = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:{means}:{variance}:".encode())
     fingerprint.update(thumb)
     return {
@@ -163,11 +164,10 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
 
 
 def warm_up() -> None:
-    """Load the compiled statistics now: a worker forked afterwards inherits them instead of loading
+    """Load the compiled kernels now: a worker forked afterwards inherits them instead of loading
     them itself (a third of a second each, as much as decoding a few thousand small pictures)."""
-    thumb = bytes(GRAY_SIDE * GRAY_SIDE)
-    statistics(np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1))
-    hashes(np.frombuffer(thumb, dtype=np.uint8).reshape(GRAY_SIDE, -1), dct_rows(), *box_weights())
+    summarise(np.zeros((GRAY_SIDE, GRAY_SIDE, 1), dtype=np.uint8), dct_rows(), *box_weights())
+    summarise(np.zeros((GRAY_SIDE, GRAY_SIDE, 3), dtype=np.uint8), dct_rows(), *box_weights())
 
 
 def gray_work_copy(data: bytes, *, max_pixels: int) -> Image.Image:
@@ -236,10 +236,16 @@ def _eight_bit(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(values / top * 255.0, 0, 255).astype(np.uint8), mode="L")
 
 
-def _channel_means(work: Image.Image, brightness: float) -> tuple[float, float, float]:
-    """Channel means, to 1/255 (Pillow's box reduction of the whole picture to one pixel)."""
+def _channel_means(work: Image.Image, brightness: float, box_means: tuple[int, int, int]) -> tuple[float, float, float]:
+    """Channel means, to 1/255 (Pillow's box reduction of the whole picture to one pixel).
+
+    `box_means` is that reduction for RGB pictures of 6 px or more a side; Pillow rounds other
+    shapes its own way and premultiplies alpha, so those still ask Pillow.
+    """
     if work.mode == "L":
         return brightness, brightness, brightness
+    if work.mode == "RGB" and min(work.size) >= 6:
+        return box_means[0] / 255.0, box_means[1] / 255.0, box_means[2] / 255.0
     pixel = work.reduce((work.width, work.height)).getpixel((0, 0))
     assert isinstance(pixel, tuple), "RGB and RGBA pixels are tuples"
     return pixel[0] / 255.0, pixel[1] / 255.0, pixel[2] / 255.0

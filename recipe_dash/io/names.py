@@ -99,8 +99,14 @@ def require_regular(path: Path) -> None:
 
 
 def read_regular(path: str | Path) -> bytes:
-    """A file's bytes; OSError for anything but a regular file. Opened non-blocking and checked before
-    reading, so a pipe that replaced a file after it was listed cannot hang the reader.
+    """A file's bytes; OSError for anything but a regular file (see `read_regular_with_status`)."""
+    return read_regular_with_status(path)[0]
+
+
+def read_regular_with_status(path: str | Path) -> tuple[bytes, os.stat_result]:
+    """A file's bytes and its status taken just before reading them; OSError for anything but a
+    regular file. Opened non-blocking and checked before reading, so a pipe that replaced a file
+    after it was listed cannot hang the reader.
 
     Read with os.read up to the end (the file may have grown since fstat): a file object around the
     descriptor cost 4 of the 11 us this takes for a small picture.
@@ -116,7 +122,7 @@ def read_regular(path: str | Path) -> bytes:
         while piece := os.read(fd, size):
             pieces.append(piece)
             size = 1 << 16  # it grew since fstat, or reports no size as /proc files do: read on in blocks
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return (pieces[0] if len(pieces) == 1 else b"".join(pieces)), status
     finally:
         os.close(fd)
 

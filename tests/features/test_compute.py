@@ -22,8 +22,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     original = image_module.file_features
 
-    def counting(path: Path, *, max_pixels: int) -> dict[str, object]:
-        seen.append(path.name)
+    def counting(path: str | Path, *, max_pixels: int) -> dict[str, object]:
+        seen.append(Path(path).name)
         return original(path, max_pixels=max_pixels)
 
     monkeypatch.setattr(image_module, "file_features", counting)
