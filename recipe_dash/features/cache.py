@@ -14,6 +14,27 @@ import pyarrow.parquet as pq
 KEY_COLUMNS = ("sample_id", "size", "mtime_ns")  # a cached row is valid while size and mtime_ns match
 
 
+def file_keys(sample_ids: list[str], paths: list[str], *, stat: bool) -> pd.DataFrame:
+    """Each sample's path and, with `stat`, the size and mtime its cached row must match (-1 when the
+    file cannot be read; NA without `stat`)."""
+    sizes: list[int | None] = [None] * len(paths)
+    mtimes: list[int | None] = [None] * len(paths)
+    for i, path in enumerate(paths if stat else []):
+        try:
+            status = os.stat(path)
+            sizes[i], mtimes[i] = status.st_size, status.st_mtime_ns
+        except OSError:
+            sizes[i] = mtimes[i] = -1
+    return pd.DataFrame(
+        {
+            "sample_id": pd.array(sample_ids, dtype="string"),
+            "path": pd.Series(paths, dtype=object),  # real paths: may hold bytes Arrow strings refuse
+            "size": pd.array(sizes, dtype="Int64"),
+            "mtime_ns": pd.array(mtimes, dtype="Int64"),
+        }
+    )
+
+
 def folder_for(cache_dir: Path, kind: str, source: Path, *extra: str) -> Path:
     """One cache folder per dataset source (and label column for tables)."""
     key = hashlib.sha1(os.fsencode(source.resolve()) + "|".join(["", *extra]).encode()).hexdigest()[:20]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -15,9 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from recipe_dash.features.cache import KEY_COLUMNS, PartCache, folder_for, to_frame
+from recipe_dash.features.cache import KEY_COLUMNS, PartCache, file_keys, folder_for, to_frame
 from recipe_dash.features.executors import Workers, open_executor, wrap_executor
 from recipe_dash.features.images import (
     CACHED_COLUMNS,
@@ -27,7 +25,7 @@ from recipe_dash.features.images import (
     pixel_hashes,
     warm_up,
 )
-from recipe_dash.features.rows import row_hashes
+from recipe_dash.features.rows import cached_row_hashes
 from recipe_dash.features.stream import chunked, run_chunks
 from recipe_dash.io.dataset import Dataset
 from recipe_dash.io.names import read_regular
@@ -129,7 +127,7 @@ def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progres
     cache = PartCache(folder_for(cache_dir, f"images-v{FEATURES_VERSION}", dataset.root))
     parts = cache.parts()
     # with nothing cached, no file's status is needed before it is decoded: the workers report it
-    keys = _file_keys(samples["sample_id"].tolist(), samples["path"].tolist(), stat=bool(parts))
+    keys = file_keys(samples["sample_id"].tolist(), samples["path"].tolist(), stat=bool(parts))
     cached = cache.load(parts)
     fresh = cached.merge(keys[list(KEY_COLUMNS)], on=list(KEY_COLUMNS)) if cached is not None else None
     todo = keys[~keys["sample_id"].isin(fresh["sample_id"])] if fresh is not None else keys
@@ -271,27 +269,6 @@ def _pixel_hash(frame: pd.DataFrame, needs_exact: np.ndarray) -> pd.Series:
     return ("f:" + frame["fingerprint"]).mask(needs_exact, frame["exact_pixel_hash"]).astype("string")
 
 
-def _file_keys(sample_ids: list[str], paths: list[str], *, stat: bool) -> pd.DataFrame:
-    """Each sample's path and, with `stat`, the size and mtime its cached row must match (-1 when the
-    file cannot be read; NA without `stat`)."""
-    sizes: list[int | None] = [None] * len(paths)
-    mtimes: list[int | None] = [None] * len(paths)
-    for i, path in enumerate(paths if stat else []):
-        try:
-            status = os.stat(path)
-            sizes[i], mtimes[i] = status.st_size, status.st_mtime_ns
-        except OSError:
-            sizes[i] = mtimes[i] = -1
-    return pd.DataFrame(
-        {
-            "sample_id": pd.array(sample_ids, dtype="string"),
-            "path": pd.Series(paths, dtype=object),  # real paths: may hold bytes Arrow strings refuse
-            "size": pd.array(sizes, dtype="Int64"),
-            "mtime_ns": pd.array(mtimes, dtype="Int64"),
-        }
-    )
-
-
 def _crash_columns(path: str, reason: str) -> dict[str, list[Any]]:
     try:
         data = read_regular(path)
@@ -301,36 +278,9 @@ def _crash_columns(path: str, reason: str) -> dict[str, list[Any]]:
 
 
 def _table_features(dataset: Dataset, cache_dir: Path, progress: Progress | None) -> pd.DataFrame:
-    """`row_hash` per row. The table file is the cache key (a table changes as a whole), so the
-    cache is one column of hashes in file order, valid while the file's size and mtime match."""
-    stat = dataset.root.stat()
+    """`row_hash` per row, cached per table file (see `cached_row_hashes`)."""
     folder = folder_for(cache_dir, f"table-v{FEATURES_VERSION}", dataset.root, str(dataset.label_column))
-    key = {"size": str(stat.st_size), "mtime_ns": str(stat.st_mtime_ns), "rows": str(dataset.n_samples)}
-    hashes = _cached_row_hashes(folder / "row_hash.parquet", key)
-    if hashes is None:
-        hashes = row_hashes(dataset)
-        _write_row_hashes(folder / "row_hash.parquet", hashes, key)
+    hashes = cached_row_hashes(dataset, folder / "row_hash.parquet")
     if progress is not None:
         progress(dataset.n_samples, dataset.n_samples, f"{dataset.n_samples} rows hashed")
     return pd.DataFrame({"sample_id": dataset.samples["sample_id"].astype("string"), "row_hash": hashes})
-
-
-def _cached_row_hashes(path: Path, key: dict[str, str]) -> np.ndarray | None:
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowInvalid):  # absent, or cut short by a crash: recompute
-        return None
-    stored = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-    if any(stored.get(name) != value for name, value in key.items()):
-        return None
-    return table.column("row_hash").to_numpy()
-
-
-def _write_row_hashes(path: Path, hashes: np.ndarray, key: dict[str, str]) -> None:
-    """Atomically (temporary name, then rename): a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    pq.write_table(
-        pa.table({"row_hash": hashes}).replace_schema_metadata(key), partial, compression="none"
-    )  # random hashes do not compress; skipping it halves the write
-    partial.replace(path)

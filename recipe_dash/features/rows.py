@@ -1,16 +1,34 @@
-"""Row hashes of a table: equal content, equal hash, so exact duplicate rows are one comparison away."""
+"""Row hashes of a table: equal content, equal hash, so exact duplicate rows are one comparison away.
+
+Cached per table file: a table changes as a whole, so the cache is one column of hashes in file order.
+"""
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from recipe_dash.io.columns import content_positions, numeric_view
 from recipe_dash.io.dataset import Dataset
 
 _MISSING_HASH = np.uint64(0x9E3779B97F4A7C15)
+
+
+def cached_row_hashes(dataset: Dataset, path: Path) -> np.ndarray:
+    """`row_hashes`, kept in `path` and valid while the table file's size and mtime (and the row count) match."""
+    status = dataset.root.stat()
+    key = {"size": str(status.st_size), "mtime_ns": str(status.st_mtime_ns), "rows": str(dataset.n_samples)}
+    hashes = _read_row_hashes(path, key)
+    if hashes is None:
+        hashes = row_hashes(dataset)
+        _write_row_hashes(path, hashes, key)
+    return hashes
 
 
 def row_hashes(dataset: Dataset) -> np.ndarray:
@@ -61,3 +79,24 @@ def combine_hashes(hashes: list[np.ndarray]) -> np.ndarray:
         combined *= multiplier
         multiplier += np.uint64(82520 + 2 * (len(hashes) - i))
     return combined + np.uint64(97531)
+
+
+def _read_row_hashes(path: Path, key: dict[str, str]) -> np.ndarray | None:
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid):  # absent, or cut short by a crash: recompute
+        return None
+    stored = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    if any(stored.get(name) != value for name, value in key.items()):
+        return None
+    return table.column("row_hash").to_numpy()
+
+
+def _write_row_hashes(path: Path, hashes: np.ndarray, key: dict[str, str]) -> None:
+    """Atomically (temporary name, then rename): a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    pq.write_table(
+        pa.table({"row_hash": hashes}).replace_schema_metadata(key), partial, compression="none"
+    )  # random hashes do not compress; skipping it halves the write
+    partial.replace(path)
