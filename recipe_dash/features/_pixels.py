@@ -275,7 +275,7 @@ def _vertical(picture: np.ndarray, starts: np.ndarray, taps: np.ndarray, fixed: 
 @numba.njit(cache=True, nogil=True)
 def summarise(
     pixels: np.ndarray, dct: np.ndarray, box_x: np.ndarray, box_y: np.ndarray
-) -> tuple[float, float, float, np.ndarray, int, int, np.ndarray, np.ndarray]:
+) -> tuple[float, float, float, np.ndarray, int, int, np.ndarray, tuple[int, int, int]]:
     """From an (h, w, channels) uint8 picture: grey mean, variance and Laplacian variance (`statistics`),
     the GRAY_SIDE x GRAY_SIDE grey thumbnail, its perceptual and gradient hashes and 16x16 reduction
     (`hashes`), and the channel means as `box_means` rounds them."""
