@@ -165,9 +165,13 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
 
 def warm_up() -> None:
     """Load the compiled kernels now: a worker forked afterwards inherits them instead of loading
-    them itself (a third of a second each, as much as decoding a few thousand small pictures)."""
-    summarise(np.zeros((GRAY_SIDE, GRAY_SIDE, 1), dtype=np.uint8), dct_rows(), *box_weights())
-    summarise(np.zeros((GRAY_SIDE, GRAY_SIDE, 3), dtype=np.uint8), dct_rows(), *box_weights())
+    them itself (a quarter of a second each, as much as decoding a few thousand small pictures).
+
+    The array is read-only, as `pixel_features` passes it (a view of bytes): Numba compiles a
+    read-only array as another type, which a writable one would leave every worker to load.
+    """
+    pixels = np.frombuffer(bytes(GRAY_SIDE * GRAY_SIDE * 3), dtype=np.uint8).reshape(GRAY_SIDE, GRAY_SIDE, 3)
+    summarise(pixels, dct_rows(), *box_weights())
 
 
 def gray_work_copy(data: bytes, *, max_pixels: int) -> Image.Image:
