@@ -6,6 +6,8 @@ resize and reduce; a kernel one grey level off would silently move them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numba
 import numpy as np
 import pytest
@@ -70,7 +72,9 @@ def test_features_of_every_mode_match_pillow_on_the_work_copy(mode: str, height:
         assert (row["mean_r"], row["mean_g"], row["mean_b"]) == tuple(v / 255.0 for v in pixel[:3])
 
 
-def test_warm_up_loads_the_kernel_for_the_arrays_the_pass_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warm_up_loads_the_kernel_for_the_arrays_the_pass_passes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Numba keeps one compiled version per argument type, read-only arrays apart: a warm-up on
     another type would leave every forked worker to load the pass's own at its first picture."""
     seen: list[object] = []
@@ -84,4 +88,6 @@ def test_warm_up_loads_the_kernel_for_the_arrays_the_pass_passes(monkeypatch: py
     images.warm_up()
     for mode in ("RGB", "L"):
         pixel_features(Image.new(mode, (40, 30)))
-    assert len(set(seen)) == 1, seen
+        Image.new(mode, (40, 30)).save(tmp_path / f"{mode}.jpg")  # decoded without Pillow (features/jpeg.py)
+        images.file_features(tmp_path / f"{mode}.jpg", max_pixels=10**6)
+    assert len(seen) == 5 and len(set(seen)) == 1, seen
