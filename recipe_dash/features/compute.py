@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from recipe_dash.features.cache import KEY_COLUMNS, PartCache, file_keys, folder_for, to_frame
-from recipe_dash.features.executors import Workers, open_executor, wrap_executor
+from recipe_dash.features.executors import Workers, open_executor, start_workers, wrap_executor
 from recipe_dash.features.images import (
     CACHED_COLUMNS,
     FILE_KEY_COLUMNS,
@@ -135,7 +135,7 @@ def _image_features(dataset: Dataset, cache_dir: Path, workers: Workers, progres
     if progress is not None:
         progress(done_before, total, f"{done_before:,} of {total:,} images cached")
     if len(todo):
-        warm_up()  # before the pool forks its workers, so they inherit the compiled code
+        start_workers(workers, warm_up)  # warmed up first, so the workers inherit the compiled code
     written, new_parts, crashed = _decode_missing(todo, cache, workers, progress, done_before, total)
     new = to_frame(pa.concat_tables(written)) if written else None  # one conversion for the whole pass
     merged = pd.concat([f for f in (fresh, new) if f is not None and len(f)], ignore_index=True)

@@ -1,8 +1,8 @@
 """Everything the image checks need from one file, read and decoded exactly once.
 
 Runs inside executor workers (process pool or Dask), so it imports only Pillow, NumPy, hashlib, the
-file guard of io/names.py and its compiled statistics (`_pixels`), and returns plain columns that pickle
-cheaply.
+file guard of io/names.py, its compiled statistics (`_pixels`) and small-JPEG decoder (`jpeg`), and
+returns plain columns that pickle cheaply.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from recipe_dash.features._pixels import GRAY_SIDE, box_weights, dct_rows, summarise
+from recipe_dash.features.jpeg import decode_small_jpeg
 from recipe_dash.io.names import read_regular, read_regular_with_status
 
 CACHED_COLUMNS = (
@@ -50,6 +51,7 @@ WORK_SIDE = 64  # statistics are taken on the image box-reduced by an integer fa
 _SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _ORIENTATION = 0x0112  # EXIF tag: 1 = as stored; 2..8 = mirror and/or rotate before showing
+_MIN_RGB_SIDE = 6  # `box_means` rounds as Pillow from this side up; under it Pillow takes other routes
 
 
 def image_features(paths: list[str], *, max_pixels: int) -> dict[str, list[Any]]:
@@ -96,6 +98,13 @@ def file_features(path: str | Path, *, max_pixels: int) -> dict[str, Any]:
     row |= {"size": status.st_size, "mtime_ns": status.st_mtime_ns}
     if not data:
         return row | {"decode_error": "zero-byte file"}
+    # small plain JPEGs (most of an MNIST- or CIFAR-like set) skip Pillow: they need no work copy either
+    small = decode_small_jpeg(data, min_side=_MIN_RGB_SIDE, max_side=2 * WORK_SIDE, max_pixels=max_pixels)
+    if small is not None:
+        height, width, channels = small.shape
+        mode = "L" if channels == 1 else "RGB"
+        row |= {"width": width, "height": height, "mode": mode, "format": "JPEG", "transparency": False}
+        return row | {"frames": 1, "orientation": None} | _summary(small, mode, (width, height), None)
     try:
         image = _open(data)
     except UnidentifiedImageError:
@@ -141,12 +150,20 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
     image = _canonical(image)
     work = _work_copy(image)
     pixels = np.frombuffer(work.tobytes(), dtype=np.uint8).reshape(work.height, work.width, -1)
+    return _summary(pixels, image.mode, image.size, work)
+
+
+def _summary(pixels: np.ndarray, mode: str, size: tuple[int, int], work: Image.Image | None) -> dict[str, Any]:
+    """`pixel_features` from the work copy `pixels` ((height, width, channels), read-only) of a
+    picture in `mode` of `size` (width, height); `work` is that copy in Pillow, or None for a picture
+    decoded without Pillow (grey, or RGB of _MIN_RGB_SIDE px or more a side)."""
     mean, variance, blur, small, perceptual, gradient, reduced, box_means = summarise(
         pixels, dct_rows(), *box_weights()
     )
     thumb = small.tobytes()
-    means = _channel_means(work, mean / 255.0, box_means)
-    fingerprint = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:{means}:{variance}:".encode())
+    means = _channel_means(pixels, mean / 255.0, box_means, work)
+    width, height = size
+    fingerprint = hashlib.sha256(f"{mode}:{width}x{height}:{means}:{variance}:".encode())
     fingerprint.update(thumb)
     return {
         "fingerprint": fingerprint.hexdigest(),
@@ -165,9 +182,13 @@ def pixel_features(image: Image.Image) -> dict[str, Any]:
 
 def warm_up() -> None:
     """Load the compiled kernels now: a worker forked afterwards inherits them instead of loading
-    them itself (a third of a second each, as much as decoding a few thousand small pictures)."""
-    summarise(np.zeros((GRAY_SIDE, GRAY_SIDE, 1), dtype=np.uint8), dct_rows(), *box_weights())
-    summarise(np.zeros((GRAY_SIDE, GRAY_SIDE, 3), dtype=np.uint8), dct_rows(), *box_weights())
+    them itself (a quarter of a second each, as much as decoding a few thousand small pictures).
+
+    The array is read-only, as `pixel_features` passes it (a view of bytes): Numba compiles a
+    read-only array as another type, which a writable one would leave every worker to load.
+    """
+    pixels = np.frombuffer(bytes(GRAY_SIDE * GRAY_SIDE * 3), dtype=np.uint8).reshape(GRAY_SIDE, GRAY_SIDE, 3)
+    summarise(pixels, dct_rows(), *box_weights())
 
 
 def gray_work_copy(data: bytes, *, max_pixels: int) -> Image.Image:
@@ -236,16 +257,20 @@ def _eight_bit(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(values / top * 255.0, 0, 255).astype(np.uint8), mode="L")
 
 
-def _channel_means(work: Image.Image, brightness: float, box_means: tuple[int, int, int]) -> tuple[float, float, float]:
+def _channel_means(
+    pixels: np.ndarray, brightness: float, box_means: tuple[int, int, int], work: Image.Image | None
+) -> tuple[float, float, float]:
     """Channel means, to 1/255 (Pillow's box reduction of the whole picture to one pixel).
 
-    `box_means` is that reduction for RGB pictures of 6 px or more a side; Pillow rounds other
-    shapes its own way and premultiplies alpha, so those still ask Pillow.
+    `box_means` is that reduction for RGB pictures of _MIN_RGB_SIDE or more a side; Pillow rounds
+    other shapes its own way and premultiplies alpha, so those still ask Pillow (`work`).
     """
-    if work.mode == "L":
+    height, width, channels = pixels.shape
+    if channels == 1:
         return brightness, brightness, brightness
-    if work.mode == "RGB" and min(work.size) >= 6:
+    if channels == 3 and min(height, width) >= _MIN_RGB_SIDE:
         return box_means[0] / 255.0, box_means[1] / 255.0, box_means[2] / 255.0
+    assert work is not None, "pictures decoded without Pillow are grey, or RGB of _MIN_RGB_SIDE px or more"
     pixel = work.reduce((work.width, work.height)).getpixel((0, 0))
     assert isinstance(pixel, tuple), "RGB and RGBA pixels are tuples"
     return pixel[0] / 255.0, pixel[1] / 255.0, pixel[2] / 255.0

@@ -116,7 +116,7 @@ class _KillingPool(ProcessPoolExecutor):
     """A real process pool whose worker dies (os._exit) on any chunk holding a file named 'poison'."""
 
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if any("poison" in path for path in args[0]):
+        if args and any("poison" in path for path in args[0]):
             return super().submit(os._exit, 3)
         return super().submit(fn, *args, **kwargs)
 

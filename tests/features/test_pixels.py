@@ -6,6 +6,9 @@ resize and reduce; a kernel one grey level off would silently move them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numba
 import numpy as np
 import pytest
 from PIL import Image
@@ -67,3 +70,24 @@ def test_features_of_every_mode_match_pillow_on_the_work_copy(mode: str, height:
     if work.mode != "L":
         pixel = work.reduce(work.size).getpixel((0, 0))
         assert (row["mean_r"], row["mean_g"], row["mean_b"]) == tuple(v / 255.0 for v in pixel[:3])
+
+
+def test_warm_up_loads_the_kernel_for_the_arrays_the_pass_passes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Numba keeps one compiled version per argument type, read-only arrays apart: a warm-up on
+    another type would leave every forked worker to load the pass's own at its first picture."""
+    seen: list[object] = []
+    compiled = images.summarise
+
+    def recording(pixels: np.ndarray, *tables: np.ndarray) -> object:
+        seen.append(numba.typeof(pixels))
+        return compiled(pixels, *tables)
+
+    monkeypatch.setattr(images, "summarise", recording)
+    images.warm_up()
+    for mode in ("RGB", "L"):
+        pixel_features(Image.new(mode, (40, 30)))
+        Image.new(mode, (40, 30)).save(tmp_path / f"{mode}.jpg")  # decoded without Pillow (features/jpeg.py)
+        images.file_features(tmp_path / f"{mode}.jpg", max_pixels=10**6)
+    assert len(seen) == 5 and len(set(seen)) == 1, seen
