@@ -4,7 +4,7 @@ For an MNIST- or CIFAR-sized JPEG, Pillow spent 60 us where decoding takes 14: i
 markers in Python, builds a decoder, and its pixels then have to be copied out. simplejpeg hands
 libjpeg-turbo (the library Pillow decodes JPEG with too, at the same settings: accurate DCT,
 smooth chroma upsampling) the bytes and returns the array. The pixels are Pillow's, bit for bit
-(tests/features/test_jpeg.py compares them on files made every way we could).
+(tests/features/test_jpeg.py compares them on files from two encoders, and on damaged copies).
 
 Only files whose every header segment is known to leave nothing else to read take this path:
 JFIF or comment segments, tables, and one 8-bit baseline, extended or progressive frame of 1 or 3
