@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recipe_dash.training.runs import run_dir
+from recipe_dash.training.runs import run_dir, save_npz_atomically
 
 WEIGHTS_FILE = "model.pt"
 VAL_FILE = "val_predictions.npz"
@@ -70,10 +70,8 @@ def read_first_layer(run_id: int) -> FirstLayer | None:
 
 
 def write_first_layer(run_id: int, layer: FirstLayer) -> None:
-    folder = run_dir(run_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        folder / FIRST_LAYER_FILE,
+    save_npz_atomically(
+        run_dir(run_id) / FIRST_LAYER_FILE,
         name=np.array(layer.name),
         kind=np.array(layer.kind),
         weight=layer.weight,
@@ -83,14 +81,9 @@ def write_first_layer(run_id: int, layer: FirstLayer) -> None:
 
 
 def write_val_predictions(run_id: int, predictions: ValPredictions) -> None:
-    folder = run_dir(run_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / (VAL_FILE + ".partial")
-    with partial.open("wb") as handle:
-        np.savez_compressed(
-            handle,
-            probabilities=predictions.probabilities.astype(np.float16),
-            labels=predictions.labels.astype(np.int64),
-            sample_ids=np.asarray(predictions.sample_ids, dtype=str),
-        )
-    partial.replace(folder / VAL_FILE)
+    save_npz_atomically(
+        run_dir(run_id) / VAL_FILE,
+        probabilities=predictions.probabilities.astype(np.float16),
+        labels=predictions.labels.astype(np.int64),
+        sample_ids=np.asarray(predictions.sample_ids, dtype=str),
+    )

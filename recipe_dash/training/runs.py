@@ -253,10 +253,18 @@ def read_partial(job_id: int) -> dict[str, Any] | None:
         return None
 
 
+def save_npz_atomically(path: Path, **arrays: np.ndarray) -> None:
+    """Write under a temporary name, then rename: a page polling a live run never reads half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with partial.open("wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    partial.replace(path)
+
+
 def save_batch(folder: Path, x: np.ndarray, labels: list[str], sample_ids: list[str]) -> None:
     """The exact tensors of one batch, for "visualize just before the net"."""
-    folder.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(folder / "batch.npz", x=x, labels=np.array(labels), sample_ids=np.array(sample_ids))
+    save_npz_atomically(folder / "batch.npz", x=x, labels=np.array(labels), sample_ids=np.array(sample_ids))
 
 
 def load_batch(folder: Path) -> dict[str, np.ndarray] | None:

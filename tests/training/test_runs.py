@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from recipe_dash import jobs, workspace
@@ -144,3 +146,20 @@ def test_the_lr_finder_writes_its_curve_as_it_ramps(store: Store, table_file: Pa
     assert partial is not None and partial["span"] == [1e-7, 10.0] and len(partial["lrs"]) >= 1
     assert partial["lrs"] == job.result["lrs"][: len(partial["lrs"])]  # the same ramp, cut where it was written
     assert runs.read_partial(job.id + 1) is None
+
+
+def test_a_batch_write_that_dies_midway_leaves_the_previous_batch_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live page reads batch.npz while the worker rewrites it; it must see the old file or the new one."""
+    runs.save_batch(tmp_path, np.zeros((2, 3), np.float32), ["a", "b"], ["s1", "s2"])
+
+    def dies_midway(handle: Any, **arrays: np.ndarray) -> None:
+        handle.write(b"PK\x03\x04 half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez_compressed", dies_midway)
+    with pytest.raises(OSError, match="disk full"):
+        runs.save_batch(tmp_path, np.ones((2, 3), np.float32), ["c", "d"], ["s3", "s4"])
+    batch = runs.load_batch(tmp_path)
+    assert batch is not None and list(batch["labels"]) == ["a", "b"] and not batch["x"].any()
